@@ -1,0 +1,40 @@
+// Jest runs our TypeScript as native ES modules (NestJS 12 is ESM-only); @swc/jest strips types and keeps decorator
+// metadata, which Nest's dependency injection reads. Run through scripts/jest.sh (adds --experimental-vm-modules).
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2023',
+    },
+    module: { type: 'es6' },
+    sourceMaps: 'inline',
+  },
+];
+
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: {
+    '^@lib/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@lib/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testEnvironment: 'node',
+};
+
+// Integration and e2e projects get a real broker and registry (env, then Docker, then the local scripts).
+const realKafka = {
+  globalSetup: '<rootDir>/test/support/kafka-global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/kafka-global-teardown.mjs',
+  setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.mjs'],
+};
+
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...common, ...realKafka, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'] },
+    { ...common, ...realKafka, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+  ],
+};
