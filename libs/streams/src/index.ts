@@ -1,0 +1,13 @@
+export * from './kafka/kafka-types.js';
+export { createKafkaClient } from './kafka/kafkajs-client.js';
+export * from './errors.js';
+export * from './serdes/serde.js';
+export { avroSerde } from './serdes/avro-serde.js';
+export {
+  createSchemaRegistryClient,
+  readAvsc,
+  topicValueSubject,
+  type AvroSchemaJson,
+  type SchemaRegistryClient,
+  type SchemaRegistryConfig,
+} from './serdes/schema-registry-client.js';

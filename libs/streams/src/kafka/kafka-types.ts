@@ -1,0 +1,173 @@
+// The narrow Kafka interface the rest of hl7-router codes against. kafkajs sits behind it (kafkajs-client.ts) so
+// the client library can be swapped without touching apps.
+import type { ConnectionOptions } from 'node:tls';
+
+export interface SaslCredentials {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
+export interface KafkaConnectionConfig {
+  brokers: readonly string[];
+  clientId: string;
+  /** true for TLS with the system CAs, or explicit TLS options (CA, client cert for mTLS). */
+  ssl?: boolean | ConnectionOptions;
+  sasl?: SaslCredentials;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor?: number;
+  /** Topic-level configs, e.g. { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' }. */
+  config?: Readonly<Record<string, string>>;
+}
+
+export type HeaderValue = string | Buffer;
+
+export interface OutgoingRecord {
+  topic: string;
+  key: string | Buffer | null;
+  value: Buffer | string | null;
+  headers?: Readonly<Record<string, HeaderValue>>;
+  partition?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** Offset of the first record of the batch written to this partition. */
+  baseOffset: string;
+}
+
+export interface IncomingRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Readonly<Record<string, Buffer | undefined>>;
+  /** Milliseconds since the epoch, as a string (Kafka's int64). */
+  timestamp: string;
+}
+
+export interface PartitionOffset {
+  partition: number;
+  /** The next offset to read (last processed + 1), as Kafka commits it. */
+  offset: string;
+}
+
+export interface TopicOffsets {
+  topic: string;
+  partitions: PartitionOffset[];
+}
+
+export interface KafkaProducer {
+  connect(): Promise<void>;
+  /** Resolves once the broker acknowledged every record (acks=all for idempotent producers). */
+  send(records: readonly OutgoingRecord[]): Promise<RecordMetadata[]>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaTransaction {
+  send(records: readonly OutgoingRecord[]): Promise<RecordMetadata[]>;
+  /** Commit consumer offsets as part of this transaction (consume-process-produce exactly once). */
+  sendOffsets(consumerGroupId: string, offsets: readonly TopicOffsets[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface TransactionalProducer {
+  connect(): Promise<void>;
+  begin(): Promise<KafkaTransaction>;
+  disconnect(): Promise<void>;
+}
+
+export interface ProducerOptions {
+  /** Idempotent producer with acks=all (default true). */
+  idempotent?: boolean;
+  /** Upper bound for one send's wait on the broker. */
+  ackTimeoutMs?: number;
+}
+
+export interface TransactionalProducerOptions {
+  transactionalId: string;
+  transactionTimeoutMs?: number;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  /** read_committed (default) hides aborted transactional records and waits for open transactions. */
+  isolation?: 'read_committed' | 'read_uncommitted';
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  maxBytesPerPartition?: number;
+  /** Called with this member's partitions each time the group (re)assigns them. */
+  onAssignment?: (assignment: readonly TopicOffsets[]) => void;
+}
+
+export interface BatchContext {
+  /** Tell the group coordinator this member is alive during long batches. */
+  heartbeat(): Promise<void>;
+  /** True once the consumer is stopping or the batch's partition was revoked: stop early. */
+  isStale(): boolean;
+}
+
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: readonly IncomingRecord[];
+}
+
+export interface RunOptions {
+  /** Commit offsets automatically after each batch resolves (default false: the handler commits). */
+  autoCommit?: boolean;
+  /** Partitions processed at once by this member; records within a partition always stay in order. */
+  partitionsConsumedConcurrently?: number;
+  eachBatch: (batch: RecordBatch, context: BatchContext) => Promise<void>;
+}
+
+export interface KafkaConsumer {
+  connect(): Promise<void>;
+  subscribe(topics: readonly string[], options?: { fromBeginning?: boolean }): Promise<void>;
+  run(options: RunOptions): Promise<void>;
+  commit(offsets: readonly TopicOffsets[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  members: { memberId: string; clientId: string }[];
+}
+
+export interface TopicAdmin {
+  connect(): Promise<void>;
+  /** Creates the topics that do not exist yet; returns the names it created. Existing topics are left as they are. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<string[]>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  listTopics(): Promise<string[]>;
+  topicConfig(name: string): Promise<Record<string, string>>;
+  /** The high-water mark per partition: the offset the next record will get. */
+  endOffsets(topic: string): Promise<PartitionOffset[]>;
+  committedOffsets(groupId: string, topic: string): Promise<PartitionOffset[]>;
+  describeGroup(groupId: string): Promise<GroupDescription>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaClient {
+  producer(options?: ProducerOptions): KafkaProducer;
+  transactionalProducer(options: TransactionalProducerOptions): TransactionalProducer;
+  consumer(options: ConsumerOptions): KafkaConsumer;
+  admin(): TopicAdmin;
+}
+
+/** Where the Kafka layer reports what happens; apps bind it to their PHI-safe logger. */
+export type KafkaLogSink = (
+  level: 'error' | 'warn' | 'info' | 'debug',
+  message: string,
+  context: Readonly<Record<string, unknown>>,
+) => void;

@@ -1,0 +1,194 @@
+// kafkajs 2.2.4 against the chosen broker (Kafka 4.1): the protocol paths hl7-router depends on, through our own
+// KafkaClient interface.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually, testKafkaEnv, uniqueName } from '../testing/index.js';
+import { KafkaOperationError } from '../errors.js';
+import { createKafkaClient } from './kafkajs-client.js';
+import type { IncomingRecord, KafkaClient, KafkaConsumer, TopicAdmin, TopicOffsets } from './kafka-types.js';
+
+const env = testKafkaEnv();
+
+function collect(consumer: KafkaConsumer, into: IncomingRecord[]) {
+  return consumer.run({ autoCommit: true, eachBatch: async (batch) => void into.push(...batch.records) });
+}
+
+const partitionsOf = (assignment: readonly TopicOffsets[]) => assignment.flatMap((t) => t.partitions.map((p) => p.partition)).sort();
+
+describe('kafkajs 2.2.4 on the real broker', () => {
+  let kafka: KafkaClient;
+  let admin: TopicAdmin;
+  const open: { disconnect(): Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    kafka = createKafkaClient({ brokers: env.brokers, clientId: 'kafka-int-spec' });
+    admin = kafka.admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await Promise.allSettled(open.map((c) => c.disconnect()));
+    await admin.disconnect();
+  });
+
+  it('creates topics with per-topic config, once', async () => {
+    const name = uniqueName('admin');
+    const spec = { name, partitions: 3, config: { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' } };
+    expect(await admin.ensureTopics([spec])).toEqual([name]);
+    expect(await admin.ensureTopics([spec])).toEqual([]);
+    expect(await admin.listTopics()).toContain(name);
+    const config = await admin.topicConfig(name);
+    expect(config['cleanup.policy']).toBe('compact');
+    expect(config['max.message.bytes']).toBe('16777216');
+    expect((await admin.endOffsets(name)).map((p) => p.partition)).toEqual([0, 1, 2]);
+    await admin.deleteTopics([name]);
+    await eventually(async () => ((await admin.listTopics()).includes(name) ? undefined : true), 10000, 'topic deletion');
+  });
+
+  it('writes with the idempotent producer (acks=all) and reads every record back, in order per key', async () => {
+    const topic = uniqueName('idempotent');
+    await admin.ensureTopics([{ name: topic, partitions: 3 }]);
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    open.push(producer);
+    const records = Array.from({ length: 60 }, (_, i) => ({ topic, key: `MRN-${i % 4}`, value: `${i % 4}:${Math.floor(i / 4)}` }));
+    const metadata = await producer.send(records);
+    expect(metadata.length).toBeGreaterThan(0);
+    const ends = await admin.endOffsets(topic);
+    expect(ends.reduce((sum, p) => sum + Number(p.offset), 0)).toBe(60);
+
+    const received: IncomingRecord[] = [];
+    const consumer = kafka.consumer({ groupId: uniqueName('idempotent') });
+    open.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe([topic], { fromBeginning: true });
+    await collect(consumer, received);
+    await eventually(() => (received.length === 60 ? true : undefined), 20000, '60 records');
+    for (let key = 0; key < 4; key += 1) {
+      const sequence = received.filter((r) => r.key?.toString() === `MRN-${key}`).map((r) => Number(r.value!.toString().split(':')[1]));
+      expect(sequence).toEqual(Array.from({ length: 15 }, (_, i) => i));
+      // one key, one partition
+      expect(new Set(received.filter((r) => r.key?.toString() === `MRN-${key}`).map((r) => r.partition)).size).toBe(1);
+    }
+  });
+
+  it('rebalances a 2-member consumer group and splits the partitions between the members', async () => {
+    const topic = uniqueName('group');
+    const groupId = uniqueName('group');
+    await admin.ensureTopics([{ name: topic, partitions: 4 }]);
+    const assignments: Record<'a' | 'b', TopicOffsets[][]> = { a: [], b: [] };
+    const received: IncomingRecord[] = [];
+    const member = (name: 'a' | 'b') =>
+      kafka.consumer({
+        groupId,
+        sessionTimeoutMs: 10000,
+        heartbeatIntervalMs: 500,
+        onAssignment: (a) => void assignments[name].push([...a]),
+      });
+
+    const a = member('a');
+    open.push(a);
+    await a.connect();
+    await a.subscribe([topic], { fromBeginning: true });
+    await collect(a, received);
+    await eventually(() => (assignments.a.length > 0 ? true : undefined), 20000, 'first member assignment');
+    expect(partitionsOf(assignments.a.at(-1)!)).toEqual([0, 1, 2, 3]);
+
+    const b = member('b');
+    open.push(b);
+    await b.connect();
+    await b.subscribe([topic], { fromBeginning: true });
+    await collect(b, received);
+    await eventually(
+      () => (assignments.b.length > 0 && partitionsOf(assignments.a.at(-1)!).length < 4 ? true : undefined),
+      30000,
+      'rebalance',
+    );
+    const partsA = partitionsOf(assignments.a.at(-1)!);
+    const partsB = partitionsOf(assignments.b.at(-1)!);
+    expect(partsA.length).toBe(2);
+    expect(partsB.length).toBe(2);
+    expect([...partsA, ...partsB].sort()).toEqual([0, 1, 2, 3]);
+    expect((await admin.describeGroup(groupId)).members).toHaveLength(2);
+
+    // Every record produced after the rebalance is consumed once, by the member that owns its partition.
+    const producer = kafka.producer();
+    await producer.connect();
+    open.push(producer);
+    await producer.send(Array.from({ length: 40 }, (_, i) => ({ topic, key: `k${i}`, value: String(i) })));
+    await eventually(() => (received.length >= 40 ? true : undefined), 20000, '40 records across both members');
+    expect(received.map((r) => Number(r.value!.toString())).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('commits a transaction with its consumer offsets and hides an aborted one from read_committed readers', async () => {
+    const input = uniqueName('tx-in');
+    const output = uniqueName('tx-out');
+    const groupId = uniqueName('tx-group');
+    await admin.ensureTopics([
+      { name: input, partitions: 1 },
+      { name: output, partitions: 1 },
+    ]);
+
+    const producer = kafka.transactionalProducer({ transactionalId: uniqueName('tx') });
+    await producer.connect();
+    open.push(producer);
+
+    const committed = await producer.begin();
+    await committed.send([1, 2, 3].map((i) => ({ topic: output, key: 'MRN-1', value: `committed-${i}` })));
+    await committed.sendOffsets(groupId, [{ topic: input, partitions: [{ partition: 0, offset: '42' }] }]);
+    await committed.commit();
+
+    const aborted = await producer.begin();
+    await aborted.send([1, 2].map((i) => ({ topic: output, key: 'MRN-1', value: `aborted-${i}` })));
+    await aborted.sendOffsets(groupId, [{ topic: input, partitions: [{ partition: 0, offset: '99' }] }]);
+    await aborted.abort();
+
+    // A marker written after the abort tells a reader it has seen everything before it.
+    const last = await producer.begin();
+    await last.send([{ topic: output, key: 'MRN-1', value: 'marker' }]);
+    await last.commit();
+
+    const readBack = async (isolation: 'read_committed' | 'read_uncommitted') => {
+      const records: IncomingRecord[] = [];
+      const consumer = kafka.consumer({ groupId: uniqueName(`tx-read-${isolation}`), isolation });
+      open.push(consumer);
+      await consumer.connect();
+      await consumer.subscribe([output], { fromBeginning: true });
+      await collect(consumer, records);
+      await eventually(() => (records.some((r) => r.value?.toString() === 'marker') ? true : undefined), 20000, `marker (${isolation})`);
+      await consumer.disconnect();
+      return records.map((r) => r.value!.toString());
+    };
+
+    expect(await readBack('read_committed')).toEqual(['committed-1', 'committed-2', 'committed-3', 'marker']);
+    expect(await readBack('read_uncommitted')).toEqual(['committed-1', 'committed-2', 'committed-3', 'aborted-1', 'aborted-2', 'marker']);
+    // Only the committed transaction's offsets reached the group.
+    expect(await admin.committedOffsets(groupId, input)).toEqual([{ partition: 0, offset: '42' }]);
+  });
+
+  it('carries a 12 MiB record (HL7 messages can be several MB) through a topic sized for it', async () => {
+    const topic = uniqueName('large');
+    await admin.ensureTopics([{ name: topic, partitions: 1, config: { 'max.message.bytes': String(16 * 1024 * 1024 + 1024) } }]);
+    const payload = Buffer.alloc(12 * 1024 * 1024, 0x41);
+    payload.write('MSH|^~\\&|', 0, 'latin1');
+    const producer = kafka.producer();
+    await producer.connect();
+    open.push(producer);
+    await producer.send([{ topic, key: 'MRN-LARGE', value: payload }]);
+    const received: IncomingRecord[] = [];
+    const consumer = kafka.consumer({ groupId: uniqueName('large') });
+    open.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe([topic], { fromBeginning: true });
+    await collect(consumer, received);
+    await eventually(() => (received.length === 1 ? true : undefined), 30000, 'the large record');
+    expect(received[0]!.value!.equals(payload)).toBe(true);
+  });
+
+  it('reports a produce to a missing topic as a typed KafkaOperationError', async () => {
+    const producer = kafka.producer({ ackTimeoutMs: 2000 });
+    await producer.connect();
+    open.push(producer);
+    const failed = producer.send([{ topic: uniqueName('missing'), key: 'k', value: 'v' }]);
+    await expect(failed).rejects.toBeInstanceOf(KafkaOperationError);
+    await expect(failed).rejects.toMatchObject({ code: 'KAFKA_OPERATION_FAILED', context: { operation: 'producer.send' } });
+  });
+});

@@ -1,0 +1,316 @@
+import {
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  Kafka,
+  type KafkaConfig,
+  type Message,
+  type Producer,
+  type RecordMetadata as KafkajsRecordMetadata,
+  type SASLOptions,
+  type Transaction,
+  logLevel,
+} from 'kafkajs';
+import { KafkaOperationError } from '../errors.js';
+import type {
+  ConsumerOptions,
+  GroupDescription,
+  IncomingRecord,
+  KafkaClient,
+  KafkaConnectionConfig,
+  KafkaConsumer,
+  KafkaLogSink,
+  KafkaProducer,
+  KafkaTransaction,
+  OutgoingRecord,
+  PartitionOffset,
+  ProducerOptions,
+  RecordMetadata,
+  RunOptions,
+  TopicAdmin,
+  TopicOffsets,
+  TopicSpec,
+  TransactionalProducer,
+  TransactionalProducerOptions,
+} from './kafka-types.js';
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** Builds our KafkaClient on kafkajs 2.2.4. */
+export function createKafkaClient(config: KafkaConnectionConfig, log: KafkaLogSink = () => {}): KafkaClient {
+  const kafkaConfig: KafkaConfig = {
+    clientId: config.clientId,
+    brokers: [...config.brokers],
+    connectionTimeout: config.connectionTimeoutMs ?? 3000,
+    requestTimeout: config.requestTimeoutMs ?? 30000,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }) => {
+        const { message, timestamp: _t, logger: _l, ...rest } = entry;
+        log(LEVELS[level] ?? 'info', `kafkajs: ${message}`, rest);
+      },
+  };
+  if (config.ssl !== undefined) kafkaConfig.ssl = config.ssl;
+  if (config.sasl) kafkaConfig.sasl = config.sasl as SASLOptions;
+  const kafka = new Kafka(kafkaConfig);
+  return {
+    producer: (options) => new KafkajsProducer(kafka, options ?? {}),
+    transactionalProducer: (options) => new KafkajsTransactionalProducer(kafka, options),
+    consumer: (options) => new KafkajsConsumer(kafka, options),
+    admin: () => new KafkajsTopicAdmin(kafka.admin()),
+  };
+}
+
+async function attempt<T>(operation: string, context: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (cause) {
+    throw new KafkaOperationError(operation, cause, context);
+  }
+}
+
+function toMessage(record: OutgoingRecord): Message {
+  const message: Message = { key: record.key, value: record.value };
+  if (record.headers) message.headers = { ...record.headers } as IHeaders;
+  if (record.partition !== undefined) message.partition = record.partition;
+  return message;
+}
+
+/** kafkajs sends one request per topic in a batch; group records by topic, keeping their order. */
+function byTopic(records: readonly OutgoingRecord[]) {
+  const topics = new Map<string, Message[]>();
+  for (const record of records) {
+    const list = topics.get(record.topic) ?? [];
+    list.push(toMessage(record));
+    topics.set(record.topic, list);
+  }
+  return [...topics].map(([topic, messages]) => ({ topic, messages }));
+}
+
+function toMetadata(result: KafkajsRecordMetadata[]): RecordMetadata[] {
+  return result.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1' }));
+}
+
+class KafkajsProducer implements KafkaProducer {
+  private readonly producer: Producer;
+  private readonly timeout: number;
+
+  constructor(kafka: Kafka, options: ProducerOptions) {
+    const idempotent = options.idempotent ?? true;
+    // kafkajs keeps per-partition order under retries only with one request in flight per broker.
+    this.producer = kafka.producer({ idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false });
+    this.timeout = options.ackTimeoutMs ?? 30000;
+  }
+
+  connect() {
+    return attempt('producer.connect', {}, () => this.producer.connect());
+  }
+
+  async send(records: readonly OutgoingRecord[]) {
+    const topicMessages = byTopic(records);
+    return attempt('producer.send', { topics: topicMessages.map((t) => t.topic) }, async () =>
+      toMetadata(await this.producer.sendBatch({ topicMessages, acks: -1, timeout: this.timeout })),
+    );
+  }
+
+  disconnect() {
+    return attempt('producer.disconnect', {}, () => this.producer.disconnect());
+  }
+}
+
+class KafkajsTransactionalProducer implements TransactionalProducer {
+  private readonly producer: Producer;
+
+  constructor(kafka: Kafka, options: TransactionalProducerOptions) {
+    this.producer = kafka.producer({
+      transactionalId: options.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: options.transactionTimeoutMs ?? 60000,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  connect() {
+    return attempt('transactional-producer.connect', {}, () => this.producer.connect());
+  }
+
+  async begin(): Promise<KafkaTransaction> {
+    const tx: Transaction = await attempt('transaction.begin', {}, () => this.producer.transaction());
+    return {
+      send: async (records) => {
+        const topicMessages = byTopic(records);
+        return attempt('transaction.send', { topics: topicMessages.map((t) => t.topic) }, async () =>
+          toMetadata(await tx.sendBatch({ topicMessages, acks: -1 })),
+        );
+      },
+      sendOffsets: (consumerGroupId, offsets) =>
+        attempt('transaction.sendOffsets', { consumerGroupId }, () =>
+          tx.sendOffsets({ consumerGroupId, topics: offsets.map((t) => ({ topic: t.topic, partitions: t.partitions })) }),
+        ),
+      commit: () => attempt('transaction.commit', {}, () => tx.commit()),
+      abort: () => attempt('transaction.abort', {}, () => tx.abort()),
+    };
+  }
+
+  disconnect() {
+    return attempt('transactional-producer.disconnect', {}, () => this.producer.disconnect());
+  }
+}
+
+class KafkajsConsumer implements KafkaConsumer {
+  private readonly consumer: Consumer;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: ConsumerOptions,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      readUncommitted: options.isolation === 'read_uncommitted',
+      sessionTimeout: options.sessionTimeoutMs ?? 30000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 20 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+    });
+    const onAssignment = options.onAssignment;
+    if (onAssignment) {
+      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+        onAssignment(
+          Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({
+            topic,
+            partitions: partitions.map((partition) => ({ partition, offset: '-1' })),
+          })),
+        );
+      });
+    }
+  }
+
+  connect() {
+    return attempt('consumer.connect', { groupId: this.options.groupId }, () => this.consumer.connect());
+  }
+
+  subscribe(topics: readonly string[], options: { fromBeginning?: boolean } = {}) {
+    return attempt('consumer.subscribe', { topics }, () =>
+      this.consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? false }),
+    );
+  }
+
+  run(options: RunOptions) {
+    return attempt('consumer.run', { groupId: this.options.groupId }, () =>
+      this.consumer.run({
+        autoCommit: options.autoCommit ?? false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+          const records: IncomingRecord[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            headers: normaliseHeaders(m.headers),
+            timestamp: m.timestamp,
+          }));
+          await options.eachBatch(
+            { topic: batch.topic, partition: batch.partition, records },
+            { heartbeat, isStale: () => !isRunning() || isStale() },
+          );
+        },
+      }),
+    );
+  }
+
+  commit(offsets: readonly TopicOffsets[]) {
+    const flat = offsets.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
+    return attempt('consumer.commit', { groupId: this.options.groupId }, () => this.consumer.commitOffsets(flat));
+  }
+
+  disconnect() {
+    return attempt('consumer.disconnect', { groupId: this.options.groupId }, () => this.consumer.disconnect());
+  }
+}
+
+function normaliseHeaders(headers: IHeaders | undefined): Record<string, Buffer | undefined> {
+  const out: Record<string, Buffer | undefined> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    out[name] = first === undefined ? undefined : Buffer.isBuffer(first) ? first : Buffer.from(first);
+  }
+  return out;
+}
+
+class KafkajsTopicAdmin implements TopicAdmin {
+  constructor(private readonly admin: Admin) {}
+
+  connect() {
+    return attempt('admin.connect', {}, () => this.admin.connect());
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]) {
+    const existing = new Set(await this.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.name));
+    if (missing.length === 0) return [];
+    await attempt('admin.createTopics', { topics: missing.map((s) => s.name) }, () =>
+      this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.name,
+          numPartitions: s.partitions,
+          replicationFactor: s.replicationFactor ?? 1,
+          configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      }),
+    );
+    return missing.map((s) => s.name);
+  }
+
+  deleteTopics(names: readonly string[]) {
+    return attempt('admin.deleteTopics', { topics: names }, () => this.admin.deleteTopics({ topics: [...names] }));
+  }
+
+  listTopics() {
+    return attempt('admin.listTopics', {}, () => this.admin.listTopics());
+  }
+
+  async topicConfig(name: string) {
+    const result = await attempt('admin.describeConfigs', { topic: name }, () =>
+      // 2 = ConfigResourceTypes.TOPIC
+      this.admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name }] }),
+    );
+    const entries = result.resources[0]?.configEntries ?? [];
+    return Object.fromEntries(entries.map((e) => [e.configName, e.configValue]));
+  }
+
+  async endOffsets(topic: string): Promise<PartitionOffset[]> {
+    const offsets = await attempt('admin.fetchTopicOffsets', { topic }, () => this.admin.fetchTopicOffsets(topic));
+    return offsets.map((o) => ({ partition: o.partition, offset: o.high })).sort((a, b) => a.partition - b.partition);
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<PartitionOffset[]> {
+    const result = await attempt('admin.fetchOffsets', { groupId, topic }, () => this.admin.fetchOffsets({ groupId, topics: [topic] }));
+    return (result[0]?.partitions ?? [])
+      .map((p) => ({ partition: p.partition, offset: p.offset }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    const result = await attempt('admin.describeGroups', { groupId }, () => this.admin.describeGroups([groupId]));
+    const group = result.groups[0];
+    return {
+      groupId,
+      state: group?.state ?? 'Unknown',
+      members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId })),
+    };
+  }
+
+  disconnect() {
+    return attempt('admin.disconnect', {}, () => this.admin.disconnect());
+  }
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createKafkaClient } from '../kafka/kafkajs-client.js';
+import type { IncomingRecord, KafkaClient, TopicAdmin } from '../kafka/kafka-types.js';
+import { eventually, testKafkaEnv, uniqueName } from '../testing/index.js';
+import { DeserializationError, SchemaIncompatibleError } from '../errors.js';
+import { avroSerde } from './avro-serde.js';
+import { createSchemaRegistryClient, readAvsc, topicValueSubject } from './schema-registry-client.js';
+
+interface PatientEvent {
+  mrn: string;
+  trigger: string;
+  receivedAt: number;
+  raw: Buffer;
+}
+
+const fixture = (name: string) => new URL(`../../../../test/fixtures/avro/${name}`, import.meta.url);
+const env = testKafkaEnv();
+const registry = createSchemaRegistryClient({ url: env.schemaRegistryUrl });
+
+describe('Avro serde on the real schema registry and broker', () => {
+  let kafka: KafkaClient;
+  let admin: TopicAdmin;
+  const open: { disconnect(): Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    kafka = createKafkaClient({ brokers: env.brokers, clientId: 'serde-int-spec' });
+    admin = kafka.admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await Promise.allSettled(open.map((c) => c.disconnect()));
+    await admin.disconnect();
+  });
+
+  it('registers, encodes in the Confluent wire format, produces keyed, consumes and decodes', async () => {
+    const topic = uniqueName('avro-roundtrip');
+    await admin.ensureTopics([{ name: topic, partitions: 3 }]);
+    const serde = await avroSerde<PatientEvent>(registry, topicValueSubject(topic), await readAvsc(fixture('patient-event.v1.avsc')));
+
+    const sent: PatientEvent[] = [
+      { mrn: 'MRN-1', trigger: 'A01', receivedAt: 1_700_000_000_000, raw: Buffer.from('MSH|^~\\&|Müller\r', 'latin1') },
+      { mrn: 'MRN-2', trigger: 'A03', receivedAt: 1_700_000_000_500, raw: Buffer.from([0x00, 0xff, 0x0d]) },
+    ];
+    const encoded = await Promise.all(sent.map((v) => serde.serialize(v)));
+    // Confluent wire format: magic byte 0, then the schema id as a 4-byte big-endian integer.
+    for (const bytes of encoded) {
+      expect(bytes[0]).toBe(0);
+      expect(bytes.readInt32BE(1)).toBe(serde.schemaId);
+    }
+
+    const producer = kafka.producer();
+    open.push(producer);
+    await producer.connect();
+    await producer.send(encoded.map((value, i) => ({ topic, key: sent[i]!.mrn, value })));
+
+    const received: IncomingRecord[] = [];
+    const consumer = kafka.consumer({ groupId: uniqueName('avro-roundtrip') });
+    open.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe([topic], { fromBeginning: true });
+    await consumer.run({ eachBatch: async (batch) => void received.push(...batch.records) });
+    await eventually(() => (received.length >= 2 ? true : undefined), 20000, 'two records');
+
+    const decoded = await Promise.all(received.map(async (r) => ({ key: r.key?.toString(), value: await serde.deserialize(r.value!) })));
+    decoded.sort((a, b) => a.value.receivedAt - b.value.receivedAt);
+    expect(decoded.map((d) => d.key)).toEqual(['MRN-1', 'MRN-2']);
+    expect(decoded.map((d) => d.value.trigger)).toEqual(['A01', 'A03']);
+    expect(decoded.map((d) => d.value.receivedAt)).toEqual([1_700_000_000_000, 1_700_000_000_500]);
+    expect(decoded[0]!.value.raw.equals(sent[0]!.raw)).toBe(true);
+    expect(decoded[1]!.value.raw.equals(sent[1]!.raw)).toBe(true);
+  });
+
+  it('gives the same id when the same schema is registered again', async () => {
+    const subject = topicValueSubject(uniqueName('avro-same'));
+    const schema = await readAvsc(fixture('patient-event.v1.avsc'));
+    const first = await registry.register(subject, schema);
+    const second = await registry.register(subject, schema);
+    expect(second).toBe(first);
+  });
+
+  it('accepts a backward-compatible change and rejects an incompatible one with a typed error', async () => {
+    const subject = topicValueSubject(uniqueName('avro-evolve'));
+    const v1 = await registry.register(subject, await readAvsc(fixture('patient-event.v1.avsc')));
+    const v2 = await registry.register(subject, await readAvsc(fixture('patient-event.v2-compatible.avsc')));
+    expect(v2).not.toBe(v1);
+
+    const rejected = registry.register(subject, await readAvsc(fixture('patient-event.v2-incompatible.avsc')));
+    await expect(rejected).rejects.toBeInstanceOf(SchemaIncompatibleError);
+    await expect(rejected).rejects.toMatchObject({ code: 'SCHEMA_INCOMPATIBLE', retriable: false, subject });
+  });
+
+  it('reads data written with v1 through a v2 reader registration (schema id in the record selects the writer schema)', async () => {
+    const subject = topicValueSubject(uniqueName('avro-reader'));
+    const writer = await avroSerde<PatientEvent>(registry, subject, await readAvsc(fixture('patient-event.v1.avsc')));
+    const bytes = await writer.serialize({ mrn: 'X', trigger: 'A08', receivedAt: 1, raw: Buffer.alloc(0) });
+    const reader = await avroSerde<PatientEvent>(registry, subject, await readAvsc(fixture('patient-event.v2-compatible.avsc')));
+    expect(reader.schemaId).not.toBe(writer.schemaId);
+    expect(await reader.deserialize(bytes)).toMatchObject({ mrn: 'X', trigger: 'A08' });
+  });
+
+  it.each([
+    ['empty', Buffer.alloc(0)],
+    ['wrong magic byte', Buffer.from([1, 0, 0, 0, 1, 2])],
+    ['unknown schema id', Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 2, 65])],
+  ])('refuses to decode %s bytes with a DeserializationError', async (_name, bytes) => {
+    await expect(registry.decode(bytes)).rejects.toBeInstanceOf(DeserializationError);
+  });
+});

@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { DeserializationError, SchemaIncompatibleError, SchemaRegistryError } from '../errors.js';
+
+export interface SchemaRegistryConfig {
+  /** Base URL of a Confluent-compatible API, e.g. http://127.0.0.1:8081/apis/ccompat/v7 for Apicurio. */
+  url: string;
+  username?: string;
+  password?: string;
+}
+
+/** An Avro schema as parsed JSON (the content of an .avsc file). */
+export type AvroSchemaJson = Record<string, unknown>;
+
+/**
+ * Our narrow view of a Confluent Schema Registry: register a schema under a subject, encode values in the
+ * Confluent wire format (magic byte 0, 4-byte big-endian schema id, Avro binary), decode them.
+ */
+export interface SchemaRegistryClient {
+  register(subject: string, schema: AvroSchemaJson): Promise<number>;
+  encode(schemaId: number, value: unknown): Promise<Buffer>;
+  decode(bytes: Buffer): Promise<unknown>;
+}
+
+export async function readAvsc(path: string | URL): Promise<AvroSchemaJson> {
+  return JSON.parse(await readFile(path, 'utf8')) as AvroSchemaJson;
+}
+
+/** The subject names the Confluent TopicNameStrategy uses for a topic's values and keys. */
+export const topicValueSubject = (topic: string) => `${topic}-value`;
+
+export function createSchemaRegistryClient(config: SchemaRegistryConfig): SchemaRegistryClient {
+  const auth = config.username ? { username: config.username, password: config.password ?? '' } : undefined;
+  const registry = new SchemaRegistry({ host: config.url, ...(auth ? { auth } : {}) });
+  return {
+    async register(subject, schema) {
+      try {
+        const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
+        return id;
+      } catch (cause) {
+        const status = httpStatus(cause);
+        if (status === 409) throw new SchemaIncompatibleError(subject, cause);
+        throw new SchemaRegistryError(`registering a schema under ${subject} failed`, status, { subject }, { cause });
+      }
+    },
+    async encode(schemaId, value) {
+      try {
+        return await registry.encode(schemaId, value);
+      } catch (cause) {
+        const status = httpStatus(cause);
+        if (status !== undefined) throw new SchemaRegistryError(`fetching schema ${schemaId} failed`, status, { schemaId }, { cause });
+        throw new SchemaRegistryError(`value does not match schema ${schemaId}`, undefined, { schemaId }, { cause });
+      }
+    },
+    async decode(bytes) {
+      if (bytes.length < 5 || bytes[0] !== 0) {
+        throw new DeserializationError('not in the Confluent wire format (magic byte 0 + schema id)', { length: bytes.length });
+      }
+      const schemaId = bytes.readInt32BE(1);
+      try {
+        return await registry.decode(bytes);
+      } catch (cause) {
+        const status = httpStatus(cause);
+        if (status !== undefined && status !== 404) {
+          throw new SchemaRegistryError(`fetching schema ${schemaId} failed`, status, { schemaId }, { cause });
+        }
+        throw new DeserializationError(`cannot decode a record written with schema ${schemaId}`, { schemaId }, { cause });
+      }
+    },
+  };
+}
+
+function httpStatus(cause: unknown): number | undefined {
+  const status = typeof cause === 'object' && cause !== null ? (cause as { status?: unknown }).status : undefined;
+  return typeof status === 'number' ? status : undefined;
+}
