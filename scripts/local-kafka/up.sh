@@ -57,6 +57,18 @@ fetch_registry() {
   touch "$REGISTRY_HOME/.complete"
 }
 
+# wait_ready NAME CHECK PIDFILE LOG SECONDS STARTED: poll CHECK until it succeeds; fail with the log's tail if the
+# process exits or the deadline passes.
+wait_ready() {
+  local name="$1" check="$2" pidfile="$3" log="$4" seconds="$5" started="$6"
+  for _ in $(seq 1 $((seconds * 2))); do
+    "$check" && { say "$name ready in $((SECONDS - started))s"; return 0; }
+    pid_alive "$pidfile" || { tail -40 "$log" >&2; die "$name exited during start-up"; }
+    sleep 0.5
+  done
+  tail -40 "$log" >&2; die "$name did not become ready within ${seconds}s"
+}
+
 kafka_ready() { node "$here/api-versions.mjs" "127.0.0.1:$KAFKA_PORT"; }
 
 start_kafka() {
@@ -117,12 +129,7 @@ PROPS
     -Dkafka.logs.dir="$KAFKA_RUN/logs" "$logcfg" -cp "$cp" kafka.Kafka "$KAFKA_RUN/server.properties" \
     > "$KAFKA_RUN/logs/kafka.out" 2>&1 < /dev/null &
   echo $! > "$KAFKA_RUN/kafka.pid"
-  for _ in $(seq 1 240); do
-    kafka_ready && { say "kafka ready in $((SECONDS - started))s"; return 0; }
-    pid_alive "$KAFKA_RUN/kafka.pid" || { tail -40 "$KAFKA_RUN/logs/kafka.out" >&2; die "kafka exited during start-up"; }
-    sleep 0.5
-  done
-  tail -40 "$KAFKA_RUN/logs/kafka.out" >&2; die "kafka did not answer ApiVersions within 120s"
+  wait_ready kafka kafka_ready "$KAFKA_RUN/kafka.pid" "$KAFKA_RUN/logs/kafka.out" 120 "$started"
 }
 
 registry_url() { echo "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"; }
@@ -151,12 +158,7 @@ start_registry() {
       -jar "$jar"
   ) > "$REGISTRY_RUN/registry.out" 2>&1 < /dev/null &
   echo $! > "$REGISTRY_RUN/registry.pid"
-  for _ in $(seq 1 360); do
-    registry_ready && { say "registry ready in $((SECONDS - started))s"; return 0; }
-    pid_alive "$REGISTRY_RUN/registry.pid" || { tail -40 "$REGISTRY_RUN/registry.out" >&2; die "registry exited during start-up"; }
-    sleep 0.5
-  done
-  tail -40 "$REGISTRY_RUN/registry.out" >&2; die "registry did not answer $(registry_url)/subjects within 180s"
+  wait_ready registry registry_ready "$REGISTRY_RUN/registry.pid" "$REGISTRY_RUN/registry.out" 180 "$started"
 }
 
 need node "the ApiVersions readiness probe is a Node script"
