@@ -1,7 +1,7 @@
 // kafkajs 2.2.4 against the chosen broker (Kafka 4.1): the protocol paths hl7-router depends on, through our own
 // KafkaClient interface.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually, testKafkaEnv, uniqueName } from '../testing/index.js';
+import { eventually, readTopic, testKafkaEnv, uniqueName } from '../testing/index.js';
 import { KafkaOperationError } from '../errors.js';
 import { createKafkaClient } from './kafkajs-client.js';
 import type { IncomingRecord, KafkaClient, KafkaConsumer, TopicAdmin, TopicOffsets } from './kafka-types.js';
@@ -55,13 +55,7 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     const ends = await admin.endOffsets(topic);
     expect(ends.reduce((sum, p) => sum + Number(p.offset), 0)).toBe(60);
 
-    const received: IncomingRecord[] = [];
-    const consumer = kafka.consumer({ groupId: uniqueName('idempotent') });
-    open.push(consumer);
-    await consumer.connect();
-    await consumer.subscribe([topic], { fromBeginning: true });
-    await collect(consumer, received);
-    await eventually(() => (received.length === 60 ? true : undefined), 20000, '60 records');
+    const received = await readTopic(kafka, topic, { until: (r) => r.length === 60 });
     for (let key = 0; key < 4; key += 1) {
       const sequence = received.filter((r) => r.key?.toString() === `MRN-${key}`).map((r) => Number(r.value!.toString().split(':')[1]));
       expect(sequence).toEqual(Array.from({ length: 15 }, (_, i) => i));
@@ -147,14 +141,7 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     await last.commit();
 
     const readBack = async (isolation: 'read_committed' | 'read_uncommitted') => {
-      const records: IncomingRecord[] = [];
-      const consumer = kafka.consumer({ groupId: uniqueName(`tx-read-${isolation}`), isolation });
-      open.push(consumer);
-      await consumer.connect();
-      await consumer.subscribe([output], { fromBeginning: true });
-      await collect(consumer, records);
-      await eventually(() => (records.some((r) => r.value?.toString() === 'marker') ? true : undefined), 20000, `marker (${isolation})`);
-      await consumer.disconnect();
+      const records = await readTopic(kafka, output, { isolation, until: (r) => r.some((x) => x.value?.toString() === 'marker') });
       return records.map((r) => r.value!.toString());
     };
 
@@ -173,13 +160,7 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     await producer.connect();
     open.push(producer);
     await producer.send([{ topic, key: 'MRN-LARGE', value: payload }]);
-    const received: IncomingRecord[] = [];
-    const consumer = kafka.consumer({ groupId: uniqueName('large') });
-    open.push(consumer);
-    await consumer.connect();
-    await consumer.subscribe([topic], { fromBeginning: true });
-    await collect(consumer, received);
-    await eventually(() => (received.length === 1 ? true : undefined), 30000, 'the large record');
+    const received = await readTopic(kafka, topic, { until: (r) => r.length === 1, timeoutMs: 30000 });
     expect(received[0]!.value!.equals(payload)).toBe(true);
   });
 

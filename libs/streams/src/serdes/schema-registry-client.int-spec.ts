@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKafkaClient } from '../kafka/kafkajs-client.js';
-import type { IncomingRecord, KafkaClient, TopicAdmin } from '../kafka/kafka-types.js';
-import { eventually, testKafkaEnv, uniqueName } from '../testing/index.js';
+import type { KafkaClient, TopicAdmin } from '../kafka/kafka-types.js';
+import { readTopic, testKafkaEnv, uniqueName } from '../testing/index.js';
 import { DeserializationError, SchemaIncompatibleError } from '../errors.js';
 import { avroSerde } from './avro-serde.js';
 import { createSchemaRegistryClient, readAvsc, topicValueSubject } from './schema-registry-client.js';
@@ -53,13 +53,7 @@ describe('Avro serde on the real schema registry and broker', () => {
     await producer.connect();
     await producer.send(encoded.map((value, i) => ({ topic, key: sent[i]!.mrn, value })));
 
-    const received: IncomingRecord[] = [];
-    const consumer = kafka.consumer({ groupId: uniqueName('avro-roundtrip') });
-    open.push(consumer);
-    await consumer.connect();
-    await consumer.subscribe([topic], { fromBeginning: true });
-    await consumer.run({ eachBatch: async (batch) => void received.push(...batch.records) });
-    await eventually(() => (received.length >= 2 ? true : undefined), 20000, 'two records');
+    const received = await readTopic(kafka, topic, { until: (r) => r.length >= 2 });
 
     const decoded = await Promise.all(received.map(async (r) => ({ key: r.key?.toString(), value: await serde.deserialize(r.value!) })));
     decoded.sort((a, b) => a.value.receivedAt - b.value.receivedAt);
