@@ -1,2 +1,1 @@
-// MLLP frame decoder/encoder (pure), server and client. Filled in by issue #3.
-export {};
+export { encodeFrame, FrameDecoder, type FrameDecoderOptions, type FrameEvent, DEFAULT_MAX_FRAME_BYTES } from './frame-codec.js';
