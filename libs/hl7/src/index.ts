@@ -1,2 +1,10 @@
-// HL7 v2 message model, parse, encode, escapes, charsets and ACK builders (pure). Filled in by issue #3.
-export {};
+export { ackCode, ackRequested, buildAck, hl7Timestamp, type AckCode, type AckInput, type AckOutcome } from './ack.js';
+export { splitFrame, type SplitFrame } from './batch.js';
+export { decodeMessageBytes, declaredCharset, encodeText, resolveCharset, type CharsetPolicy, type DecodedText } from './charset.js';
+export { DEFAULT_DELIMITERS, encodingCharacters, readDelimiters, type Delimiters } from './delimiters.js';
+export { escapeValue, unescapeValue } from './escape.js';
+export { readHeader, type MessageHeader } from './header.js';
+export { HL7_ERROR_TEXT, Hl7ErrorCode, Hl7ParseError, issue, type Hl7Issue, type Hl7Location } from './hl7-error.js';
+export { Hl7Message, parseMessage, parsePath, type FieldPath, type Hl7Segment } from './message.js';
+export { extractPatientId, isIssue, type PatientId, type PatientIdRule } from './patient-id.js';
+export { SUPPORTED_VERSIONS, validateHeader, type HeaderPolicy } from './validate.js';

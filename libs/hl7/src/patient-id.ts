@@ -1,0 +1,42 @@
+import { Hl7ErrorCode, type Hl7Issue, issue } from './hl7-error.js';
+import type { Hl7Message } from './message.js';
+
+export interface PatientIdRule {
+  /** PID-3.5 identifier type code of the repetition that holds the MRN (default MR). */
+  identifierTypeCode?: string;
+  /** If set, PID-3.4.1 (assigning authority namespace) must equal this too. */
+  assigningAuthority?: string;
+}
+
+export interface PatientId {
+  id: string;
+  /** PID-3.4.1 of the chosen repetition ('' when absent). */
+  assigningAuthority: string;
+  /** 1-based repetition of PID-3 it came from. */
+  repetition: number;
+}
+
+const PID3 = { segment: 'PID', sequence: 1, field: 3 };
+
+/** Finds the MRN in PID-3: the repetition whose type code (and, if configured, assigning authority) match. */
+export function extractPatientId(message: Hl7Message, rule: PatientIdRule = {}): PatientId | Hl7Issue {
+  const typeCode = rule.identifierTypeCode ?? 'MR';
+  const pidIndex = message.segments.findIndex((s) => s.name === 'PID');
+  if (pidIndex === -1) return issue(Hl7ErrorCode.RequiredFieldMissing, 'PID segment missing: no patient identifier', { segment: 'PID' });
+  const location = { ...PID3, sequence: pidIndex + 1 };
+  const repetitions = message.repetitions('PID-3');
+  for (let i = 1; i <= repetitions.length; i += 1) {
+    const id = message.get(`PID-3[${i}].1`).trim();
+    const type = message.get(`PID-3[${i}].5`).trim();
+    const authority = message.get(`PID-3[${i}].4.1`).trim();
+    if (id && type === typeCode && (rule.assigningAuthority === undefined || authority === rule.assigningAuthority)) {
+      return { id, assigningAuthority: authority, repetition: i };
+    }
+  }
+  const what = rule.assigningAuthority ? `type ${typeCode} from authority ${rule.assigningAuthority}` : `type ${typeCode}`;
+  return issue(Hl7ErrorCode.RequiredFieldMissing, `PID-3 has no identifier of ${what}`, location);
+}
+
+export function isIssue(value: PatientId | Hl7Issue): value is Hl7Issue {
+  return 'code' in value;
+}
