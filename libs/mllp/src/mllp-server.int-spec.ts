@@ -1,0 +1,312 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { generate } from 'selfsigned';
+import { FrameDecoder, encodeFrame } from './frame-codec.js';
+import { MllpClient } from './mllp-client.js';
+import { MllpError } from './mllp-errors.js';
+import { type ConnectionInfo, type MllpHandler, MllpServer, type MllpServerOptions, type ServerEvent } from './mllp-server.js';
+
+const text = (b: Buffer) => b.toString('latin1');
+const frame = (s: string) => encodeFrame(Buffer.from(s, 'latin1'));
+
+/** A handler that answers "ACK:<payload>", optionally after a per-message delay, and records concurrency. */
+function echoHandler(delays: Record<string, number> = {}) {
+  const seen: string[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const handler: MllpHandler = {
+    async handleFrame(payload: Buffer, _c: ConnectionInfo) {
+      active += 1;
+      maxActive = Math.max(maxActive, active);
+      seen.push(text(payload));
+      const delay = delays[text(payload)] ?? 0;
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+      active -= 1;
+      return Buffer.from(`ACK:${text(payload)}`, 'latin1');
+    },
+    handleOversize: (bytes) => Buffer.from(`NAK:oversize:${bytes}`, 'latin1'),
+  };
+  return { handler, seen, maxActive: () => maxActive };
+}
+
+const servers: MllpServer[] = [];
+const clients: MllpClient[] = [];
+afterEach(async () => {
+  await Promise.allSettled(clients.splice(0).map((c) => c.close()));
+  await Promise.allSettled(servers.splice(0).map((s) => s.close(1000)));
+});
+
+async function start(handler: MllpHandler, options: Partial<MllpServerOptions> = {}) {
+  const events: ServerEvent[] = [];
+  const server = new MllpServer(handler, { host: '127.0.0.1', port: 0, onEvent: (e) => events.push(e), ...options });
+  await server.listen();
+  servers.push(server);
+  return { server, events, port: server.address().port };
+}
+
+/** A raw socket that collects reply frames: for sending bytes no well-behaved client would. */
+function rawPeer(port: number) {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  const decoder = new FrameDecoder();
+  const replies: string[] = [];
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.on('data', (chunk) => {
+    for (const e of decoder.push(chunk)) if (e.kind === 'frame') replies.push(text(e.payload));
+  });
+  socket.on('error', () => undefined);
+  const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  return { socket, replies, closed, connected };
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('MllpServer and MllpClient over real sockets', () => {
+  it('answers each message on a persistent connection, in order', async () => {
+    const { port } = await start(echoHandler().handler);
+    const client = new MllpClient({ host: '127.0.0.1', port });
+    clients.push(client);
+    for (const m of ['ONE', 'TWO', 'THREE', 'FOUR']) expect(text(await client.send(Buffer.from(m)))).toBe(`ACK:${m}`);
+  });
+
+  it('serves pipelined frames one at a time, replies in arrival order, even when earlier ones are slower', async () => {
+    const echo = echoHandler({ A: 60, B: 5, C: 30 });
+    const { port } = await start(echo.handler);
+    const peer = rawPeer(port);
+    await peer.connected;
+    peer.socket.write(Buffer.concat(['A', 'B', 'C', 'D', 'E'].map(frame)));
+    await until(() => peer.replies.length === 5);
+    expect(peer.replies).toEqual(['ACK:A', 'ACK:B', 'ACK:C', 'ACK:D', 'ACK:E']);
+    expect(echo.seen).toEqual(['A', 'B', 'C', 'D', 'E']);
+    expect(echo.maxActive()).toBe(1);
+    peer.socket.destroy();
+  });
+
+  it('skips and reports junk before a frame, and still answers the frame', async () => {
+    const { port, events } = await start(echoHandler().handler);
+    const peer = rawPeer(port);
+    await peer.connected;
+    peer.socket.write(Buffer.concat([Buffer.from('GET / HTTP/1.0\r\n\r\n'), frame('MSG')]));
+    await until(() => peer.replies.length === 1);
+    expect(peer.replies).toEqual(['ACK:MSG']);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'junk', bytes: 18, reason: 'outside-frame' }));
+    peer.socket.destroy();
+  });
+
+  it('answers the frames before an oversize one, then NAKs it and closes the connection', async () => {
+    const { port, events } = await start(echoHandler().handler, { maxFrameBytes: 100 });
+    const peer = rawPeer(port);
+    await peer.connected;
+    peer.socket.write(Buffer.concat([frame('OK1'), frame('x'.repeat(500))]));
+    await peer.closed;
+    expect(peer.replies).toEqual(['ACK:OK1', 'NAK:oversize:500']);
+    await until(() => events.some((e) => e.type === 'connection-closed'));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'connection-closed', reason: 'oversize' }));
+  });
+
+  it('closes a connection whose frame never finishes (slowloris deadline)', async () => {
+    const { port, events } = await start(echoHandler().handler, { frameTimeoutMs: 150 });
+    const peer = rawPeer(port);
+    await peer.connected;
+    peer.socket.write(Buffer.from('\x0bMSH|^~\\&|partial', 'latin1'));
+    await peer.closed;
+    await until(() => events.some((e) => e.type === 'connection-closed'));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'connection-closed', reason: 'frame-timeout' }));
+  });
+
+  it('closes an idle connection', async () => {
+    const { port, events } = await start(echoHandler().handler, { idleTimeoutMs: 150 });
+    const peer = rawPeer(port);
+    await peer.closed;
+    await until(() => events.some((e) => e.type === 'connection-closed'));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'connection-closed', reason: 'idle-timeout' }));
+  });
+
+  it('does not time out a connection while its message is being processed', async () => {
+    const { port } = await start(echoHandler({ SLOW: 400 }).handler, { idleTimeoutMs: 150 });
+    const client = new MllpClient({ host: '127.0.0.1', port });
+    clients.push(client);
+    expect(text(await client.send(Buffer.from('SLOW')))).toBe('ACK:SLOW');
+  });
+
+  it('refuses connections beyond maxConnections', async () => {
+    const { port, events, server } = await start(echoHandler().handler, { maxConnections: 2 });
+    const a = rawPeer(port);
+    const b = rawPeer(port);
+    await Promise.all([a.connected, b.connected]);
+    await until(() => server.openConnections === 2);
+    const c = rawPeer(port);
+    await c.closed;
+    expect(events).toContainEqual(expect.objectContaining({ type: 'connection-refused', reason: 'max-connections' }));
+    a.socket.write(frame('still-served'));
+    await until(() => a.replies.length === 1);
+    a.socket.destroy();
+    b.socket.destroy();
+  });
+
+  it('closes gracefully: the message in flight is answered, then connections end and new ones are refused', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handler: MllpHandler = {
+      handleFrame: async (p) => {
+        await gate;
+        return Buffer.from(`ACK:${text(p)}`);
+      },
+      handleOversize: () => undefined,
+    };
+    const { port, server } = await start(handler);
+    const busy = rawPeer(port);
+    const idle = rawPeer(port);
+    await Promise.all([busy.connected, idle.connected]);
+    busy.socket.write(frame('INFLIGHT'));
+    await until(() => server.openConnections === 2);
+    const closing = server.close(5000);
+    await idle.closed;
+    release();
+    await closing;
+    await busy.closed;
+    expect(busy.replies).toEqual(['ACK:INFLIGHT']);
+    await expect(
+      new Promise((resolve, reject) => net.connect({ host: '127.0.0.1', port }).on('connect', resolve).on('error', reject)),
+    ).rejects.toThrow();
+  });
+
+  it('client: a timeout drops the connection so a late ACK is never taken for the next message', async () => {
+    const { port } = await start(echoHandler({ LATE: 300 }).handler);
+    const client = new MllpClient({ host: '127.0.0.1', port });
+    clients.push(client);
+    await expect(client.send(Buffer.from('LATE'), 100)).rejects.toMatchObject({ code: 'MLLP_TIMEOUT', retriable: true });
+    expect(text(await client.send(Buffer.from('NEXT')))).toBe('ACK:NEXT');
+  });
+
+  it('client: retries the connection with exponential backoff, then fails with a typed error', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const delays: number[] = [];
+    const client = new MllpClient({
+      host: '127.0.0.1',
+      port,
+      reconnect: { initialDelayMs: 100, maxDelayMs: 300, maxAttempts: 4 },
+      sleep: async (ms) => void delays.push(ms),
+    });
+    const failed = client.send(Buffer.from('X'));
+    await expect(failed).rejects.toBeInstanceOf(MllpError);
+    await expect(failed).rejects.toMatchObject({ code: 'MLLP_CONNECT_FAILED', context: { attempts: 4 } });
+    expect(delays).toEqual([100, 200, 300]);
+  });
+});
+
+describe('MLLP over TLS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mllp-tls-'));
+  const san = [
+    { name: 'basicConstraints', cA: false },
+    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
+  ];
+
+  type GenerateOptions = Parameters<typeof generate>[1];
+  const ec = { keyType: 'ec', algorithm: 'sha256' } as const;
+
+  /** A throw-away CA that signs a server certificate for 127.0.0.1 and a client certificate. */
+  async function writePems(prefix: string) {
+    const ca = await generate([{ name: 'commonName', value: `${prefix}-test-ca` }], {
+      ...ec,
+      extensions: [
+        { name: 'basicConstraints', cA: true },
+        { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true },
+      ],
+    } as GenerateOptions);
+    const signedBy = { key: ca.private, cert: ca.cert };
+    const server = await generate([{ name: 'commonName', value: `${prefix}-server` }], {
+      ...ec,
+      extensions: san,
+      ca: signedBy,
+    } as GenerateOptions);
+    const client = await generate([{ name: 'commonName', value: `${prefix}-client` }], { ...ec, ca: signedBy } as GenerateOptions);
+    const file = (name: string, content: string) => {
+      const path = join(dir, `${prefix}-${name}.pem`);
+      writeFileSync(path, content);
+      return path;
+    };
+    return {
+      keyFile: file('key', server.private),
+      certFile: file('cert', server.cert),
+      caFile: file('ca', ca.cert),
+      ca: ca.cert,
+      clientCert: client.cert,
+      clientKey: client.private,
+    };
+  }
+
+  it('serves TLS 1.2+ and, with mutual TLS, requires and identifies the client certificate', async () => {
+    const pems = await writePems('a');
+    const peers: (string | undefined)[] = [];
+    const echo = echoHandler();
+    const identifying: MllpHandler = {
+      ...echo.handler,
+      handleFrame: (p, c) => (peers.push(c.peerCommonName), echo.handler.handleFrame(p, c)),
+    };
+    const { port } = await start(identifying, {
+      tls: { keyFile: pems.keyFile, certFile: pems.certFile, caFile: pems.caFile, requireClientCert: true },
+    });
+    const withCert = new MllpClient({ host: '127.0.0.1', port, tls: { ca: pems.ca, cert: pems.clientCert, key: pems.clientKey } });
+    clients.push(withCert);
+    expect(text(await withCert.send(Buffer.from('SECURE')))).toBe('ACK:SECURE');
+    expect(peers).toEqual(['a-client']);
+
+    const withoutCert = new MllpClient({ host: '127.0.0.1', port, tls: { ca: pems.ca }, reconnect: { maxAttempts: 1 } });
+    clients.push(withoutCert);
+    await expect(withoutCert.send(Buffer.from('NOPE'), 2000)).rejects.toBeInstanceOf(MllpError);
+
+    const oldTls = new MllpClient({
+      host: '127.0.0.1',
+      port,
+      tls: { ca: pems.ca, cert: pems.clientCert, key: pems.clientKey, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' },
+      reconnect: { maxAttempts: 1 },
+    });
+    clients.push(oldTls);
+    await expect(oldTls.send(Buffer.from('OLD'), 2000)).rejects.toMatchObject({ code: 'MLLP_CONNECT_FAILED' });
+  });
+
+  it('picks up new certificate files on reloadTls without a restart', async () => {
+    const first = await writePems('b');
+    const tlsFiles = { keyFile: join(dir, 'live-key.pem'), certFile: join(dir, 'live-cert.pem') };
+    const copy = (p: { keyFile: string; certFile: string }) => {
+      writeFileSync(tlsFiles.keyFile, readText(p.keyFile));
+      writeFileSync(tlsFiles.certFile, readText(p.certFile));
+    };
+    copy(first);
+    const { server, port, events } = await start(echoHandler().handler, { tls: tlsFiles });
+    const certOf = () =>
+      new Promise<string>((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+          resolve(s.getPeerX509Certificate()!.fingerprint256);
+          s.destroy();
+        });
+        s.on('error', reject);
+      });
+    const before = await certOf();
+    const second = await writePems('c');
+    copy(second);
+    server.reloadTls();
+    const after = await certOf();
+    expect(after).not.toBe(before);
+    expect(after).toBe(new X509Certificate(readText(second.certFile)).fingerprint256);
+    expect(events).toContainEqual({ type: 'tls-reloaded' });
+  });
+});
+
+function readText(path: string): string {
+  return readFileSync(path, 'utf8');
+}
