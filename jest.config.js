@@ -17,8 +17,8 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@lib/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
-    '^@lib/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+    '^@lib/([a-z0-9-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@lib/([a-z0-9-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

@@ -1,6 +1,19 @@
-// Entry point of mllp-gateway. Not built yet: issue #3 turns this shell into the app.
-import { createLogger } from '@lib/platform';
+// The MLLP gateway: `npm run start:gateway` after `npm run build`, or `node dist/apps/mllp-gateway/src/main.js`.
+// Configuration comes from the environment and GATEWAY_CONFIG_FILE (see gateway-config.ts and the README);
+// invalid configuration stops it before anything starts, with the list of what is wrong (exit code 2).
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '@lib/platform';
+import { loadGatewayConfig } from './gateway-config.js';
+import { GatewayModule } from './gateway.module.js';
 
-const log = createLogger({ app: 'mllp-gateway' });
-log.error('mllp-gateway is not implemented yet (issue #3)');
-process.exitCode = 1;
+let config;
+try {
+  config = loadGatewayConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+const app = await NestFactory.createApplicationContext(GatewayModule.forConfig(config), { logger: ['error', 'warn'] });
+app.enableShutdownHooks();

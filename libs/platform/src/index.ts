@@ -3,3 +3,11 @@ export { loadConfig } from './config/load-config.js';
 export * as configFields from './config/config-fields.js';
 export { createLogger, PHI_KEYS, type Logger, type LoggerOptions } from './logging/logger.js';
 export { hashMrn } from './logging/mrn-hash.js';
+export {
+  buildEnvelope,
+  envelopeHeaders,
+  HL7_ENVELOPE_SCHEMA,
+  sha256Hex,
+  type EnvelopeFields,
+  type Hl7Envelope,
+} from './envelope/hl7-envelope.js';

@@ -37,7 +37,6 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
-      name: options.app,
       level: options.level ?? 'info',
       base: { app: options.app },
       redact: { paths: redactPaths, censor: '[redacted]' },

@@ -9,6 +9,7 @@ import {
   type RecordMetadata as KafkajsRecordMetadata,
   type SASLOptions,
   type Transaction,
+  Partitioners,
   logLevel,
 } from 'kafkajs';
 import { KafkaOperationError } from '../errors.js';
@@ -104,7 +105,13 @@ class KafkajsProducer implements KafkaProducer {
   constructor(kafka: Kafka, options: ProducerOptions) {
     const idempotent = options.idempotent ?? true;
     // kafkajs keeps per-partition order under retries only with one request in flight per broker.
-    this.producer = kafka.producer({ idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      idempotent,
+      maxInFlightRequests: idempotent ? 1 : 5,
+      allowAutoTopicCreation: false,
+      // murmur2, as Java clients: a key lands on the same partition whoever produces it.
+      createPartitioner: Partitioners.JavaCompatiblePartitioner,
+    });
     this.timeout = options.ackTimeoutMs ?? 30000;
   }
 
@@ -134,6 +141,7 @@ class KafkajsTransactionalProducer implements TransactionalProducer {
       maxInFlightRequests: 1,
       transactionTimeout: options.transactionTimeoutMs ?? 60000,
       allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.JavaCompatiblePartitioner,
     });
   }
 

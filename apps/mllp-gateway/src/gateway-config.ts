@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { configFields, loadConfig } from '@lib/platform';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const { brokerList, flag, httpUrl, logLevel, port } = configFields;
+
+const list = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+/** "ADT=hl7.adt.v1,ORU=hl7.oru.v1" → { ADT: 'hl7.adt.v1', ORU: 'hl7.oru.v1' } */
+const topicMap = z
+  .string()
+  .default('')
+  .transform((v, ctx) => {
+    const map: Record<string, string> = {};
+    for (const pair of v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const [type, topic] = pair.split('=').map((s) => s.trim());
+      if (!type || !topic) ctx.addIssue({ code: 'custom', message: `"${pair}" is not TYPE=topic` });
+      else map[type] = topic;
+    }
+    return map;
+  });
+
+const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Every setting of the gateway, from the environment (names as below) or a YAML file (same names) in GATEWAY_CONFIG_FILE. */
+export const gatewayConfigSchema = z
+  .object({
+    KAFKA_BROKERS: brokerList,
+    KAFKA_CLIENT_ID: z.string().default('hl7-mllp-gateway'),
+    KAFKA_SSL: flag(false),
+    KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+    KAFKA_SASL_USERNAME: z.string().optional(),
+    KAFKA_SASL_PASSWORD: z.string().optional(),
+    SCHEMA_REGISTRY_URL: httpUrl,
+    SCHEMA_REGISTRY_USERNAME: z.string().optional(),
+    SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
+    LISTENER_NAME: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes')
+      .default('default'),
+    MLLP_HOST: z.string().default('0.0.0.0'),
+    MLLP_PORT: port(2575),
+    MLLP_TLS_KEY_FILE: z.string().optional(),
+    MLLP_TLS_CERT_FILE: z.string().optional(),
+    MLLP_TLS_CA_FILE: z.string().optional(),
+    MLLP_TLS_REQUIRE_CLIENT_CERT: flag(false),
+    MLLP_MAX_FRAME_BYTES: positive(16 * 1024 * 1024),
+    MLLP_IDLE_TIMEOUT_MS: positive(600000),
+    MLLP_FRAME_TIMEOUT_MS: positive(60000),
+    MLLP_MAX_CONNECTIONS: positive(1000),
+    ACCEPTED_MESSAGE_TYPES: list.pipe(z.array(z.string().regex(/^[A-Z0-9]{3}$/, 'message types are 3 characters')).min(1)).default(['ADT']),
+    ADT_TOPIC: z.string().default('hl7.adt.v1'),
+    TOPIC_BY_TYPE: topicMap,
+    QUARANTINE_TOPIC: z.string().default('hl7.quarantine.v1'),
+    DEDUP_TOPIC: z.string().default('hl7.gateway.dedup.v1'),
+    TOPIC_PARTITIONS: positive(6),
+    TOPIC_REPLICATION_FACTOR: positive(1),
+    SENDING_FACILITIES: list,
+    DEFAULT_CHARSET: z.string().default('UNICODE UTF-8'),
+    FALLBACK_CHARSET: z.string().default('windows-1252'),
+    MRN_TYPE_CODE: z.string().default('MR'),
+    MRN_ASSIGNING_AUTHORITY: z.string().optional(),
+    KAFKA_WRITE_TIMEOUT_MS: positive(10000),
+    DEDUP_WINDOW_MS: positive(24 * 3600 * 1000),
+    DEDUP_MAX_ENTRIES: positive(100000),
+    HTTP_PORT: port(9464),
+    LOG_LEVEL: logLevel,
+    LOG_HASH_KEY: z
+      .string({ error: 'is required: a per-deployment secret for hashing MRNs in logs' })
+      .min(16, 'must be at least 16 characters'),
+  })
+  .superRefine((c, ctx) => {
+    const tls = [c.MLLP_TLS_KEY_FILE, c.MLLP_TLS_CERT_FILE].filter(Boolean).length;
+    if (tls === 1)
+      ctx.addIssue({ code: 'custom', path: ['MLLP_TLS_CERT_FILE'], message: 'MLLP_TLS_KEY_FILE and MLLP_TLS_CERT_FILE go together' });
+    if (c.MLLP_TLS_REQUIRE_CLIENT_CERT && !c.MLLP_TLS_CA_FILE)
+      ctx.addIssue({ code: 'custom', path: ['MLLP_TLS_CA_FILE'], message: 'mutual TLS needs a CA file' });
+    if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: 'SASL needs a username and a password' });
+    }
+    for (const type of c.ACCEPTED_MESSAGE_TYPES) {
+      if (type !== 'ADT' && !c.TOPIC_BY_TYPE[type])
+        ctx.addIssue({ code: 'custom', path: ['TOPIC_BY_TYPE'], message: `accepted type ${type} has no topic` });
+    }
+  });
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** The environment, overlaid on the YAML file named by GATEWAY_CONFIG_FILE (environment wins). */
+export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const file = env['GATEWAY_CONFIG_FILE'];
+  const fromFile = file ? ((parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>) : {};
+  const stringified = Object.fromEntries(
+    Object.entries(fromFile).map(([k, v]) => [
+      k,
+      Array.isArray(v)
+        ? v.join(',')
+        : typeof v === 'object' && v !== null
+          ? Object.entries(v)
+              .map(([a, b]) => `${a}=${String(b)}`)
+              .join(',')
+          : String(v),
+    ]),
+  );
+  return loadConfig('mllp-gateway', gatewayConfigSchema, { ...stringified, ...definedOnly(env) });
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+}
+
+/** Topic per accepted message type. */
+export function topicsByType(config: GatewayConfig): Record<string, string> {
+  return { ADT: config.ADT_TOPIC, ...config.TOPIC_BY_TYPE };
+}

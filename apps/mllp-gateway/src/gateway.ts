@@ -1,0 +1,207 @@
+import { MllpServer, type ServerEvent } from '@lib/mllp';
+import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, type Logger } from '@lib/platform';
+import {
+  avroSerde,
+  createKafkaClient,
+  createSchemaRegistryClient,
+  type KafkaConnectionConfig,
+  type KafkaProducer,
+  type Serde,
+  type TopicAdmin,
+  topicValueSubject,
+} from '@lib/streams';
+import { type GatewayConfig, topicsByType } from './gateway-config.js';
+import { BoundedDuplicateWindow } from './intake/duplicate-window.js';
+import { MessageIntake, errorSummary } from './intake/message-intake.js';
+import { KafkaDuplicateLog, KafkaEnvelopePublisher, KafkaQuarantineSink } from './kafka/kafka-sinks.js';
+import { GatewayMetrics } from './observability/gateway-metrics.js';
+import { HttpEndpoints } from './observability/http-endpoints.js';
+
+/** The running gateway: every long-lived part, started in order and closed in reverse. */
+export class Gateway {
+  private constructor(
+    private readonly server: MllpServer,
+    private readonly http: HttpEndpoints,
+    private readonly producer: KafkaProducer,
+    private readonly admin: TopicAdmin,
+    private readonly log: Logger,
+    readonly mllpPort: number,
+    readonly httpPort: number,
+    readonly metrics: GatewayMetrics,
+  ) {}
+
+  static async start(config: GatewayConfig, log: Logger): Promise<Gateway> {
+    const connection: KafkaConnectionConfig = { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID };
+    if (config.KAFKA_SSL) connection.ssl = true;
+    if (config.KAFKA_SASL_MECHANISM)
+      connection.sasl = {
+        mechanism: config.KAFKA_SASL_MECHANISM,
+        username: config.KAFKA_SASL_USERNAME!,
+        password: config.KAFKA_SASL_PASSWORD!,
+      };
+    const kafka = createKafkaClient(connection, (level, message, context) => log[level]({ kafka: context }, message));
+
+    const topics = topicsByType(config);
+    const maxMessageBytes = String(config.MLLP_MAX_FRAME_BYTES + 1024 * 1024);
+    const admin = kafka.admin();
+    await admin.connect();
+    const created = await admin.ensureTopics([
+      ...[...new Set(Object.values(topics))].map((name) => ({
+        name,
+        partitions: config.TOPIC_PARTITIONS,
+        replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+        config: { 'max.message.bytes': maxMessageBytes },
+      })),
+      {
+        name: config.QUARANTINE_TOPIC,
+        partitions: 1,
+        replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+        config: { 'max.message.bytes': maxMessageBytes },
+      },
+      {
+        name: config.DEDUP_TOPIC,
+        partitions: 1,
+        replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+        config: { 'cleanup.policy': 'compact' },
+      },
+    ]);
+    if (created.length > 0) log.info({ topics: created }, 'created topics');
+
+    const registry = createSchemaRegistryClient({
+      url: config.SCHEMA_REGISTRY_URL,
+      ...(config.SCHEMA_REGISTRY_USERNAME
+        ? { username: config.SCHEMA_REGISTRY_USERNAME, password: config.SCHEMA_REGISTRY_PASSWORD ?? '' }
+        : {}),
+    });
+    const serdes = new Map<string, Serde<Hl7Envelope>>();
+    for (const topic of new Set(Object.values(topics)))
+      serdes.set(topic, await avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA));
+
+    const producer = kafka.producer({ idempotent: true, ackTimeoutMs: config.KAFKA_WRITE_TIMEOUT_MS });
+    await producer.connect();
+
+    const duplicates = new BoundedDuplicateWindow(
+      config.DEDUP_WINDOW_MS,
+      config.DEDUP_MAX_ENTRIES,
+      new KafkaDuplicateLog(producer, config.DEDUP_TOPIC, log),
+    );
+    const restored = await KafkaDuplicateLog.replay(kafka, config.DEDUP_TOPIC, config.KAFKA_CLIENT_ID, (key, ack, at) =>
+      duplicates.restore(key, ack, at),
+    );
+    log.info({ entries: restored }, 'duplicate window restored');
+
+    const metrics = new GatewayMetrics();
+    const intake = new MessageIntake(
+      {
+        listener: config.LISTENER_NAME,
+        headerPolicy: { messageTypes: config.ACCEPTED_MESSAGE_TYPES },
+        topics,
+        charset: { defaultCharset: config.DEFAULT_CHARSET, fallbackCharset: config.FALLBACK_CHARSET },
+        patientId: {
+          identifierTypeCode: config.MRN_TYPE_CODE,
+          ...(config.MRN_ASSIGNING_AUTHORITY ? { assigningAuthority: config.MRN_ASSIGNING_AUTHORITY } : {}),
+        },
+        sendingFacilities: config.SENDING_FACILITIES,
+        application: 'HL7ROUTER',
+        writeTimeoutMs: config.KAFKA_WRITE_TIMEOUT_MS,
+        logHashKey: config.LOG_HASH_KEY,
+      },
+      {
+        publisher: new KafkaEnvelopePublisher(producer, serdes),
+        quarantine: new KafkaQuarantineSink(producer, config.QUARANTINE_TOPIC),
+        duplicates,
+        metrics,
+        log,
+      },
+    );
+
+    const server = new MllpServer(intake, {
+      host: config.MLLP_HOST,
+      port: config.MLLP_PORT,
+      ...(config.MLLP_TLS_KEY_FILE && config.MLLP_TLS_CERT_FILE
+        ? {
+            tls: {
+              keyFile: config.MLLP_TLS_KEY_FILE,
+              certFile: config.MLLP_TLS_CERT_FILE,
+              ...(config.MLLP_TLS_CA_FILE ? { caFile: config.MLLP_TLS_CA_FILE } : {}),
+              requireClientCert: config.MLLP_TLS_REQUIRE_CLIENT_CERT,
+            },
+          }
+        : {}),
+      maxFrameBytes: config.MLLP_MAX_FRAME_BYTES,
+      idleTimeoutMs: config.MLLP_IDLE_TIMEOUT_MS,
+      frameTimeoutMs: config.MLLP_FRAME_TIMEOUT_MS,
+      maxConnections: config.MLLP_MAX_CONNECTIONS,
+      onEvent: (event) => {
+        metrics.serverEvent(event);
+        logServerEvent(log, event);
+      },
+    });
+
+    let readyCache = { at: 0, ok: false };
+    const http = new HttpEndpoints({
+      port: config.HTTP_PORT,
+      registry: metrics.registry,
+      ready: async () => {
+        if (Date.now() - readyCache.at < 5000) return readyCache.ok;
+        let timer: NodeJS.Timeout | undefined;
+        const ok = await Promise.race([
+          admin.listTopics().then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 2000))),
+        ]);
+        clearTimeout(timer);
+        readyCache = { at: Date.now(), ok };
+        return ok;
+      },
+    });
+    const httpPort = await http.listen();
+    await server.listen();
+    const mllpPort = server.address().port;
+    log.info(
+      { mllpPort, httpPort, listener: config.LISTENER_NAME, tls: Boolean(config.MLLP_TLS_CERT_FILE), topics },
+      'mllp gateway listening',
+    );
+    return new Gateway(server, http, producer, admin, log, mllpPort, httpPort, metrics);
+  }
+
+  /** Stop accepting, answer what is in flight, then release Kafka. */
+  async stop(deadlineMs = 30000): Promise<void> {
+    this.log.info('mllp gateway stopping');
+    await this.server.close(deadlineMs);
+    await this.http.close();
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    this.log.info('mllp gateway stopped');
+  }
+}
+
+function logServerEvent(log: Logger, event: ServerEvent): void {
+  switch (event.type) {
+    case 'connection-opened':
+      log.debug({ connection: event.connection.id, remoteAddress: event.connection.remoteAddress, open: event.open }, 'connection opened');
+      break;
+    case 'connection-closed':
+      log.debug({ connection: event.connection.id, reason: event.reason, open: event.open }, 'connection closed');
+      break;
+    case 'junk':
+      log.warn({ connection: event.connection.id, bytes: event.bytes, reason: event.reason }, 'bytes outside MLLP frames skipped');
+      break;
+    case 'oversize':
+      log.warn({ connection: event.connection.id, bytes: event.bytes }, 'oversize frame');
+      break;
+    case 'connection-refused':
+      log.warn({ remoteAddress: event.remoteAddress, reason: event.reason }, 'connection refused');
+      break;
+    case 'tls-error':
+      log.warn({ remoteAddress: event.remoteAddress, err: errorSummary(event.error) }, 'TLS handshake failed');
+      break;
+    case 'handler-error':
+      log.error({ connection: event.connection.id, err: errorSummary(event.error) }, 'handler failed');
+      break;
+    case 'tls-reloaded':
+      log.info('TLS certificates reloaded');
+      break;
+  }
+}

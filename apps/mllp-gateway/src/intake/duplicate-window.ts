@@ -1,0 +1,46 @@
+import type { DuplicateWindow } from './intake-ports.js';
+
+export interface DuplicateLog {
+  /** Persist an entry (e.g. to a compacted topic) so the window survives a restart. Failures are reported, not thrown. */
+  append(key: string, ack: Buffer, at: number): void;
+}
+
+/**
+ * A bounded, time-windowed map of dedup key → ACK. Oldest entries go first when full; entries older than the
+ * window are ignored and pruned. Optionally mirrored to a DuplicateLog and restored from it on start.
+ */
+export class BoundedDuplicateWindow implements DuplicateWindow {
+  private readonly entries = new Map<string, { ack: Buffer; at: number }>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly maxEntries: number,
+    private readonly log?: DuplicateLog,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  lookup(key: string, now: number): Buffer | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (now - entry.at > this.windowMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.ack;
+  }
+
+  remember(key: string, ack: Buffer, now: number): void {
+    this.restore(key, ack, now);
+    this.log?.append(key, ack, now);
+  }
+
+  /** Load an entry without logging it again (used when replaying the log at start). */
+  restore(key: string, ack: Buffer, at: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, { ack, at });
+    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+}

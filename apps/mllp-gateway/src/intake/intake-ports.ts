@@ -1,0 +1,47 @@
+import type { Hl7Envelope } from '@lib/platform';
+
+/** The I/O the intake needs, owned here and implemented at the edge (Kafka) or in memory (tests). */
+
+export interface PublishRecord {
+  topic: string;
+  key: string;
+  envelope: Hl7Envelope;
+}
+
+export interface EnvelopePublisher {
+  /** Resolves only once Kafka acknowledged every record (idempotent producer, acks=all). */
+  publish(records: readonly PublishRecord[]): Promise<void>;
+}
+
+export interface QuarantineRecord {
+  /** HL7 table 0357 code of the first problem. */
+  code: string;
+  reason: string;
+  listener: string;
+  remoteAddress: string;
+  receivedAt: number;
+  /** The rejected bytes (absent for frames too large to keep). */
+  raw?: Buffer;
+  bytes: number;
+  controlId?: string;
+}
+
+export interface QuarantineSink {
+  quarantine(records: readonly QuarantineRecord[]): Promise<void>;
+}
+
+/** Remembers the ACK sent for each accepted message for a while, so a resend gets the same ACK and no second record. */
+export interface DuplicateWindow {
+  lookup(key: string, now: number): Buffer | undefined;
+  /** Records the ACK at once (in memory); persisting it, where the window does, happens off the ACK path. */
+  remember(key: string, ack: Buffer, now: number): void;
+}
+
+export interface IntakeMetrics {
+  message(messageType: string, ackCode: string): void;
+  frameBytes(bytes: number): void;
+  ackLatency(seconds: number): void;
+  kafkaWrite(seconds: number, ok: boolean): void;
+  rejected(reason: string): void;
+  duplicate(): void;
+}

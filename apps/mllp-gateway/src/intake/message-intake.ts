@@ -1,0 +1,349 @@
+import {
+  type CharsetPolicy,
+  type Delimiters,
+  type HeaderPolicy,
+  type Hl7Issue,
+  type MessageHeader,
+  type PatientIdRule,
+  ackCode,
+  ackRequested,
+  buildAck,
+  decodeMessageBytes,
+  encodeText,
+  extractPatientId,
+  Hl7ErrorCode,
+  Hl7ParseError,
+  hl7Timestamp,
+  isIssue,
+  issue,
+  parseMessage,
+  readHeader,
+  splitFrame,
+  validateHeader,
+} from '@lib/hl7';
+import type { ConnectionInfo, MllpHandler } from '@lib/mllp';
+import { type Hl7Envelope, type Logger, buildEnvelope, hashMrn, sha256Hex } from '@lib/platform';
+import type { DuplicateWindow, EnvelopePublisher, IntakeMetrics, PublishRecord, QuarantineRecord, QuarantineSink } from './intake-ports.js';
+
+export interface IntakeOptions {
+  listener: string;
+  headerPolicy: HeaderPolicy;
+  /** Kafka topic per accepted MSH-9.1 message type. */
+  topics: Readonly<Record<string, string>>;
+  charset: CharsetPolicy;
+  patientId: PatientIdRule;
+  /** MSH-4.1 values accepted on this listener; empty accepts any. */
+  sendingFacilities: readonly string[];
+  /** Our MSH-3 in ACKs when the received MSH-5 is empty. */
+  application: string;
+  /** Upper bound on waiting for Kafka before answering AE. */
+  writeTimeoutMs: number;
+  /** Key for hashMrn in logs. */
+  logHashKey: string;
+}
+
+export interface IntakeDeps {
+  publisher: EnvelopePublisher;
+  quarantine: QuarantineSink;
+  duplicates: DuplicateWindow;
+  metrics: IntakeMetrics;
+  log: Logger;
+  clock?: () => Date;
+  newId?: () => string;
+}
+
+/** What became of one message of a frame. */
+type Verdict =
+  | { kind: 'reject'; raw: Buffer; issues: Hl7Issue[]; header?: MessageHeader; delimiters?: Delimiters; charset?: string }
+  | { kind: 'accept'; header: MessageHeader; delimiters: Delimiters; charset: string; record: PublishRecord; dedupKey: string }
+  | { kind: 'duplicate'; header: MessageHeader; ack: Buffer };
+
+interface Answer {
+  header?: MessageHeader;
+  delimiters?: Delimiters;
+  charset?: string;
+  outcome: 'accept' | 'error' | 'reject';
+  issues: Hl7Issue[];
+  /** A stored ACK to resend as it was. */
+  replay?: Buffer;
+  /** For a newly accepted message: remember its ACK under this key. */
+  dedupKey?: string;
+  /** The ACK bytes built for this answer. */
+  ack?: Buffer;
+}
+
+/**
+ * The gateway's MLLP handler: frame → messages → decode (MSH-18) → parse → validate → MRN → envelope → Kafka →
+ * ACK. An AA/CA goes out only after Kafka acknowledged the write; anything refused is quarantined with its reason
+ * and answered AR/CR with an ERR segment; a Kafka failure is answered AE/CE (error 207) so the sender resends.
+ * Every frame gets an answer; nothing in here throws to the server.
+ */
+export class MessageIntake implements MllpHandler {
+  private readonly clock: () => Date;
+  private readonly newId: () => string;
+  private ackSequence = 0;
+
+  constructor(
+    private readonly options: IntakeOptions,
+    private readonly deps: IntakeDeps,
+  ) {
+    this.clock = deps.clock ?? (() => new Date());
+    this.newId = deps.newId ?? (() => crypto.randomUUID());
+  }
+
+  async handleFrame(payload: Buffer, connection: ConnectionInfo): Promise<Buffer | undefined> {
+    const started = process.hrtime.bigint();
+    const receivedAt = this.clock();
+    this.deps.metrics.frameBytes(payload.length);
+    let answers: Answer[];
+    try {
+      answers = await this.process(payload, connection, receivedAt);
+    } catch (error) {
+      // A bug, not an input problem: answer AE so the sender keeps the message and retries.
+      this.deps.log.error({ err: errorSummary(error), connection: connection.id }, 'intake failed unexpectedly');
+      answers = [{ outcome: 'error', issues: [issue(Hl7ErrorCode.ApplicationInternalError, 'the gateway could not process the message')] }];
+    }
+    const reply = this.reply(answers, receivedAt);
+    for (const answer of answers)
+      if (answer.dedupKey && answer.ack) this.deps.duplicates.remember(answer.dedupKey, answer.ack, receivedAt.getTime());
+    this.deps.metrics.ackLatency(Number(process.hrtime.bigint() - started) / 1e9);
+    return reply;
+  }
+
+  handleOversize(bytes: number, connection: ConnectionInfo): Buffer | undefined {
+    const reason = `frame of ${bytes} bytes exceeds this listener's maximum`;
+    this.deps.metrics.rejected('oversize');
+    this.deps.log.warn({ connection: connection.id, bytes }, 'oversize frame refused; closing the connection');
+    // The bytes are gone (never buffered past the limit); quarantine records the event without them.
+    void this.deps.quarantine
+      .quarantine([
+        {
+          code: Hl7ErrorCode.DataTypeError,
+          reason,
+          listener: this.options.listener,
+          remoteAddress: connection.remoteAddress,
+          receivedAt: this.clock().getTime(),
+          bytes,
+        },
+      ])
+      .catch((error: unknown) => this.deps.log.error({ err: errorSummary(error) }, 'could not quarantine an oversize-frame record'));
+    return this.reply([{ outcome: 'reject', issues: [issue(Hl7ErrorCode.DataTypeError, reason)] }], this.clock());
+  }
+
+  private async process(payload: Buffer, connection: ConnectionInfo, receivedAt: Date): Promise<Answer[]> {
+    let messages: Buffer[];
+    try {
+      messages = splitFrame(payload).messages;
+    } catch (error) {
+      if (!(error instanceof Hl7ParseError)) throw error;
+      return [await this.refuse({ kind: 'reject', raw: payload, issues: [error.issue] }, connection, receivedAt)];
+    }
+    const verdicts = messages.map((raw) => this.evaluate(raw, connection, receivedAt));
+    const accepted = verdicts.filter((v): v is Extract<Verdict, { kind: 'accept' }> => v.kind === 'accept');
+    const written = accepted.length > 0 ? await this.write(accepted.map((v) => v.record)) : true;
+    const answers: Answer[] = [];
+    for (const verdict of verdicts) {
+      if (verdict.kind === 'reject') answers.push(await this.refuse(verdict, connection, receivedAt));
+      else if (verdict.kind === 'duplicate') {
+        this.deps.metrics.duplicate();
+        this.deps.log.info(
+          { controlId: verdict.header.controlId, messageType: verdict.header.messageType },
+          'duplicate resend: original ACK repeated, nothing written',
+        );
+        answers.push({ header: verdict.header, outcome: 'accept', issues: [], replay: verdict.ack });
+      } else if (!written) {
+        answers.push({
+          ...this.context(verdict),
+          outcome: 'error',
+          issues: [issue(Hl7ErrorCode.ApplicationInternalError, 'message could not be stored; send it again')],
+        });
+      } else {
+        answers.push({ ...this.context(verdict), outcome: 'accept', issues: [], dedupKey: verdict.dedupKey });
+        this.deps.log.info(
+          {
+            controlId: verdict.header.controlId,
+            messageType: `${verdict.header.messageType}^${verdict.header.triggerEvent}`,
+            mrnHash: hashMrn(verdict.record.key, this.options.logHashKey),
+            topic: verdict.record.topic,
+          },
+          'message stored',
+        );
+      }
+    }
+    return answers;
+  }
+
+  private context(v: { header: MessageHeader; delimiters: Delimiters; charset: string }) {
+    return { header: v.header, delimiters: v.delimiters, charset: v.charset };
+  }
+
+  private evaluate(raw: Buffer, connection: ConnectionInfo, receivedAt: Date): Verdict {
+    let decoded;
+    let message;
+    try {
+      decoded = decodeMessageBytes(raw, this.options.charset);
+      message = parseMessage(decoded.text);
+    } catch (error) {
+      if (error instanceof Hl7ParseError) return { kind: 'reject', raw, issues: [error.issue] };
+      throw error;
+    }
+    const header = readHeader(message);
+    const base = { raw, header, delimiters: message.delimiters, charset: decoded.charset };
+    const issues = validateHeader(header, this.options.headerPolicy);
+    const facility = message.get('MSH-4.1').trim();
+    if (this.options.sendingFacilities.length > 0 && !this.options.sendingFacilities.includes(facility)) {
+      issues.push(
+        issue(Hl7ErrorCode.TableValueNotFound, 'MSH-4 sending facility is not accepted on this listener', {
+          segment: 'MSH',
+          sequence: 1,
+          field: 4,
+        }),
+      );
+    }
+    const topic = this.options.topics[header.messageType];
+    if (issues.length === 0 && !topic)
+      issues.push(
+        issue(Hl7ErrorCode.UnsupportedMessageType, 'no topic is configured for this message type', {
+          segment: 'MSH',
+          sequence: 1,
+          field: 9,
+        }),
+      );
+    const patient = extractPatientId(message, this.options.patientId);
+    if (isIssue(patient)) issues.push(patient);
+    if (issues.length > 0 || isIssue(patient) || !topic) return { kind: 'reject', ...base, issues };
+
+    const contentSha256 = sha256Hex(raw);
+    const dedupKey = `${header.sendingApplication}|${header.sendingFacility}|${header.controlId}|${contentSha256}`;
+    const previous = this.deps.duplicates.lookup(dedupKey, receivedAt.getTime());
+    if (previous) return { kind: 'duplicate', header, ack: previous };
+
+    const envelope: Hl7Envelope = buildEnvelope(
+      {
+        controlId: header.controlId,
+        messageType: header.messageType,
+        triggerEvent: header.triggerEvent,
+        structure: header.structure,
+        version: header.version,
+        sendingApplication: header.sendingApplication,
+        sendingFacility: header.sendingFacility,
+        receivingApplication: header.receivingApplication,
+        receivingFacility: header.receivingFacility,
+        mrn: patient.id,
+        assigningAuthority: patient.assigningAuthority,
+        receivedAt: receivedAt.getTime(),
+        listener: this.options.listener,
+        remoteAddress: connection.remoteAddress,
+        charset: decoded.charset,
+        charsetFallback: decoded.fallbackUsed,
+        raw,
+      },
+      this.newId,
+    );
+    return { kind: 'accept', ...base, record: { topic, key: patient.id, envelope }, dedupKey };
+  }
+
+  /** Writes to Kafka within the write timeout; false when Kafka did not confirm. */
+  private async write(records: PublishRecord[]): Promise<boolean> {
+    const started = process.hrtime.bigint();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`kafka write not confirmed within ${this.options.writeTimeoutMs} ms`)),
+        this.options.writeTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.deps.publisher.publish(records), timeout]);
+      this.deps.metrics.kafkaWrite(Number(process.hrtime.bigint() - started) / 1e9, true);
+      return true;
+    } catch (error) {
+      this.deps.metrics.kafkaWrite(Number(process.hrtime.bigint() - started) / 1e9, false);
+      this.deps.log.error({ err: errorSummary(error), messages: records.length }, 'kafka write failed; answering AE');
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Quarantines a refused message; if even that fails, answers AE so the sender keeps it and retries. */
+  private async refuse(verdict: Extract<Verdict, { kind: 'reject' }>, connection: ConnectionInfo, receivedAt: Date): Promise<Answer> {
+    const first = verdict.issues[0]!;
+    this.deps.metrics.rejected(`hl7-${first.code}`);
+    this.deps.log.warn(
+      { controlId: verdict.header?.controlId, messageType: verdict.header?.messageType, code: first.code, reason: first.text },
+      'message refused',
+    );
+    const record: QuarantineRecord = {
+      code: first.code,
+      reason: verdict.issues.map((i) => i.text).join('; '),
+      listener: this.options.listener,
+      remoteAddress: connection.remoteAddress,
+      receivedAt: receivedAt.getTime(),
+      raw: verdict.raw,
+      bytes: verdict.raw.length,
+      ...(verdict.header?.controlId ? { controlId: verdict.header.controlId } : {}),
+    };
+    const context = {
+      ...(verdict.header ? { header: verdict.header } : {}),
+      ...(verdict.delimiters ? { delimiters: verdict.delimiters } : {}),
+      ...(verdict.charset ? { charset: verdict.charset } : {}),
+    };
+    try {
+      await this.deps.quarantine.quarantine([record]);
+    } catch (error) {
+      this.deps.log.error({ err: errorSummary(error) }, 'quarantine write failed; answering AE so the sender retries');
+      return {
+        ...context,
+        outcome: 'error',
+        issues: [issue(Hl7ErrorCode.ApplicationInternalError, 'message refused but could not be recorded; send it again')],
+      };
+    }
+    return { ...context, outcome: 'reject', issues: verdict.issues };
+  }
+
+  private reply(answers: Answer[], now: Date): Buffer | undefined {
+    const acks: Buffer[] = [];
+    for (const answer of answers) {
+      if (answer.replay) {
+        acks.push(answer.replay);
+        continue;
+      }
+      const code = ackCode(answer.header, answer.outcome);
+      this.deps.metrics.message(answer.header?.messageType || 'unknown', code);
+      if (answers.length === 1 && !ackRequested(answer.header, answer.outcome)) return undefined;
+      const text = buildAck({
+        ...(answer.header ? { header: answer.header } : {}),
+        ...(answer.delimiters ? { delimiters: answer.delimiters } : {}),
+        outcome: answer.outcome,
+        issues: answer.issues,
+        controlId: this.nextAckId(now),
+        now,
+        application: this.options.application,
+      });
+      answer.ack = encodeText(text, answer.charset ?? 'utf8');
+      acks.push(answer.ack);
+    }
+    if (acks.length === 1) return acks[0];
+    // Several messages in one frame (a batch): answer with a batch of ACKs.
+    return Buffer.concat([
+      Buffer.from(`BHS|^~\\&|${this.options.application}||||${hl7Timestamp(now)}\r`),
+      ...acks,
+      Buffer.from(`BTS|${acks.length}\r`),
+    ]);
+  }
+
+  private nextAckId(now: Date): string {
+    this.ackSequence = (this.ackSequence + 1) % 1_000_000;
+    return `${this.options.listener.slice(0, 8).toUpperCase()}${now.getTime().toString(36)}${this.ackSequence.toString(36)}`.slice(0, 20);
+  }
+}
+
+/** What may be logged of an error: its type and message, never a payload. */
+export function errorSummary(error: unknown): { type: string; message: string; code?: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { type: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { type: typeof error, message: String(error) };
+}

@@ -1,0 +1,112 @@
+import type { Hl7Envelope, Logger } from '@lib/platform';
+import { envelopeHeaders } from '@lib/platform';
+import type { KafkaClient, KafkaProducer, Serde } from '@lib/streams';
+import { uniqueGroupSuffix } from './group-suffix.js';
+import type { DuplicateLog } from '../intake/duplicate-window.js';
+import type { EnvelopePublisher, PublishRecord, QuarantineRecord, QuarantineSink } from '../intake/intake-ports.js';
+
+/** Envelopes as Avro (Confluent wire format) on their topic, key = MRN, with plain headers beside them. */
+export class KafkaEnvelopePublisher implements EnvelopePublisher {
+  /** @param serdes one per topic: each topic's value subject holds the envelope schema (TopicNameStrategy). */
+  constructor(
+    private readonly producer: KafkaProducer,
+    private readonly serdes: ReadonlyMap<string, Serde<Hl7Envelope>>,
+  ) {}
+
+  async publish(records: readonly PublishRecord[]): Promise<void> {
+    const outgoing = await Promise.all(
+      records.map(async (r) => {
+        const serde = this.serdes.get(r.topic);
+        if (!serde) throw new Error(`no serde registered for topic ${r.topic}`);
+        return { topic: r.topic, key: r.key, value: await serde.serialize(r.envelope), headers: envelopeHeaders(r.envelope) };
+      }),
+    );
+    await this.producer.send(outgoing);
+  }
+}
+
+/** Refused input on the quarantine topic: the bytes as the value, the reason in headers. */
+export class KafkaQuarantineSink implements QuarantineSink {
+  constructor(
+    private readonly producer: KafkaProducer,
+    private readonly topic: string,
+  ) {}
+
+  async quarantine(records: readonly QuarantineRecord[]): Promise<void> {
+    await this.producer.send(
+      records.map((r) => ({
+        topic: this.topic,
+        key: r.listener,
+        value: r.raw ?? null,
+        headers: {
+          'hl7.error.code': r.code,
+          'hl7.error.reason': r.reason,
+          'hl7.listener': r.listener,
+          'hl7.remote-address': r.remoteAddress,
+          'hl7.received-at': String(r.receivedAt),
+          'hl7.bytes': String(r.bytes),
+          ...(r.controlId ? { 'hl7.control-id': r.controlId } : {}),
+        },
+      })),
+    );
+  }
+}
+
+/** The duplicate window's log: a compacted topic, key = dedup key, value = the ACK sent. */
+export class KafkaDuplicateLog implements DuplicateLog {
+  constructor(
+    private readonly producer: KafkaProducer,
+    private readonly topic: string,
+    private readonly log: Logger,
+  ) {}
+
+  append(key: string, ack: Buffer, at: number): void {
+    this.producer.send([{ topic: this.topic, key, value: ack, headers: { 'hl7.acked-at': String(at) } }]).catch((error: unknown) => {
+      this.log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'could not persist a dedup entry; a resend after a restart may be stored twice',
+      );
+    });
+  }
+
+  /** Replays the log from the beginning to its current end into `restore`. Returns the number of entries read. */
+  static async replay(
+    kafka: KafkaClient,
+    topic: string,
+    clientId: string,
+    restore: (key: string, ack: Buffer, at: number) => void,
+  ): Promise<number> {
+    const admin = kafka.admin();
+    await admin.connect();
+    const ends = await admin.endOffsets(topic).finally(() => admin.disconnect());
+    const remaining = new Map(ends.filter((p) => p.offset !== '0').map((p) => [p.partition, BigInt(p.offset)]));
+    if (remaining.size === 0) return 0;
+    let count = 0;
+    const consumer = kafka.consumer({ groupId: `${clientId}-dedup-restore-${uniqueGroupSuffix()}` });
+    await consumer.connect();
+    try {
+      await consumer.subscribe([topic], { fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        consumer
+          .run({
+            eachBatch: async (batch) => {
+              for (const record of batch.records) {
+                const end = remaining.get(batch.partition);
+                if (end === undefined || BigInt(record.offset) >= end) continue;
+                if (record.key && record.value) {
+                  restore(record.key.toString('utf8'), record.value, Number(record.headers['hl7.acked-at']?.toString() ?? '0'));
+                  count += 1;
+                }
+                if (BigInt(record.offset) + 1n >= end) remaining.delete(batch.partition);
+              }
+              if (remaining.size === 0) resolve();
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    return count;
+  }
+}

@@ -1,0 +1,50 @@
+import http from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface HttpEndpointsOptions {
+  port: number;
+  host?: string;
+  registry: Registry;
+  /** Readiness: true when the app can do its work (e.g. Kafka reachable). */
+  ready: () => Promise<boolean>;
+}
+
+/** /health/live, /health/ready and /metrics on a small HTTP server (no framework needed for three routes). */
+export class HttpEndpoints {
+  private readonly server: http.Server;
+
+  constructor(private readonly options: HttpEndpointsOptions) {
+    this.server = http.createServer((req, res) => void this.route(req.url ?? '/', res));
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host ?? '0.0.0.0', () =>
+        resolve((this.server.address() as { port: number }).port),
+      );
+    });
+  }
+
+  close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    return closed;
+  }
+
+  private async route(url: string, res: http.ServerResponse): Promise<void> {
+    try {
+      if (url === '/health/live' || url === '/health') return send(res, 200, 'ok\n');
+      if (url === '/health/ready') return (await this.options.ready()) ? send(res, 200, 'ready\n') : send(res, 503, 'not ready\n');
+      if (url === '/metrics') return send(res, 200, await this.options.registry.metrics(), this.options.registry.contentType);
+      send(res, 404, 'not found\n');
+    } catch {
+      send(res, 500, 'error\n');
+    }
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type });
+  res.end(body);
+}
