@@ -1,0 +1,136 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import type { ConnectionInfo } from '@lib/mllp';
+import { createLogger } from '@lib/platform';
+import { CountingMetrics, InMemoryPublisher, InMemoryQuarantine, inMemoryDuplicates } from '../testing/in-memory-ports.js';
+import { type IntakeOptions, MessageIntake } from './message-intake.js';
+
+const connection: ConnectionInfo = { id: 1, remoteAddress: '10.0.0.9', remotePort: 40000 };
+const silent = createLogger({ app: 't', level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
+
+function setup(overrides: Partial<IntakeOptions> = {}) {
+  const publisher = new InMemoryPublisher();
+  const quarantine = new InMemoryQuarantine();
+  const metrics = new CountingMetrics();
+  const intake = new MessageIntake(
+    {
+      listener: 'unit',
+      headerPolicy: { messageTypes: ['ADT'] },
+      topics: { ADT: 'hl7.adt.v1' },
+      charset: { defaultCharset: 'UNICODE UTF-8', fallbackCharset: 'windows-1252' },
+      patientId: {},
+      sendingFacilities: [],
+      application: 'HL7ROUTER',
+      writeTimeoutMs: 100,
+      logHashKey: 'unit-test-hash-key',
+      ...overrides,
+    },
+    {
+      publisher,
+      quarantine,
+      duplicates: inMemoryDuplicates(),
+      metrics,
+      log: silent,
+      clock: () => new Date('2024-01-01T00:00:00Z'),
+      newId: () => 'id-1',
+    },
+  );
+  return { intake, publisher, quarantine, metrics };
+}
+
+const adt = (controlId = 'C1', extra = '') =>
+  Buffer.from(`MSH|^~\\&|EPIC|HOSP|GW|HUB|20240101||ADT^A01^ADT_A01|${controlId}|P|2.5.1${extra}\rPID|1||M1^^^H^MR||DOE^JANE\r`, 'latin1');
+const segments = (ack: Buffer | undefined) => ack!.toString('latin1').split('\r');
+const msa = (ack: Buffer | undefined) => segments(ack).find((s) => s.startsWith('MSA'));
+
+describe('MessageIntake', () => {
+  it('publishes, then answers AA', async () => {
+    const { intake, publisher } = setup();
+    expect(msa(await intake.handleFrame(adt(), connection))).toBe('MSA|AA|C1');
+    expect(publisher.published).toHaveLength(1);
+    expect(publisher.published[0]).toMatchObject({
+      topic: 'hl7.adt.v1',
+      key: 'M1',
+      envelope: { controlId: 'C1', remoteAddress: '10.0.0.9', listener: 'unit' },
+    });
+  });
+
+  it('answers AE with error 207 when Kafka fails, and lets the resend through later', async () => {
+    const { intake, publisher } = setup();
+    publisher.behaviour = 'fail';
+    const ack = await intake.handleFrame(adt(), connection);
+    expect(msa(ack)).toBe('MSA|AE|C1|message could not be stored; send it again');
+    expect(segments(ack)).toContain('ERR|||207^Application internal error^HL70357|E||||message could not be stored; send it again');
+    publisher.behaviour = 'ok';
+    expect(msa(await intake.handleFrame(adt(), connection))).toBe('MSA|AA|C1');
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('answers AE when Kafka does not confirm within the write timeout', async () => {
+    const { intake, publisher } = setup();
+    publisher.behaviour = 'hang';
+    expect(msa(await intake.handleFrame(adt(), connection))).toMatch(/^MSA\|AE\|C1/);
+  });
+
+  it('answers AE, not AR, when a refused message cannot be quarantined (nothing is dropped)', async () => {
+    const { intake, quarantine } = setup();
+    quarantine.failing = true;
+    expect(msa(await intake.handleFrame(Buffer.from('not hl7'), connection))).toMatch(/^MSA\|AE\|/);
+  });
+
+  it.each([
+    ['a facility not on the allow-list', '103', 'MSH^1^4^1', adt(), { sendingFacilities: ['OTHER'] }],
+    ['an unsupported message type', '200', 'MSH^1^9^1^1', Buffer.from('MSH|^~\\&|A|B|C|D|1||ORU^R01|C1|P|2.5\rPID|1||M1^^^H^MR\r'), {}],
+    ['an unsupported version', '203', 'MSH^1^12^1', Buffer.from('MSH|^~\\&|A|B|C|D|1||ADT^A01|C1|P|2.9.9\rPID|1||M1^^^H^MR\r'), {}],
+    ['a missing PID', '101', 'PID', Buffer.from('MSH|^~\\&|A|B|C|D|1||ADT^A20|C1|P|2.5\rNPU|X\r'), {}],
+  ] as const)('refuses %s with AR and ERR %s at %s, quarantining it', async (_name, code, location, message, overrides) => {
+    const { intake, quarantine, publisher } = setup(overrides);
+    const ack = await intake.handleFrame(message, connection);
+    expect(msa(ack)).toMatch(/^MSA\|AR\|C1\|/);
+    expect(segments(ack).find((s) => s.startsWith('ERR'))).toContain(`|${location}|${code}^`);
+    expect(quarantine.records).toEqual([expect.objectContaining({ code, raw: message, controlId: 'C1' })]);
+    expect(publisher.published).toHaveLength(0);
+  });
+
+  it('NAKs an oversize frame and quarantines the event without bytes', async () => {
+    const { intake, quarantine } = setup();
+    const nak = intake.handleOversize(20_000_000, connection);
+    expect(msa(nak)).toBe("MSA|AR||frame of 20000000 bytes exceeds this listener's maximum");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(quarantine.records).toEqual([expect.objectContaining({ code: '102', bytes: 20_000_000 })]);
+    expect(quarantine.records[0]!.raw).toBeUndefined();
+  });
+
+  it('sends no accept ACK when MSH-15 is NE, but still stores the message', async () => {
+    const { intake, publisher } = setup();
+    expect(await intake.handleFrame(adt('C9', '|||NE'), connection)).toBeUndefined();
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('answers every mutation of a valid message with an ACK or a NAK, never an exception', async () => {
+    const valid = adt();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), kind: fc.constantFrom('replace', 'delete', 'insert') }),
+          { minLength: 1, maxLength: 8 },
+        ),
+        async (mutations) => {
+          const bytes = [...valid];
+          for (const m of mutations) {
+            const at = m.at % (bytes.length + 1);
+            if (m.kind === 'replace' && at < bytes.length) bytes[at] = m.byte;
+            else if (m.kind === 'delete' && at < bytes.length) bytes.splice(at, 1);
+            else bytes.splice(at, 0, m.byte);
+          }
+          const { intake } = setup();
+          const ack = await intake.handleFrame(Buffer.from(bytes), connection);
+          if (ack === undefined) return; // a mutated MSH-15 may legitimately ask for no ACK
+          expect(msa(ack)).toMatch(/^MSA\|(AA|AE|AR|CA|CE|CR)\|/);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,52 @@
+import type {
+  DuplicateWindow,
+  EnvelopePublisher,
+  IntakeMetrics,
+  PublishRecord,
+  QuarantineRecord,
+  QuarantineSink,
+} from '../intake/intake-ports.js';
+import { BoundedDuplicateWindow } from '../intake/duplicate-window.js';
+
+/** In-memory implementations of the intake's ports, for fast tests of MessageIntake without a broker. */
+export class InMemoryPublisher implements EnvelopePublisher {
+  readonly published: PublishRecord[] = [];
+  /** Set to make publish fail (Kafka down) or hang (Kafka slow). */
+  behaviour: 'ok' | 'fail' | 'hang' = 'ok';
+
+  async publish(records: readonly PublishRecord[]): Promise<void> {
+    if (this.behaviour === 'fail') throw new Error('broker unavailable');
+    if (this.behaviour === 'hang') await new Promise(() => undefined);
+    this.published.push(...records);
+  }
+}
+
+export class InMemoryQuarantine implements QuarantineSink {
+  readonly records: QuarantineRecord[] = [];
+  failing = false;
+
+  async quarantine(records: readonly QuarantineRecord[]): Promise<void> {
+    if (this.failing) throw new Error('broker unavailable');
+    this.records.push(...records);
+  }
+}
+
+export class CountingMetrics implements IntakeMetrics {
+  readonly acks: string[] = [];
+  readonly rejections: string[] = [];
+  duplicates = 0;
+  message(_type: string, ackCode: string): void {
+    this.acks.push(ackCode);
+  }
+  frameBytes(): void {}
+  ackLatency(): void {}
+  kafkaWrite(): void {}
+  rejected(reason: string): void {
+    this.rejections.push(reason);
+  }
+  duplicate(): void {
+    this.duplicates += 1;
+  }
+}
+
+export const inMemoryDuplicates = (): DuplicateWindow => new BoundedDuplicateWindow(60_000, 1000);
