@@ -1,28 +1,20 @@
 // The gateway end to end on real sockets, the real broker and the real schema registry.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseMessage } from '@lib/hl7';
 import { FrameDecoder, MllpClient, encodeFrame } from '@lib/mllp';
-import { type Hl7Envelope, createLogger } from '@lib/platform';
+import type { Hl7Envelope } from '@lib/platform';
 import { type IncomingRecord, type KafkaClient, createKafkaClient, createSchemaRegistryClient } from '@lib/streams';
-import { readTopic, testKafkaEnv, uniqueName } from '@lib/streams/testing';
-import { Gateway } from './gateway.js';
-import { loadGatewayConfig } from './gateway-config.js';
+import { readTopic, testKafkaEnv } from '@lib/streams/testing';
+import type { Gateway } from './gateway.js';
+import { type TestGateway, startTestGateway } from './testing/start-test-gateway.js';
 
 const env = testKafkaEnv();
 const fixture = (path: string) => readFileSync(new URL(`../../../test/fixtures/hl7/public/${path}`, import.meta.url));
 /** Corpus files keep their published separators; on the wire HL7 segments end with CR. */
 const wire = (bytes: Buffer) => Buffer.from(bytes.toString('latin1').replace(/\r?\n/g, '\r'), 'latin1');
 
-const topics = {
-  adt: uniqueName('gw-adt'),
-  oru: uniqueName('gw-oru'),
-  quarantine: uniqueName('gw-quarantine'),
-  dedup: uniqueName('gw-dedup'),
-};
-const logLines: string[] = [];
 const registry = createSchemaRegistryClient({ url: env.schemaRegistryUrl });
 let gateway: Gateway;
 let kafka: KafkaClient;
@@ -45,25 +37,11 @@ const msa = (ack: Buffer) =>
 const records = (topic: string, count: number) => readTopic(kafka, topic, { until: (r) => r.length >= count, timeoutMs: 30000 });
 const decode = async (r: IncomingRecord) => (await registry.decode(r.value!)) as Hl7Envelope;
 
+let topics: TestGateway['topics'];
+let logLines: string[];
+
 beforeAll(async () => {
-  const config = loadGatewayConfig({
-    KAFKA_BROKERS: env.brokers.join(','),
-    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-    MLLP_HOST: '127.0.0.1',
-    MLLP_PORT: '0',
-    HTTP_PORT: '0',
-    LISTENER_NAME: 'it',
-    ADT_TOPIC: topics.adt,
-    ACCEPTED_MESSAGE_TYPES: 'ADT,ORU',
-    TOPIC_BY_TYPE: `ORU=${topics.oru}`,
-    QUARANTINE_TOPIC: topics.quarantine,
-    DEDUP_TOPIC: topics.dedup,
-    TOPIC_PARTITIONS: '3',
-    LOG_LEVEL: 'debug',
-    LOG_HASH_KEY: 'integration-test-hash-key',
-  });
-  const destination = new Writable({ write: (chunk: Buffer, _e, done) => (logLines.push(chunk.toString()), done()) });
-  gateway = await Gateway.start(config, createLogger({ app: 'mllp-gateway', level: 'debug', destination }));
+  ({ gateway, topics, logLines } = await startTestGateway(env));
   kafka = createKafkaClient({ brokers: env.brokers, clientId: 'gw-int-spec' });
   client = new MllpClient({ host: '127.0.0.1', port: gateway.mllpPort });
 });

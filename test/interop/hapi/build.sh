@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Fetch HAPI HL7v2 from Maven Central (once, into the cache) and compile HapiMllpSender.java against it.
+# Prints the classpath to run it with: java -cp "$(bash test/interop/hapi/build.sh)" HapiMllpSender host port files...
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/../../../scripts/lib/common.sh"
+home="$HL7R_CACHE/hapi-2.6.0"
+if [ ! -f "$home/libs/.complete" ]; then
+  need mvn "Maven fetches HAPI HL7v2 from Maven Central"
+  say "fetching HAPI HL7v2 2.6.0 from Maven Central into $home/libs (first run only)"
+  mkdir -p "$home/libs"
+  mvn -B -q -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$home/libs" >&2
+  touch "$home/libs/.complete"
+fi
+mkdir -p "$home/classes"
+if [ ! -f "$home/classes/HapiMllpSender.class" ] || [ "$here/HapiMllpSender.java" -nt "$home/classes/HapiMllpSender.class" ]; then
+  javac -nowarn -cp "$home/libs/*" -d "$home/classes" "$here/HapiMllpSender.java" >&2
+fi
+echo "$home/classes:$home/libs/*"
