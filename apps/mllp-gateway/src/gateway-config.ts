@@ -73,6 +73,8 @@ export const gatewayConfigSchema = z
     MRN_TYPE_CODE: z.string().default('MR'),
     MRN_ASSIGNING_AUTHORITY: z.string().optional(),
     KAFKA_WRITE_TIMEOUT_MS: positive(10000),
+    /** Group writes that arrive while one is in flight into one produce request (see bench/README.md). */
+    KAFKA_COALESCE_WRITES: flag(true),
     DEDUP_WINDOW_MS: positive(24 * 3600 * 1000),
     DEDUP_MAX_ENTRIES: positive(100000),
     HTTP_PORT: port(9464),

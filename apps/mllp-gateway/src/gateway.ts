@@ -1,6 +1,7 @@
 import { MllpServer, type ServerEvent } from '@lib/mllp';
 import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, type Logger } from '@lib/platform';
 import {
+  CoalescingProducer,
   avroSerde,
   createKafkaClient,
   createSchemaRegistryClient,
@@ -22,7 +23,7 @@ export class Gateway {
   private constructor(
     private readonly server: MllpServer,
     private readonly http: HttpEndpoints,
-    private readonly producer: KafkaProducer,
+    private readonly producers: KafkaProducer[],
     private readonly admin: TopicAdmin,
     private readonly log: Logger,
     readonly mllpPort: number,
@@ -77,13 +78,16 @@ export class Gateway {
     for (const topic of new Set(Object.values(topics)))
       serdes.set(topic, await avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA));
 
-    const producer = kafka.producer({ idempotent: true, ackTimeoutMs: config.KAFKA_WRITE_TIMEOUT_MS });
-    await producer.connect();
+    const idempotent = kafka.producer({ idempotent: true, ackTimeoutMs: config.KAFKA_WRITE_TIMEOUT_MS });
+    const producer = config.KAFKA_COALESCE_WRITES ? new CoalescingProducer(idempotent) : idempotent;
+    // The dedup log is best effort: its own producer, so its writes never queue in front of an envelope.
+    const dedupProducer = kafka.producer({ idempotent: false, ackTimeoutMs: config.KAFKA_WRITE_TIMEOUT_MS });
+    await Promise.all([producer.connect(), dedupProducer.connect()]);
 
     const duplicates = new BoundedDuplicateWindow(
       config.DEDUP_WINDOW_MS,
       config.DEDUP_MAX_ENTRIES,
-      new KafkaDuplicateLog(producer, config.DEDUP_TOPIC, log),
+      new KafkaDuplicateLog(dedupProducer, config.DEDUP_TOPIC, log),
     );
     const restored = await KafkaDuplicateLog.replay(kafka, config.DEDUP_TOPIC, config.KAFKA_CLIENT_ID, (key, ack, at) =>
       duplicates.restore(key, ack, at),
@@ -164,7 +168,7 @@ export class Gateway {
       { mllpPort, httpPort, listener: config.LISTENER_NAME, tls: Boolean(config.MLLP_TLS_CERT_FILE), topics },
       'mllp gateway listening',
     );
-    return new Gateway(server, http, producer, admin, log, mllpPort, httpPort, metrics);
+    return new Gateway(server, http, [producer, dedupProducer], admin, log, mllpPort, httpPort, metrics);
   }
 
   /** Stop accepting, answer what is in flight, then release Kafka. */
@@ -172,7 +176,7 @@ export class Gateway {
     this.log.info('mllp gateway stopping');
     await this.server.close(deadlineMs);
     await this.http.close();
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.allSettled([...this.producers.map((p) => p.disconnect()), this.admin.disconnect()]);
     this.log.info('mllp gateway stopped');
   }
 }

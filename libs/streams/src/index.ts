@@ -1,5 +1,6 @@
 export * from './kafka/kafka-types.js';
 export { createKafkaClient } from './kafka/kafkajs-client.js';
+export { CoalescingProducer, type CoalescingOptions } from './kafka/coalescing-producer.js';
 export * from './errors.js';
 export * from './serdes/serde.js';
 export { avroSerde } from './serdes/avro-serde.js';

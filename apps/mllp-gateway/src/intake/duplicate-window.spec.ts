@@ -22,6 +22,16 @@ describe('BoundedDuplicateWindow', () => {
     expect(window.lookup('c', 4)?.toString()).toBe('3');
   });
 
+  it('keeps its own exact-size copy, not a view into a larger buffer', () => {
+    const window = new BoundedDuplicateWindow(60000, 10);
+    const slab = Buffer.from('xxxxACKyyyy');
+    window.remember('k', slab.subarray(4, 7), 1);
+    slab.fill(0);
+    const kept = window.lookup('k', 2)!;
+    expect(kept.toString()).toBe('ACK');
+    expect(kept.buffer.byteLength).toBe(3);
+  });
+
   it('mirrors new entries to the log, but not restored ones', () => {
     const logged: string[] = [];
     const window = new BoundedDuplicateWindow(60000, 10, { append: (key) => void logged.push(key) });

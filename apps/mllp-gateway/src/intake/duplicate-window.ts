@@ -40,7 +40,11 @@ export class BoundedDuplicateWindow implements DuplicateWindow {
   /** Load an entry without logging it again (used when replaying the log at start). */
   restore(key: string, ack: Buffer, at: number): void {
     this.entries.delete(key);
-    this.entries.set(key, { ack, at });
+    // An exact-size, unpooled copy: a small Buffer is usually a slice of a shared 8 KiB pool slab (or of a Kafka
+    // fetch buffer), and keeping the slice would keep the whole slab alive for the life of the entry.
+    const owned = Buffer.allocUnsafeSlow(ack.length);
+    ack.copy(owned);
+    this.entries.set(key, { ack: owned, at });
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 }

@@ -1,3 +1,4 @@
 export { uniqueName } from './unique-name.js';
 export { eventually, testKafkaEnv, type TestKafkaEnv } from './test-kafka-env.js';
 export { readTopic, type ReadTopicOptions } from './read-topic.js';
+export { InMemoryProducer } from './in-memory-producer.js';

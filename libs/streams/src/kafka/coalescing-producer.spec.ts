@@ -1,0 +1,69 @@
+import { describe, expect, it } from '@jest/globals';
+import { InMemoryProducer } from '../testing/in-memory-producer.js';
+import { CoalescingProducer } from './coalescing-producer.js';
+
+const record = (value: string, topic = 't') => ({ topic, key: value, value: Buffer.from(value) });
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('CoalescingProducer', () => {
+  it('sends at once when idle, and groups what arrives meanwhile into the next request, in order', async () => {
+    const inner = new InMemoryProducer();
+    const producer = new CoalescingProducer(inner);
+    const first = producer.send([record('a')]);
+    const rest = ['b', 'c', 'd'].map((v) => producer.send([record(v)]));
+    await tick();
+    expect(inner.requests.map((r) => r.map((x) => x.key))).toEqual([['a']]);
+    inner.release();
+    await first;
+    await tick();
+    expect(inner.requests.map((r) => r.map((x) => x.key))).toEqual([['a'], ['b', 'c', 'd']]);
+    inner.release();
+    await Promise.all(rest);
+  });
+
+  it('settles a caller only when its own request is acknowledged', async () => {
+    const inner = new InMemoryProducer();
+    const producer = new CoalescingProducer(inner);
+    let settled = false;
+    void producer.send([record('a')]).then(() => (settled = true));
+    await tick();
+    expect(settled).toBe(false);
+    inner.release();
+    await tick();
+    expect(settled).toBe(true);
+  });
+
+  it('fails every caller of a failed request, and carries on with the next', async () => {
+    const inner = new InMemoryProducer();
+    const producer = new CoalescingProducer(inner);
+    const a = producer.send([record('a')]);
+    const b = producer.send([record('b')]);
+    const c = producer.send([record('c')]);
+    await tick();
+    inner.fail();
+    await expect(a).rejects.toThrow('broker unavailable');
+    await tick();
+    inner.fail();
+    await expect(b).rejects.toThrow('broker unavailable');
+    await expect(c).rejects.toThrow('broker unavailable');
+    const d = producer.send([record('d')]);
+    await tick();
+    inner.release();
+    await expect(d).resolves.toEqual([{ topic: 't', partition: 0, baseOffset: '0' }]);
+  });
+
+  it.each([
+    ['records', { maxRecords: 2 }, [['a'], ['b', 'c'], ['d']]],
+    ['bytes', { maxBytes: 2 }, [['a'], ['b', 'c'], ['d']]],
+  ])('bounds a request by %s', async (_name, options, expected) => {
+    const inner = new InMemoryProducer();
+    const producer = new CoalescingProducer(inner, options);
+    const sends = ['a', 'b', 'c', 'd'].map((v) => producer.send([record(v)]));
+    for (let i = 0; i < 3; i += 1) {
+      await tick();
+      inner.release();
+    }
+    await Promise.all(sends);
+    expect(inner.requests.map((r) => r.map((x) => x.key))).toEqual(expected);
+  });
+});
