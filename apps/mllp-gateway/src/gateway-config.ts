@@ -56,6 +56,8 @@ export const gatewayConfigSchema = z
     MLLP_TLS_CERT_FILE: z.string().optional(),
     MLLP_TLS_CA_FILE: z.string().optional(),
     MLLP_TLS_REQUIRE_CLIENT_CERT: flag(false),
+    /** How often to check the TLS files for a new key/certificate (reloaded without a restart; SIGHUP too). */
+    MLLP_TLS_RELOAD_INTERVAL_MS: positive(10000),
     MLLP_MAX_FRAME_BYTES: positive(16 * 1024 * 1024),
     MLLP_IDLE_TIMEOUT_MS: positive(600000),
     MLLP_FRAME_TIMEOUT_MS: positive(60000),

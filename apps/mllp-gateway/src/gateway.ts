@@ -1,4 +1,4 @@
-import { MllpServer, type ServerEvent } from '@lib/mllp';
+import { MllpServer, type ServerEvent, watchTlsFiles } from '@lib/mllp';
 import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, type Logger } from '@lib/platform';
 import {
   CoalescingProducer,
@@ -29,6 +29,7 @@ export class Gateway {
     readonly mllpPort: number,
     readonly httpPort: number,
     readonly metrics: GatewayMetrics,
+    private readonly stopWatching: () => void,
   ) {}
 
   static async start(config: GatewayConfig, log: Logger): Promise<Gateway> {
@@ -163,17 +164,35 @@ export class Gateway {
     });
     const httpPort = await http.listen();
     await server.listen();
+    let stopWatching = () => {};
+    if (config.MLLP_TLS_KEY_FILE && config.MLLP_TLS_CERT_FILE) {
+      const files = [config.MLLP_TLS_KEY_FILE, config.MLLP_TLS_CERT_FILE, ...(config.MLLP_TLS_CA_FILE ? [config.MLLP_TLS_CA_FILE] : [])];
+      const reload = () => {
+        try {
+          server.reloadTls();
+        } catch (error) {
+          log.error({ err: errorSummary(error) }, 'TLS reload failed; keeping the current certificate');
+        }
+      };
+      const unwatch = watchTlsFiles(files, reload, config.MLLP_TLS_RELOAD_INTERVAL_MS);
+      process.on('SIGHUP', reload);
+      stopWatching = () => {
+        unwatch();
+        process.off('SIGHUP', reload);
+      };
+    }
     const mllpPort = server.address().port;
     log.info(
       { mllpPort, httpPort, listener: config.LISTENER_NAME, tls: Boolean(config.MLLP_TLS_CERT_FILE), topics },
       'mllp gateway listening',
     );
-    return new Gateway(server, http, [producer, dedupProducer], admin, log, mllpPort, httpPort, metrics);
+    return new Gateway(server, http, [producer, dedupProducer], admin, log, mllpPort, httpPort, metrics, stopWatching);
   }
 
   /** Stop accepting, answer what is in flight, then release Kafka. */
   async stop(deadlineMs = 30000): Promise<void> {
     this.log.info('mllp gateway stopping');
+    this.stopWatching();
     await this.server.close(deadlineMs);
     await this.http.close();
     await Promise.allSettled([...this.producers.map((p) => p.disconnect()), this.admin.disconnect()]);

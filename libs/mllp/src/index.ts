@@ -10,3 +10,4 @@ export {
   type ServerEvent,
   type TlsFiles,
 } from './mllp-server.js';
+export { watchTlsFiles } from './tls-file-watch.js';

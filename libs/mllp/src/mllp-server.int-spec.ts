@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { generate } from 'selfsigned';
 import { FrameDecoder, encodeFrame } from './frame-codec.js';
 import { MllpClient } from './mllp-client.js';
 import { MllpError } from './mllp-errors.js';
+import { writeTestPki } from './testing/index.js';
 import { type ConnectionInfo, type MllpHandler, MllpServer, type MllpServerOptions, type ServerEvent } from './mllp-server.js';
 
 const text = (b: Buffer) => b.toString('latin1');
@@ -210,44 +210,8 @@ describe('MllpServer and MllpClient over real sockets', () => {
 
 describe('MLLP over TLS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mllp-tls-'));
-  const san = [
-    { name: 'basicConstraints', cA: false },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
-  ];
 
-  type GenerateOptions = Parameters<typeof generate>[1];
-  const ec = { keyType: 'ec', algorithm: 'sha256' } as const;
-
-  /** A throw-away CA that signs a server certificate for 127.0.0.1 and a client certificate. */
-  async function writePems(prefix: string) {
-    const ca = await generate([{ name: 'commonName', value: `${prefix}-test-ca` }], {
-      ...ec,
-      extensions: [
-        { name: 'basicConstraints', cA: true },
-        { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true },
-      ],
-    } as GenerateOptions);
-    const signedBy = { key: ca.private, cert: ca.cert };
-    const server = await generate([{ name: 'commonName', value: `${prefix}-server` }], {
-      ...ec,
-      extensions: san,
-      ca: signedBy,
-    } as GenerateOptions);
-    const client = await generate([{ name: 'commonName', value: `${prefix}-client` }], { ...ec, ca: signedBy } as GenerateOptions);
-    const file = (name: string, content: string) => {
-      const path = join(dir, `${prefix}-${name}.pem`);
-      writeFileSync(path, content);
-      return path;
-    };
-    return {
-      keyFile: file('key', server.private),
-      certFile: file('cert', server.cert),
-      caFile: file('ca', ca.cert),
-      ca: ca.cert,
-      clientCert: client.cert,
-      clientKey: client.private,
-    };
-  }
+  const writePems = (prefix: string) => writeTestPki(dir, prefix);
 
   it('serves TLS 1.2+ and, with mutual TLS, requires and identifies the client certificate', async () => {
     const pems = await writePems('a');

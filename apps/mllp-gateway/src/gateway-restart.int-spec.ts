@@ -1,0 +1,91 @@
+// The gateway across a restart (the duplicate window survives it) and across a certificate rotation (new
+// certificate served without a restart).
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { describe, expect, it } from '@jest/globals';
+import { MllpClient } from '@lib/mllp';
+import { writeTestPki } from '@lib/mllp/testing';
+import { createKafkaClient } from '@lib/streams';
+import { eventually, readTopic, testKafkaEnv, uniqueName } from '@lib/streams/testing';
+import { startTestGateway } from './testing/start-test-gateway.js';
+
+const env = testKafkaEnv();
+const adt = (controlId: string, mrn: string) =>
+  Buffer.from(
+    `MSH|^~\\&|EPIC|HOSP|HL7ROUTER|HUB|20240102030405||ADT^A08^ADT_A01|${controlId}|P|2.5.1\rEVN|A08\rPID|1||${mrn}^^^H^MR||DOE^JANE\r`,
+    'latin1',
+  );
+
+describe('gateway restart and certificate rotation', () => {
+  it('answers a resend after a restart with the original ACK, from the dedup topic', async () => {
+    const topics = {
+      ADT_TOPIC: uniqueName('restart-adt'),
+      DEDUP_TOPIC: uniqueName('restart-dedup'),
+      QUARANTINE_TOPIC: uniqueName('restart-q'),
+    };
+    const first = await startTestGateway(env, topics);
+    const client1 = new MllpClient({ host: '127.0.0.1', port: first.gateway.mllpPort });
+    const message = adt('RESTART-1', 'MRN-RST');
+    const original = await client1.send(message);
+    await client1.close();
+    // The dedup entry is written off the ACK path: wait until it is on the topic before stopping.
+    const kafka = createKafkaClient({ brokers: env.brokers, clientId: 'restart-spec' });
+    await readTopic(kafka, topics.DEDUP_TOPIC, { until: (r) => r.length >= 1 });
+    await first.gateway.stop(5000);
+
+    const second = await startTestGateway(env, topics);
+    try {
+      const client2 = new MllpClient({ host: '127.0.0.1', port: second.gateway.mllpPort });
+      const replayed = await client2.send(message);
+      await client2.close();
+      expect(replayed.equals(original)).toBe(true);
+      const marker = new MllpClient({ host: '127.0.0.1', port: second.gateway.mllpPort });
+      await marker.send(adt('RESTART-MARK', 'MRN-RST'));
+      await marker.close();
+      const records = await readTopic(kafka, topics.ADT_TOPIC, { until: (r) => r.length >= 2 });
+      expect(records.map((r) => r.headers['hl7.control-id']?.toString())).toEqual(['RESTART-1', 'RESTART-MARK']);
+    } finally {
+      await second.gateway.stop(5000);
+    }
+  });
+
+  it('serves a rotated certificate to new connections without a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-tls-'));
+    const [one, two] = [await writeTestPki(dir, 'one'), await writeTestPki(dir, 'two')];
+    const live = { key: join(dir, 'live-key.pem'), cert: join(dir, 'live-cert.pem') };
+    copyFileSync(one.keyFile, live.key);
+    copyFileSync(one.certFile, live.cert);
+    const started = await startTestGateway(env, {
+      MLLP_TLS_KEY_FILE: live.key,
+      MLLP_TLS_CERT_FILE: live.cert,
+      MLLP_TLS_RELOAD_INTERVAL_MS: '100',
+    });
+    const served = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tls.connect({ host: '127.0.0.1', port: started.gateway.mllpPort, rejectUnauthorized: false }, () => {
+          resolve(socket.getPeerX509Certificate()!.fingerprint256);
+          socket.destroy();
+        });
+        socket.on('error', reject);
+      });
+    try {
+      const client = new MllpClient({ host: '127.0.0.1', port: started.gateway.mllpPort, tls: { ca: one.ca } });
+      expect((await client.send(adt('TLS-1', 'MRN-TLS'))).toString('latin1')).toContain('MSA|AA|TLS-1');
+      await client.close();
+      expect(await served()).toBe(new X509Certificate(readFileSync(one.certFile, 'utf8')).fingerprint256);
+
+      copyFileSync(two.keyFile, live.key);
+      copyFileSync(two.certFile, live.cert);
+      const rotated = new X509Certificate(readFileSync(two.certFile, 'utf8')).fingerprint256;
+      await eventually(async () => ((await served()) === rotated ? true : undefined), 10000, 'the rotated certificate');
+      const after = new MllpClient({ host: '127.0.0.1', port: started.gateway.mllpPort, tls: { ca: two.ca } });
+      expect((await after.send(adt('TLS-2', 'MRN-TLS'))).toString('latin1')).toContain('MSA|AA|TLS-2');
+      await after.close();
+    } finally {
+      await started.gateway.stop(5000);
+    }
+  });
+});

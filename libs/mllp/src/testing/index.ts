@@ -1,0 +1,1 @@
+export { writeTestPki, type TestPki } from './test-pki.js';
