@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { FrameDecoder, encodeFrame } from './frame-codec.js';
 import { MllpClient } from './mllp-client.js';
 import { MllpError } from './mllp-errors.js';
-import { writeTestPki } from './testing/index.js';
+import { until, writeTestPki } from './testing/index.js';
 import { type ConnectionInfo, type MllpHandler, MllpServer, type MllpServerOptions, type ServerEvent } from './mllp-server.js';
 
 const text = (b: Buffer) => b.toString('latin1');
@@ -61,14 +61,6 @@ function rawPeer(port: number) {
   socket.on('error', () => undefined);
   const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   return { socket, replies, closed, connected };
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('MllpServer and MllpClient over real sockets', () => {

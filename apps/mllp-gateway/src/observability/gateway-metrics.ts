@@ -2,6 +2,8 @@ import type { ServerEvent } from '@lib/mllp';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { IntakeMetrics } from '../intake/intake-ports.js';
 
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+
 /** Prometheus metrics of the gateway, on their own registry. Labels never carry patient data. */
 export class GatewayMetrics implements IntakeMetrics {
   readonly registry = new Registry();
@@ -19,14 +21,14 @@ export class GatewayMetrics implements IntakeMetrics {
   private readonly ack = new Histogram({
     name: 'hl7_gateway_ack_latency_seconds',
     help: 'From a complete frame to its ACK being ready',
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly kafka = new Histogram({
     name: 'hl7_gateway_kafka_write_seconds',
     help: 'Kafka write (acks=all) latency, by outcome',
     labelNames: ['outcome'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly rejections = new Counter({

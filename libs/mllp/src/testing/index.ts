@@ -1,1 +1,2 @@
 export { writeTestPki, type TestPki } from './test-pki.js';
+export { until } from './until.js';
