@@ -12,3 +12,14 @@ export {
   type SchemaRegistryClient,
   type SchemaRegistryConfig,
 } from './serdes/schema-registry-client.js';
+export { BranchedKStream, KGroupedStream, KStream, KTable, StreamsBuilder } from './dsl/streams-builder.js';
+export {
+  InMemoryKeyValueStore,
+  Topology,
+  storeKey,
+  type KeyValueStore,
+  type Serdes,
+  type SinkWrite,
+  type StoreSpec,
+  type StreamRecord,
+} from './dsl/topology.js';

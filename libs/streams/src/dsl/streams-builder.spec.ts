@@ -1,0 +1,145 @@
+import { describe, expect, it } from '@jest/globals';
+import { jsonSerde, stringSerde } from '../serdes/serde.js';
+import { TopologyTestDriver } from '../testing/topology-test-driver.js';
+import { StreamsBuilder } from './streams-builder.js';
+
+interface Adt {
+  type: string;
+  event: string;
+  patientClass: string;
+}
+const adtSerdes = { key: stringSerde, value: jsonSerde<Adt>() };
+const adt = (event: string, patientClass = 'I'): Adt => ({ type: 'ADT', event, patientClass });
+
+describe('StreamsBuilder + TopologyTestDriver', () => {
+  it('filters, maps values and writes to a sink, in input order', async () => {
+    const builder = new StreamsBuilder();
+    builder
+      .stream('in', adtSerdes)
+      .filter((_k, v) => v.event !== 'A08')
+      .mapValues((v) => `${v.type}^${v.event}`)
+      .to('out', { key: stringSerde, value: stringSerde });
+    const driver = new TopologyTestDriver(builder.build());
+    for (const [mrn, event] of [
+      ['M1', 'A01'],
+      ['M2', 'A08'],
+      ['M1', 'A03'],
+    ] as const)
+      await driver.pipeInput('in', mrn, adt(event));
+    expect(await driver.readOutput('out')).toEqual([
+      { key: 'M1', value: 'ADT^A01', headers: {} },
+      { key: 'M1', value: 'ADT^A03', headers: {} },
+    ]);
+  });
+
+  it('splits into named branches: first matching branch wins, the rest go to the default branch', async () => {
+    const builder = new StreamsBuilder();
+    const split = builder.stream('in', adtSerdes).split('route');
+    split.branch('inpatient', (_k, v) => v.patientClass === 'I').to('inpatient', adtSerdes);
+    split.branch('admits', (_k, v) => v.event === 'A01').to('admits', adtSerdes);
+    split.defaultBranch().to('other', adtSerdes);
+    const driver = new TopologyTestDriver(builder.build());
+    await driver.pipeInput('in', 'M1', adt('A01', 'I'));
+    await driver.pipeInput('in', 'M2', adt('A01', 'O'));
+    await driver.pipeInput('in', 'M3', adt('A03', 'E'));
+    expect((await driver.readOutput<string, Adt>('inpatient')).map((r) => r.key)).toEqual(['M1']);
+    expect((await driver.readOutput<string, Adt>('admits')).map((r) => r.key)).toEqual(['M2']);
+    expect((await driver.readOutput<string, Adt>('other')).map((r) => r.key)).toEqual(['M3']);
+  });
+
+  it('fans one record out to several topics with flatMap and a topic extractor, keeping key and headers', async () => {
+    const targets = ['lab', 'radiology'];
+    const builder = new StreamsBuilder();
+    builder
+      .stream('in', adtSerdes)
+      .flatMap((k, v) => targets.map((t) => [k, { ...v, target: t }] as [string, Adt & { target: string }]))
+      .withHeaders((_k, v) => ({ 'hl7.route': v.target }))
+      .to((_k, v) => `hl7.route.${v.target}.v1`, { key: stringSerde, value: jsonSerde() });
+    const driver = new TopologyTestDriver(builder.build());
+    await driver.pipeInput('in', 'M1', adt('A01'), { headers: { 'hl7.control-id': 'C1' } });
+    expect(driver.outputTopics()).toEqual(['hl7.route.lab.v1', 'hl7.route.radiology.v1']);
+    const [lab] = await driver.readOutput<string, Adt>('hl7.route.lab.v1');
+    expect(lab).toMatchObject({ key: 'M1', headers: { 'hl7.control-id': 'C1', 'hl7.route': 'lab' } });
+  });
+
+  it('joins a stream with a table (inner drops, left keeps), and a tombstone deletes from the table', async () => {
+    const builder = new StreamsBuilder();
+    const patients = builder.table('patients', { key: stringSerde, value: jsonSerde<{ name: string }>() }, 'patients-store');
+    const events = builder.stream('in', adtSerdes);
+    events.join(patients, (v, p) => `${v.event}:${p.name}`).to('joined', { key: stringSerde, value: stringSerde });
+    events.leftJoin(patients, (v, p) => `${v.event}:${p?.name ?? '?'}`).to('left', { key: stringSerde, value: stringSerde });
+    const driver = new TopologyTestDriver(builder.build());
+    await driver.pipeInput('patients', 'M1', { name: 'one' });
+    await driver.pipeInput('in', 'M1', adt('A01'));
+    await driver.pipeInput('in', 'M2', adt('A01'));
+    await driver.pipeInput('patients', 'M1', null);
+    await driver.pipeInput('in', 'M1', adt('A08'));
+    expect((await driver.readOutput('joined')).map((r) => r.value)).toEqual(['A01:one']);
+    expect((await driver.readOutput('left')).map((r) => r.value)).toEqual(['A01:one', 'A01:?', 'A08:?']);
+    expect(driver.store('patients-store').size).toBe(0);
+  });
+
+  it('aggregates per key into a store and writes every update to the changelog topic', async () => {
+    const builder = new StreamsBuilder();
+    builder
+      .stream('in', adtSerdes)
+      .groupByKey()
+      .aggregate(
+        () => ({ events: [] as string[] }),
+        (_k, v, agg) => ({ events: [...agg.events, v.event] }),
+        {
+          storeName: 'history',
+          changelogTopic: 'history-changelog',
+          serdes: { key: stringSerde, value: jsonSerde<{ events: string[] }>() },
+        },
+      )
+      .toStream()
+      .mapValues((agg) => agg.events.length)
+      .to('counts', { key: stringSerde, value: jsonSerde<number>() });
+    const driver = new TopologyTestDriver(builder.build());
+    for (const [mrn, event] of [
+      ['M1', 'A01'],
+      ['M2', 'A04'],
+      ['M1', 'A02'],
+      ['M1', 'A03'],
+    ] as const)
+      await driver.pipeInput('in', mrn, adt(event));
+    expect(driver.store<{ events: string[] }>('history').get('M1')).toEqual({ events: ['A01', 'A02', 'A03'] });
+    expect(
+      (await driver.readOutput<string, { events: string[] }>('history-changelog')).map((r) => `${r.key}:${r.value.events.join(',')}`),
+    ).toEqual(['M1:A01', 'M2:A04', 'M1:A01,A02', 'M1:A01,A02,A03']);
+    expect((await driver.readOutput<string, number>('counts')).map((r) => r.value)).toEqual([1, 1, 2, 3]);
+  });
+
+  it('describes the topology: sources, processors, sinks and stores', () => {
+    const builder = new StreamsBuilder();
+    const table = builder.table('hl7.patient-state.v1', { key: stringSerde, value: jsonSerde() }, 'patient-state');
+    const split = builder
+      .stream('hl7.adt.v1', adtSerdes, 'adt-source')
+      .leftJoin(table, (v) => v, 'enrich')
+      .split('route');
+    split.branch('lab', (_k, v) => v.patientClass === 'I').to('hl7.route.lab.v1', adtSerdes, 'to-lab');
+    split.defaultBranch().to('hl7.unrouted.v1', adtSerdes, 'to-unrouted');
+    expect(builder.build().describe()).toMatchSnapshot();
+  });
+
+  it('is immutable once built, refuses duplicate names, and knows its source topics', async () => {
+    const builder = new StreamsBuilder();
+    const stream = builder.stream('in', adtSerdes, 'source');
+    expect(() => builder.stream('in2', adtSerdes, 'source')).toThrow('a node named source already exists');
+    builder.build();
+    expect(() => builder.build()).toThrow('already called');
+    expect(() => stream.filter(() => true)).toThrow('cannot change');
+
+    const sneaky = new StreamsBuilder();
+    sneaky.table('t', { key: stringSerde, value: stringSerde }, 's');
+    sneaky
+      .stream('in', adtSerdes)
+      .peek(() => undefined)
+      .mapValues((v) => v)
+      .to('out', adtSerdes);
+    const topology = sneaky.build();
+    expect(topology.sourceTopics.sort()).toEqual(['in', 't']);
+    await expect(new TopologyTestDriver(topology).pipeInput('nope', 'k', adt('A01'))).rejects.toThrow('no source for topic nope');
+  });
+});

@@ -1,0 +1,165 @@
+import type { Serde } from '../serdes/serde.js';
+
+/** A record inside a topology: typed key and value, with where it came from. */
+export interface StreamRecord<K, V> {
+  key: K;
+  value: V;
+  headers: Readonly<Record<string, string | Buffer>>;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  /** Source topic, partition and offset of the input record this one derives from. */
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface Serdes<K, V> {
+  key: Serde<K>;
+  value: Serde<V>;
+}
+
+/** Key-value state of a task (one per store name and input partition), backed by a changelog topic at run time. */
+export interface KeyValueStore<V> {
+  get(key: string): V | undefined;
+  put(key: string, value: V): void;
+  delete(key: string): void;
+  all(): IterableIterator<[string, V]>;
+  readonly size: number;
+}
+
+export interface ProcessorContext {
+  forward(record: StreamRecord<unknown, unknown>, child?: string): void;
+  store<V>(name: string): KeyValueStore<V>;
+}
+
+export type ProcessFn = (record: StreamRecord<unknown, unknown>, context: ProcessorContext) => void;
+
+export type TopologyNode =
+  | { kind: 'source'; name: string; topic: string; serdes: Serdes<unknown, unknown>; children: string[] }
+  | { kind: 'processor'; name: string; process: ProcessFn; stores: string[]; children: string[] }
+  | {
+      kind: 'sink';
+      name: string;
+      topic: string | ((record: StreamRecord<unknown, unknown>) => string);
+      serdes: Serdes<unknown, unknown>;
+      children: string[];
+    };
+
+export interface StoreSpec {
+  name: string;
+  /** Compacted topic the store is restored from (the table's own topic, or an aggregate's changelog). */
+  changelogTopic: string;
+  serde: Serde<unknown>;
+}
+
+/** A write a topology makes to a sink: typed; the runtime serializes it with the sink's serdes. */
+export interface SinkWrite {
+  sink: string;
+  topic: string;
+  record: StreamRecord<unknown, unknown>;
+  serdes: Serdes<unknown, unknown>;
+}
+
+/** Store keys are strings: string keys as they are, anything else as JSON. */
+export const storeKey = (key: unknown): string => (typeof key === 'string' ? key : JSON.stringify(key));
+
+/**
+ * An immutable, built topology: nodes by name, the source per input topic, and the stores. `process` runs one
+ * input record through the graph synchronously, in order, and returns the sink writes it caused.
+ */
+export class Topology {
+  private readonly nodes: ReadonlyMap<string, TopologyNode>;
+  private readonly sources: ReadonlyMap<string, string>;
+
+  constructor(
+    nodes: readonly TopologyNode[],
+    readonly stores: readonly StoreSpec[],
+  ) {
+    this.nodes = new Map(nodes.map((n) => [n.name, Object.freeze({ ...n, children: [...n.children] }) as TopologyNode]));
+    this.sources = new Map(nodes.filter((n) => n.kind === 'source').map((n) => [(n as { topic: string }).topic, n.name]));
+    Object.freeze(this);
+  }
+
+  get sourceTopics(): string[] {
+    return [...this.sources.keys()];
+  }
+
+  sourceSerdes(topic: string): Serdes<unknown, unknown> {
+    const node = this.nodes.get(this.sources.get(topic) ?? '');
+    if (node?.kind !== 'source') throw new Error(`topology has no source for topic ${topic}`);
+    return node.serdes;
+  }
+
+  process(topic: string, record: StreamRecord<unknown, unknown>, stores: (name: string) => KeyValueStore<unknown>): SinkWrite[] {
+    const source = this.sources.get(topic);
+    if (!source) throw new Error(`topology has no source for topic ${topic}`);
+    const writes: SinkWrite[] = [];
+    const visit = (name: string, rec: StreamRecord<unknown, unknown>) => {
+      const node = this.nodes.get(name)!;
+      if (node.kind === 'sink') {
+        writes.push({
+          sink: node.name,
+          topic: typeof node.topic === 'function' ? node.topic(rec) : node.topic,
+          record: rec,
+          serdes: node.serdes,
+        });
+        return;
+      }
+      if (node.kind === 'source') {
+        for (const child of node.children) visit(child, rec);
+        return;
+      }
+      node.process(rec, {
+        forward: (out, child) => {
+          for (const c of child ? [child] : node.children) visit(c, out);
+        },
+        store: <V>(storeName: string) => {
+          if (!node.stores.includes(storeName)) throw new Error(`processor ${node.name} is not connected to store ${storeName}`);
+          return stores(storeName) as KeyValueStore<V>;
+        },
+      });
+    };
+    visit(source, record);
+    return writes;
+  }
+
+  /** A readable listing of sources, processors, sinks and stores, in the spirit of Kafka Streams' describe(). */
+  describe(): string {
+    const parents = new Map<string, string[]>();
+    for (const node of this.nodes.values())
+      for (const child of node.children) parents.set(child, [...(parents.get(child) ?? []), node.name]);
+    const lines = ['Topology'];
+    for (const node of this.nodes.values()) {
+      const detail =
+        node.kind === 'source'
+          ? `Source: ${node.name} (topic: ${node.topic})`
+          : node.kind === 'sink'
+            ? `Sink: ${node.name} (topic: ${typeof node.topic === 'function' ? '<extracted from record>' : node.topic})`
+            : `Processor: ${node.name} (stores: [${node.stores.join(', ')}])`;
+      lines.push(`  ${detail}`);
+      if (node.children.length > 0) lines.push(`    --> ${node.children.join(', ')}`);
+      if (parents.has(node.name)) lines.push(`    <-- ${parents.get(node.name)!.join(', ')}`);
+    }
+    for (const store of this.stores) lines.push(`  Store: ${store.name} (changelog: ${store.changelogTopic})`);
+    return lines.join('\n');
+  }
+}
+
+export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
+  private readonly map = new Map<string, V>();
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  put(key: string, value: V): void {
+    this.map.set(key, value);
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+  all(): IterableIterator<[string, V]> {
+    return this.map.entries();
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
