@@ -185,7 +185,10 @@ async function main() {
       const ackAfter = await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds');
       const kafkaAfter = await histogram(gateway.httpPort, 'hl7_gateway_kafka_write_seconds');
       const mean = (a, b) => (1000 * (a.sum - b.sum)) / Math.max(1, a.count - b.count);
-      const inside = { meanAckMs: mean(ackAfter, ackBefore), meanKafkaWriteMs: mean(kafkaAfter, kafkaBefore) };
+      const inside = {
+        meanAckMs: mean(ackAfter, ackBefore),
+        meanKafkaWriteMs: mean(kafkaAfter, kafkaBefore),
+      };
       const summarise = (rs) => ({
         msgPerSec: median(rs.map((x) => x.msgPerSec)),
         p50: median(rs.map((x) => x.p50)),

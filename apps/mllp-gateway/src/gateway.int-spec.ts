@@ -197,6 +197,8 @@ describe('mllp-gateway', () => {
     expect(metrics).toMatch(/hl7_gateway_messages_total\{type="ADT",ack="AA"\} \d+/);
     expect(metrics).toMatch(/hl7_gateway_messages_total\{type="ADT",ack="AR"\} [1-9]/);
     expect(metrics).toMatch(/hl7_gateway_duplicates_total [1-9]/);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
   });
 
   it('never logs patient identifiers or names', () => {

@@ -1,5 +1,5 @@
 import type { ServerEvent } from '@lib/mllp';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { IntakeMetrics } from '../intake/intake-ports.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
@@ -47,6 +47,11 @@ export class GatewayMetrics implements IntakeMetrics {
     help: 'Open MLLP connections',
     registers: [this.registry],
   });
+
+  constructor() {
+    // Node's own process metrics (CPU, RSS, heap, GC, event-loop lag): what an operator looks at first.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+  }
 
   message(type: string, ackCode: string): void {
     this.messages.inc({ type, ack: ackCode });
