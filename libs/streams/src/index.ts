@@ -1,6 +1,7 @@
 export * from './kafka/kafka-types.js';
 export { createKafkaClient } from './kafka/kafkajs-client.js';
 export { CoalescingProducer, type CoalescingOptions } from './kafka/coalescing-producer.js';
+export { replayTopic } from './kafka/replay-topic.js';
 export * from './errors.js';
 export * from './serdes/serde.js';
 export { avroSerde } from './serdes/avro-serde.js';
@@ -23,3 +24,4 @@ export {
   type StoreSpec,
   type StreamRecord,
 } from './dsl/topology.js';
+export { KafkaStreams, StreamsProcessingError, type ErrorAction, type KafkaStreamsOptions } from './runtime/kafka-streams.js';

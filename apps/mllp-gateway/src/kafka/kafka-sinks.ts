@@ -1,7 +1,6 @@
 import type { Hl7Envelope, Logger } from '@lib/platform';
 import { envelopeHeaders } from '@lib/platform';
-import type { KafkaClient, KafkaProducer, Serde } from '@lib/streams';
-import { uniqueGroupSuffix } from './group-suffix.js';
+import { type KafkaClient, type KafkaProducer, type Serde, replayTopic } from '@lib/streams';
 import type { DuplicateLog } from '../intake/duplicate-window.js';
 import type { EnvelopePublisher, PublishRecord, QuarantineRecord, QuarantineSink } from '../intake/intake-ports.js';
 
@@ -70,43 +69,15 @@ export class KafkaDuplicateLog implements DuplicateLog {
   }
 
   /** Replays the log from the beginning to its current end into `restore`. Returns the number of entries read. */
-  static async replay(
+  static replay(
     kafka: KafkaClient,
     topic: string,
     clientId: string,
     restore: (key: string, ack: Buffer, at: number) => void,
   ): Promise<number> {
-    const admin = kafka.admin();
-    await admin.connect();
-    const ends = await admin.endOffsets(topic).finally(() => admin.disconnect());
-    const remaining = new Map(ends.filter((p) => p.offset !== '0').map((p) => [p.partition, BigInt(p.offset)]));
-    if (remaining.size === 0) return 0;
-    let count = 0;
-    const consumer = kafka.consumer({ groupId: `${clientId}-dedup-restore-${uniqueGroupSuffix()}` });
-    await consumer.connect();
-    try {
-      await consumer.subscribe([topic], { fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        consumer
-          .run({
-            eachBatch: async (batch) => {
-              for (const record of batch.records) {
-                const end = remaining.get(batch.partition);
-                if (end === undefined || BigInt(record.offset) >= end) continue;
-                if (record.key && record.value) {
-                  restore(record.key.toString('utf8'), record.value, Number(record.headers['hl7.acked-at']?.toString() ?? '0'));
-                  count += 1;
-                }
-                if (BigInt(record.offset) + 1n >= end) remaining.delete(batch.partition);
-              }
-              if (remaining.size === 0) resolve();
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-    return count;
+    return replayTopic(kafka, topic, `${clientId}-dedup`, (record) => {
+      if (record.key && record.value)
+        restore(record.key.toString('utf8'), record.value, Number(record.headers['hl7.acked-at']?.toString() ?? '0'));
+    });
   }
 }

@@ -105,6 +105,13 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   maxBytesPerPartition?: number;
+  /** Assign partition p of every subscribed topic to the same member (for joins of co-partitioned topics). */
+  coPartitioned?: boolean;
+  /**
+   * Called after every fetched batch with the last offset it covered, including batches that held only
+   * transaction markers (which eachBatch never sees): how a reader knows it reached a transactional topic's end.
+   */
+  onBatchEnd?: (progress: { topic: string; partition: number; lastOffset: string }) => void;
   /** Called with this member's partitions each time the group (re)assigns them. */
   onAssignment?: (assignment: readonly TopicOffsets[]) => void;
 }

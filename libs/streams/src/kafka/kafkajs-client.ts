@@ -1,5 +1,7 @@
 import {
   type Admin,
+  AssignerProtocol,
+  type PartitionAssigner,
   type Consumer,
   type IHeaders,
   Kafka,
@@ -172,6 +174,35 @@ class KafkajsTransactionalProducer implements TransactionalProducer {
   }
 }
 
+/**
+ * Gives partition p of every subscribed topic to the same member (sorted member ids, p mod members), so a stream
+ * and the table it joins, partitioned alike, are processed together — what Kafka Streams' assignor guarantees.
+ */
+const CoPartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
+  name: 'CoPartitionedAssigner',
+  version: 0,
+  async assign({ members, topics }) {
+    const sorted = members.map((m) => m.memberId).sort();
+    const assignment: Record<string, Record<string, number[]>> = {};
+    for (const topic of topics) {
+      for (const { partitionId } of cluster.findTopicPartitionMetadata(topic)) {
+        const member = sorted[partitionId % sorted.length]!;
+        ((assignment[member] ??= {})[topic] ??= []).push(partitionId);
+      }
+    }
+    return Object.entries(assignment).map(([memberId, topicPartitions]) => ({
+      memberId,
+      memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: topicPartitions, userData: Buffer.alloc(0) }),
+    }));
+  },
+  protocol({ topics }) {
+    return {
+      name: 'CoPartitionedAssigner',
+      metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }),
+    };
+  },
+});
+
 class KafkajsConsumer implements KafkaConsumer {
   private readonly consumer: Consumer;
 
@@ -186,7 +217,14 @@ class KafkajsConsumer implements KafkaConsumer {
       heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 20 * 1024 * 1024,
       allowAutoTopicCreation: false,
+      ...(options.coPartitioned ? { partitionAssigners: [CoPartitionedAssigner] } : {}),
     });
+    const onBatchEnd = options.onBatchEnd;
+    if (onBatchEnd) {
+      this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+        onBatchEnd({ topic: payload.topic, partition: payload.partition, lastOffset: payload.lastOffset }),
+      );
+    }
     const onAssignment = options.onAssignment;
     if (onAssignment) {
       this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {

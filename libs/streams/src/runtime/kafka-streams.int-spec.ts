@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { StreamsBuilder } from '../dsl/streams-builder.js';
+import { createKafkaClient } from '../kafka/kafkajs-client.js';
+import type { KafkaClient, TopicAdmin } from '../kafka/kafka-types.js';
+import { jsonSerde, stringSerde } from '../serdes/serde.js';
+import { eventually, readTopic, testKafkaEnv, uniqueName } from '../testing/index.js';
+import { KafkaStreams, StreamsProcessingError } from './kafka-streams.js';
+
+interface Adt {
+  event: string;
+}
+const adtSerdes = { key: stringSerde, value: jsonSerde<Adt>() };
+const env = testKafkaEnv();
+let kafka: KafkaClient;
+let admin: TopicAdmin;
+const running: KafkaStreams[] = [];
+
+beforeAll(async () => {
+  kafka = createKafkaClient({ brokers: env.brokers, clientId: 'streams-int-spec' });
+  admin = kafka.admin();
+  await admin.connect();
+});
+afterAll(async () => {
+  await Promise.allSettled(running.map((r) => r.close()));
+  await admin.disconnect();
+});
+
+async function produce(topic: string, records: [string, string | null][]) {
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send(records.map(([key, value]) => ({ topic, key, value })));
+  await producer.disconnect();
+}
+
+async function start(topology: ConstructorParameters<typeof KafkaStreams>[0], options: ConstructorParameters<typeof KafkaStreams>[2]) {
+  const streams = new KafkaStreams(topology, kafka, options);
+  running.push(streams);
+  await streams.start();
+  return streams;
+}
+
+describe('KafkaStreams on the real broker', () => {
+  it('at least once: processes every record in order per key and commits the offsets', async () => {
+    const [input, output, app] = [uniqueName('rt-in'), uniqueName('rt-out'), uniqueName('rt-app')];
+    await admin.ensureTopics([
+      { name: input, partitions: 3 },
+      { name: output, partitions: 3 },
+    ]);
+    const builder = new StreamsBuilder();
+    builder
+      .stream(input, adtSerdes)
+      .filter((_k, v) => v.event !== 'A08')
+      .mapValues((v) => `seen ${v.event}`)
+      .to(output, { key: stringSerde, value: stringSerde });
+    const records: [string, string][] = Array.from({ length: 30 }, (_, i) => [
+      `M${i % 5}`,
+      JSON.stringify({ event: i % 3 === 0 ? 'A08' : `A0${i % 3}-${i}` }),
+    ]);
+    await produce(input, records);
+    const streams = await start(builder.build(), { applicationId: app, guarantee: 'at_least_once' });
+    const out = await readTopic(kafka, output, { until: (r) => r.length >= 20 });
+    expect(out).toHaveLength(20);
+    for (let m = 0; m < 5; m += 1) {
+      const expected = records
+        .filter(([k, v]) => k === `M${m}` && !v.includes('A08'))
+        .map(([, v]) => `seen ${(JSON.parse(v) as Adt).event}`);
+      expect(out.filter((r) => r.key?.toString() === `M${m}`).map((r) => r.value?.toString())).toEqual(expected);
+    }
+    await eventually(
+      async () =>
+        (await admin.committedOffsets(app, input)).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0) === 30 ? true : undefined,
+      20000,
+      'offsets',
+    );
+    expect(streams.processed).toBe(30);
+  });
+
+  it('exactly once: an aggregate survives a restart from its changelog, and nothing is processed twice', async () => {
+    const [input, output, changelog, app] = [
+      uniqueName('eos-in'),
+      uniqueName('eos-out'),
+      uniqueName('eos-changelog'),
+      uniqueName('eos-app'),
+    ];
+    await admin.ensureTopics([
+      { name: input, partitions: 2 },
+      { name: output, partitions: 2 },
+      { name: changelog, partitions: 2, config: { 'cleanup.policy': 'compact' } },
+    ]);
+    const topology = () => {
+      const builder = new StreamsBuilder();
+      builder
+        .stream(input, adtSerdes)
+        .groupByKey()
+        .aggregate(
+          () => 0,
+          (_k, _v, count) => count + 1,
+          { storeName: 'counts', changelogTopic: changelog, serdes: { key: stringSerde, value: jsonSerde<number>() } },
+        )
+        .toStream()
+        .to(output, { key: stringSerde, value: jsonSerde<number>() });
+      return builder.build();
+    };
+    await produce(input, [
+      ['M1', '{"event":"A01"}'],
+      ['M1', '{"event":"A02"}'],
+      ['M1', '{"event":"A03"}'],
+    ]);
+    const first = await start(topology(), { applicationId: app, guarantee: 'exactly_once' });
+    await readTopic(kafka, output, { until: (r) => r.length >= 3 });
+    await first.close();
+
+    await produce(input, [
+      ['M1', '{"event":"A08"}'],
+      ['M1', '{"event":"A08"}'],
+    ]);
+    const second = await start(topology(), { applicationId: app, guarantee: 'exactly_once' });
+    const counts = await readTopic(kafka, output, { until: (r) => r.length >= 5, isolation: 'read_committed' });
+    expect(counts.map((r) => r.value?.toString())).toEqual(['1', '2', '3', '4', '5']);
+    const partition = counts[0]!.partition;
+    expect(second.store<number>('counts', partition)?.get('M1')).toBe(5);
+  });
+
+  it('dead-letters a record that cannot be deserialized, with Connect-style error headers, and carries on', async () => {
+    const [input, output, dlq, app] = [uniqueName('dlq-in'), uniqueName('dlq-out'), uniqueName('dlq'), uniqueName('dlq-app')];
+    await admin.ensureTopics([
+      { name: input, partitions: 1 },
+      { name: output, partitions: 1 },
+      { name: dlq, partitions: 1 },
+    ]);
+    const builder = new StreamsBuilder();
+    builder
+      .stream(input, adtSerdes)
+      .mapValues((v) => v.event)
+      .to(output, { key: stringSerde, value: stringSerde });
+    await produce(input, [
+      ['M1', '{"event":"A01"}'],
+      ['M2', '{not json'],
+      ['M3', '{"event":"A03"}'],
+    ]);
+    await start(builder.build(), {
+      applicationId: app,
+      guarantee: 'exactly_once',
+      onDeserializationError: 'dead-letter',
+      deadLetterTopic: dlq,
+    });
+    const out = await readTopic(kafka, output, { until: (r) => r.length >= 2 });
+    expect(out.map((r) => r.value?.toString())).toEqual(['A01', 'A03']);
+    const [dead] = await readTopic(kafka, dlq, { until: (r) => r.length >= 1 });
+    expect(dead?.value?.toString()).toBe('{not json');
+    expect(dead?.headers['__connect.errors.topic']?.toString()).toBe(input);
+    expect(dead?.headers['__connect.errors.offset']?.toString()).toBe('1');
+    expect(dead?.headers['__connect.errors.stage']?.toString()).toBe('KEY_OR_VALUE_DESERIALIZER');
+    expect(dead?.headers['__connect.errors.exception.class.name']?.toString()).toBe('SyntaxError');
+  });
+
+  it('stops at a bad record under the fail policy, without committing past it', async () => {
+    const [input, output, app] = [uniqueName('fail-in'), uniqueName('fail-out'), uniqueName('fail-app')];
+    await admin.ensureTopics([
+      { name: input, partitions: 1 },
+      { name: output, partitions: 1 },
+    ]);
+    const builder = new StreamsBuilder();
+    builder
+      .stream(input, adtSerdes)
+      .mapValues((v) => v.event)
+      .to(output, { key: stringSerde, value: stringSerde });
+    await produce(input, [
+      ['M1', '{not json'],
+      ['M2', '{"event":"A01"}'],
+    ]);
+    const streams = await start(builder.build(), { applicationId: app, guarantee: 'exactly_once' });
+    await eventually(() => streams.error, 20000, 'the failure');
+    expect(streams.error).toBeInstanceOf(StreamsProcessingError);
+    expect(streams.error?.context).toMatchObject({ stage: 'deserialization', offset: '0' });
+    expect(streams.processed).toBe(0);
+    expect((await admin.committedOffsets(app, input)).map((p) => p.offset)).toEqual(['-1']);
+  });
+
+  it('co-partitions a stream and its table across two instances, so every join finds its row', async () => {
+    const [events, patients, output, app] = [
+      uniqueName('cp-events'),
+      uniqueName('cp-patients'),
+      uniqueName('cp-out'),
+      uniqueName('cp-app'),
+    ];
+    await admin.ensureTopics([
+      { name: events, partitions: 4 },
+      { name: patients, partitions: 4, config: { 'cleanup.policy': 'compact' } },
+      { name: output, partitions: 4 },
+    ]);
+    const topology = () => {
+      const builder = new StreamsBuilder();
+      const table = builder.table(patients, { key: stringSerde, value: stringSerde }, 'patients');
+      builder
+        .stream(events, adtSerdes)
+        .join(table, (v, name) => `${v.event}:${name}`)
+        .to(output, { key: stringSerde, value: stringSerde });
+      return builder.build();
+    };
+    const mrns = Array.from({ length: 12 }, (_, i) => `MRN-${i}`);
+    await produce(
+      patients,
+      mrns.map((m) => [m, `name-of-${m}`]),
+    );
+    await Promise.all([
+      start(topology(), { applicationId: app, guarantee: 'at_least_once' }),
+      start(topology(), { applicationId: app, guarantee: 'at_least_once' }),
+    ]);
+    await produce(
+      events,
+      mrns.map((m) => [m, '{"event":"A01"}']),
+    );
+    const joined = await readTopic(kafka, output, { until: (r) => r.length >= 12, timeoutMs: 40000 });
+    expect(joined.map((r) => r.value?.toString()).sort()).toEqual(mrns.map((m) => `A01:name-of-${m}`).sort());
+  });
+});

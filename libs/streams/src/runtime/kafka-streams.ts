@@ -1,0 +1,260 @@
+import { randomBytes } from 'node:crypto';
+import { InMemoryKeyValueStore, type KeyValueStore, type StreamRecord, type Topology } from '../dsl/topology.js';
+import type { IncomingRecord, KafkaClient, KafkaConsumer, KafkaLogSink, OutgoingRecord, RecordBatch } from '../kafka/kafka-types.js';
+import { replayTopic } from '../kafka/replay-topic.js';
+
+export type ErrorAction = 'continue' | 'fail' | 'dead-letter';
+
+export interface KafkaStreamsOptions {
+  /** Consumer group id, and the prefix of the transactional id. */
+  applicationId: string;
+  guarantee: 'at_least_once' | 'exactly_once';
+  /** What to do with a record that cannot be deserialized, or whose processing throws (default: fail). */
+  onDeserializationError?: ErrorAction;
+  onProcessingError?: ErrorAction;
+  /** Required with 'dead-letter': where such records go, with Kafka-Connect-style __connect.errors.* headers. */
+  deadLetterTopic?: string;
+  /** Distinguishes instances of one application (transactional ids must differ per live instance). */
+  instanceId?: string;
+  log?: KafkaLogSink;
+}
+
+/** Thrown (and the runtime stopped) when a record meets the 'fail' policy or a transaction cannot commit. */
+export class StreamsProcessingError extends Error {
+  readonly code = 'STREAMS_PROCESSING_FAILED';
+  readonly retriable = false;
+  constructor(
+    message: string,
+    readonly context: Readonly<Record<string, unknown>>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StreamsProcessingError';
+  }
+}
+
+interface Sender {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** Write outputs and advance the group's offsets as one unit (a transaction), or in that order (at least once). */
+  complete(outputs: OutgoingRecord[], offsets: { topic: string; partition: number; offset: string }): Promise<void>;
+}
+
+/**
+ * Runs a Topology on Kafka: one consumer group per application id, partitions processed in offset order (one
+ * batch at a time), stores per partition restored from their changelog/table topics at start. With exactly_once,
+ * each batch's outputs and its input offsets commit in one transaction (downstream reads use read_committed).
+ */
+export class KafkaStreams {
+  private readonly stores = new Map<string, Map<number, InMemoryKeyValueStore<unknown>>>();
+  private consumer: KafkaConsumer | undefined;
+  private sender: Sender | undefined;
+  private failure: StreamsProcessingError | undefined;
+  private processedCount = 0;
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly kafka: KafkaClient,
+    private readonly options: KafkaStreamsOptions,
+  ) {
+    const actions = [options.onDeserializationError, options.onProcessingError];
+    if (actions.includes('dead-letter') && !options.deadLetterTopic) throw new Error('dead-letter error handling needs deadLetterTopic');
+  }
+
+  get processed(): number {
+    return this.processedCount;
+  }
+
+  /** The error that stopped processing, if any. */
+  get error(): StreamsProcessingError | undefined {
+    return this.failure;
+  }
+
+  store<V>(name: string, partition: number): KeyValueStore<V> | undefined {
+    return this.stores.get(name)?.get(partition) as KeyValueStore<V> | undefined;
+  }
+
+  async start(): Promise<void> {
+    await this.restoreStores();
+    this.sender = this.createSender();
+    await this.sender.connect();
+    this.consumer = this.kafka.consumer({ groupId: this.options.applicationId, isolation: 'read_committed', coPartitioned: true });
+    await this.consumer.connect();
+    await this.consumer.subscribe(this.topology.sourceTopics, { fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachBatch: (batch) => this.processBatch(batch) });
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.sender?.disconnect();
+  }
+
+  private storeFor(name: string, partition: number): InMemoryKeyValueStore<unknown> {
+    const byPartition = this.stores.get(name) ?? new Map<number, InMemoryKeyValueStore<unknown>>();
+    this.stores.set(name, byPartition);
+    let store = byPartition.get(partition);
+    if (!store) {
+      store = new InMemoryKeyValueStore();
+      byPartition.set(partition, store);
+    }
+    return store;
+  }
+
+  /** Every store, every partition, from its topic's beginning to its current end (committed data only). */
+  private async restoreStores(): Promise<void> {
+    for (const spec of this.topology.stores) {
+      const pending: Promise<void>[] = [];
+      const restored = await replayTopic(this.kafka, spec.changelogTopic, this.options.applicationId, (record) => {
+        if (!record.key) return;
+        const key = record.key.toString('utf8');
+        const store = this.storeFor(spec.name, record.partition);
+        if (record.value === null) store.delete(key);
+        else {
+          const value = record.value;
+          pending.push(Promise.resolve(spec.serde.deserialize(value)).then((v) => store.put(key, v)));
+        }
+      });
+      await Promise.all(pending);
+      this.options.log?.('info', 'store restored', { store: spec.name, records: restored });
+    }
+  }
+
+  private createSender(): Sender {
+    if (this.options.guarantee === 'exactly_once') {
+      const producer = this.kafka.transactionalProducer({
+        transactionalId: `${this.options.applicationId}-${this.options.instanceId ?? randomBytes(4).toString('hex')}`,
+      });
+      return {
+        connect: () => producer.connect(),
+        disconnect: () => producer.disconnect(),
+        complete: async (outputs, offsets) => {
+          const tx = await producer.begin();
+          try {
+            if (outputs.length > 0) await tx.send(outputs);
+            await tx.sendOffsets(this.options.applicationId, [
+              { topic: offsets.topic, partitions: [{ partition: offsets.partition, offset: offsets.offset }] },
+            ]);
+            await tx.commit();
+          } catch (error) {
+            await tx.abort().catch(() => undefined);
+            throw error;
+          }
+        },
+      };
+    }
+    const producer = this.kafka.producer({ idempotent: true });
+    return {
+      connect: () => producer.connect(),
+      disconnect: () => producer.disconnect(),
+      complete: async (outputs, offsets) => {
+        if (outputs.length > 0) await producer.send(outputs);
+        await this.consumer!.commit([{ topic: offsets.topic, partitions: [{ partition: offsets.partition, offset: offsets.offset }] }]);
+      },
+    };
+  }
+
+  private async processBatch(batch: RecordBatch): Promise<void> {
+    if (this.failure || batch.records.length === 0) return;
+    const outputs: OutgoingRecord[] = [];
+    for (const record of batch.records) {
+      const result = await this.processRecord(record);
+      if (result === 'fail') return;
+      outputs.push(...result);
+    }
+    const last = batch.records[batch.records.length - 1]!;
+    try {
+      await this.sender!.complete(outputs, { topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) });
+      this.processedCount += batch.records.length;
+    } catch (cause) {
+      // The stores already hold this batch's updates: stop rather than continue with state Kafka does not have.
+      this.stop(
+        new StreamsProcessingError(
+          'could not commit the batch; stopping',
+          { topic: batch.topic, partition: batch.partition, offset: last.offset },
+          { cause },
+        ),
+      );
+      throw this.failure;
+    }
+  }
+
+  private async processRecord(record: IncomingRecord): Promise<OutgoingRecord[] | 'fail'> {
+    const serdes = this.topology.sourceSerdes(record.topic);
+    let typed: StreamRecord<unknown, unknown>;
+    try {
+      typed = {
+        key: record.key === null ? null : await serdes.key.deserialize(record.key),
+        value: record.value === null ? null : await serdes.value.deserialize(record.value),
+        headers: Object.fromEntries(Object.entries(record.headers).filter((e): e is [string, Buffer] => e[1] !== undefined)),
+        timestamp: Number(record.timestamp),
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+      };
+    } catch (error) {
+      return this.handleError(this.options.onDeserializationError ?? 'fail', 'deserialization', record, error);
+    }
+    try {
+      const writes = this.topology.process(record.topic, typed, (name) => this.storeFor(name, record.partition));
+      const outputs: OutgoingRecord[] = [];
+      for (const write of writes) {
+        const { key, value, headers } = write.record;
+        outputs.push({
+          topic: write.topic,
+          key: key === null || key === undefined ? null : await write.serdes.key.serialize(key),
+          value: value === null || value === undefined ? null : await write.serdes.value.serialize(value),
+          headers: headers as Record<string, string | Buffer>,
+        });
+      }
+      return outputs;
+    } catch (error) {
+      return this.handleError(this.options.onProcessingError ?? 'fail', 'processing', record, error);
+    }
+  }
+
+  private handleError(
+    action: ErrorAction,
+    stage: 'deserialization' | 'processing',
+    record: IncomingRecord,
+    error: unknown,
+  ): OutgoingRecord[] | 'fail' {
+    const context = {
+      stage,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      error: error instanceof Error ? error.name : typeof error,
+    };
+    if (action === 'continue') {
+      this.options.log?.('warn', `skipped a record after a ${stage} error`, context);
+      return [];
+    }
+    if (action === 'dead-letter') {
+      this.options.log?.('warn', `dead-lettered a record after a ${stage} error`, context);
+      return [
+        {
+          topic: this.options.deadLetterTopic!,
+          key: record.key,
+          value: record.value,
+          headers: {
+            ...Object.fromEntries(Object.entries(record.headers).filter((e): e is [string, Buffer] => e[1] !== undefined)),
+            '__connect.errors.topic': record.topic,
+            '__connect.errors.partition': String(record.partition),
+            '__connect.errors.offset': record.offset,
+            '__connect.errors.stage': stage === 'deserialization' ? 'KEY_OR_VALUE_DESERIALIZER' : 'PROCESSOR',
+            '__connect.errors.exception.class.name': error instanceof Error ? error.name : typeof error,
+            '__connect.errors.exception.message': error instanceof Error ? error.message : String(error),
+            '__connect.errors.connector.name': this.options.applicationId,
+          },
+        },
+      ];
+    }
+    this.stop(new StreamsProcessingError(`${stage} error; stopping (policy: fail)`, context, { cause: error }));
+    return 'fail';
+  }
+
+  private stop(error: StreamsProcessingError): void {
+    this.failure ??= error;
+    this.options.log?.('error', error.message, error.context);
+  }
+}
