@@ -39,6 +39,16 @@ async function start(topology: ConstructorParameters<typeof KafkaStreams>[0], op
   return streams;
 }
 
+/** input (ADT JSON) → the event name as a string → output */
+function eventNames(input: string, output: string) {
+  const builder = new StreamsBuilder();
+  builder
+    .stream(input, adtSerdes)
+    .mapValues((v) => v.event)
+    .to(output, { key: stringSerde, value: stringSerde });
+  return builder.build();
+}
+
 describe('KafkaStreams on the real broker', () => {
   it('at least once: processes every record in order per key and commits the offsets', async () => {
     const [input, output, app] = [uniqueName('rt-in'), uniqueName('rt-out'), uniqueName('rt-app')];
@@ -128,17 +138,12 @@ describe('KafkaStreams on the real broker', () => {
       { name: output, partitions: 1 },
       { name: dlq, partitions: 1 },
     ]);
-    const builder = new StreamsBuilder();
-    builder
-      .stream(input, adtSerdes)
-      .mapValues((v) => v.event)
-      .to(output, { key: stringSerde, value: stringSerde });
     await produce(input, [
       ['M1', '{"event":"A01"}'],
       ['M2', '{not json'],
       ['M3', '{"event":"A03"}'],
     ]);
-    await start(builder.build(), {
+    await start(eventNames(input, output), {
       applicationId: app,
       guarantee: 'exactly_once',
       onDeserializationError: 'dead-letter',
@@ -160,16 +165,11 @@ describe('KafkaStreams on the real broker', () => {
       { name: input, partitions: 1 },
       { name: output, partitions: 1 },
     ]);
-    const builder = new StreamsBuilder();
-    builder
-      .stream(input, adtSerdes)
-      .mapValues((v) => v.event)
-      .to(output, { key: stringSerde, value: stringSerde });
     await produce(input, [
       ['M1', '{not json'],
       ['M2', '{"event":"A01"}'],
     ]);
-    const streams = await start(builder.build(), { applicationId: app, guarantee: 'exactly_once' });
+    const streams = await start(eventNames(input, output), { applicationId: app, guarantee: 'exactly_once' });
     await eventually(() => streams.error, 20000, 'the failure');
     expect(streams.error).toBeInstanceOf(StreamsProcessingError);
     expect(streams.error?.context).toMatchObject({ stage: 'deserialization', offset: '0' });
