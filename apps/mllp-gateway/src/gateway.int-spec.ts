@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseMessage } from '@lib/hl7';
 import { FrameDecoder, MllpClient, encodeFrame } from '@lib/mllp';
 import type { Hl7Envelope } from '@lib/platform';
-import { type IncomingRecord, type KafkaClient, createKafkaClient, createSchemaRegistryClient } from '@lib/streams';
-import { readTopic, testKafkaEnv } from '@lib/streams/testing';
+import { type IncomingRecord, createKafkaClient, createSchemaRegistryClient } from '@lib/streams';
+import { TopicCollector, testKafkaEnv } from '@lib/streams/testing';
 import type { Gateway } from './gateway.js';
 import { type TestGateway, startTestGateway } from './testing/start-test-gateway.js';
 
@@ -17,7 +17,7 @@ const wire = (bytes: Buffer) => Buffer.from(bytes.toString('latin1').replace(/\r
 
 const registry = createSchemaRegistryClient({ url: env.schemaRegistryUrl });
 let gateway: Gateway;
-let kafka: KafkaClient;
+let collector: TopicCollector;
 let client: MllpClient;
 
 function adt(controlId: string, opts: { mrn?: string; name?: string; msh15?: string; msh18?: string; trigger?: string } = {}) {
@@ -34,7 +34,15 @@ const msa = (ack: Buffer) =>
     .split('\r')
     .find((s) => s.startsWith('MSA'))!
     .split('|');
-const records = (topic: string, count: number) => readTopic(kafka, topic, { until: (r) => r.length >= count, timeoutMs: 30000 });
+/** Every record of `topic` so far, once `until` holds for them (one collector reads all topics for the suite). */
+const records = (topic: string, until: (r: readonly IncomingRecord[]) => boolean) => collector.waitFor(topic, until);
+const idOf = (r: IncomingRecord) => r.headers['hl7.control-id']?.toString();
+const hasIds =
+  (...ids: string[]) =>
+  (rs: readonly IncomingRecord[]) =>
+    ids.every((id) => rs.some((r) => idOf(r) === id));
+const hasKey = (key: string, count: number) => (rs: readonly IncomingRecord[]) =>
+  rs.filter((r) => r.key?.toString() === key).length >= count;
 const decode = async (r: IncomingRecord) => (await registry.decode(r.value!)) as Hl7Envelope;
 
 let topics: TestGateway['topics'];
@@ -42,12 +50,14 @@ let logLines: string[];
 
 beforeAll(async () => {
   ({ gateway, topics, logLines } = await startTestGateway(env));
-  kafka = createKafkaClient({ brokers: env.brokers, clientId: 'gw-int-spec' });
+  const kafka = createKafkaClient({ brokers: env.brokers, clientId: 'gw-int-spec' });
+  collector = await TopicCollector.start(kafka, [topics.adt, topics.oru, topics.quarantine]);
   client = new MllpClient({ host: '127.0.0.1', port: gateway.mllpPort });
 });
 
 afterAll(async () => {
   await client?.close();
+  await collector?.close();
   await gateway?.stop(5000);
 });
 
@@ -60,7 +70,7 @@ describe('mllp-gateway', () => {
     expect(ackHeader.get('MSH-3')).toBe('HL7ROUTER');
     expect(ackHeader.get('MSH-5')).toBe('EPIC');
 
-    const [record] = (await records(topics.adt, 1)).filter((r) => r.headers['hl7.control-id']?.toString() === 'CTL-0001');
+    const [record] = (await records(topics.adt, hasIds('CTL-0001'))).filter((r) => idOf(r) === 'CTL-0001');
     expect(record?.key?.toString()).toBe('MRN-100');
     expect(record?.headers['hl7.message-type']?.toString()).toBe('ADT^A01');
     expect(record?.headers['hl7.sender']?.toString()).toBe('EPIC|HOSP');
@@ -91,7 +101,7 @@ describe('mllp-gateway', () => {
     const utf8 = Buffer.from(adt('CTL-U1', { name: 'Ñúñez^Łukasz', msh18: 'UNICODE UTF-8', mrn: 'MRN-U1^^^HOSP^MR' }), 'utf8');
     expect(msa(await client.send(latin))[1]).toBe('AA');
     expect(msa(await client.send(utf8))[1]).toBe('AA');
-    const all = await records(topics.adt, 3);
+    const all = await records(topics.adt, hasIds('CTL-L1', 'CTL-U1'));
     const byId = new Map(await Promise.all(all.map(async (r) => [r.headers['hl7.control-id']!.toString(), await decode(r)] as const)));
     expect(Buffer.from(byId.get('CTL-L1')!.raw).equals(latin)).toBe(true);
     expect(byId.get('CTL-L1')!.charset).toBe('latin1');
@@ -106,7 +116,9 @@ describe('mllp-gateway', () => {
     // This A03 asks for enhanced mode with MSH-15 = NE: "never send an accept acknowledgment".
     const a03 = wire(fixture('hapi-hl7v2/adt-a03-v25-msh18-8859-1-bare-pv1-crlf.hl7'));
     await expect(client.send(a03, 1500)).rejects.toMatchObject({ code: 'MLLP_TIMEOUT' });
-    const keys = (await records(topics.adt, 5)).map((r) => r.key?.toString());
+    const keys = (await records(topics.adt, (rs) => hasKey('PATID1234', 1)(rs) && hasKey('00J8804997', 1)(rs))).map((r) =>
+      r.key?.toString(),
+    );
     expect(keys).toEqual(expect.arrayContaining(['PATID1234', '00J8804997']));
   });
 
@@ -119,7 +131,7 @@ describe('mllp-gateway', () => {
     );
     expect(message.length).toBeGreaterThan(6_000_000);
     expect(msa(await client.send(message, 60000))[1]).toBe('AA');
-    const [record] = await records(topics.oru, 1);
+    const [record] = await records(topics.oru, (rs) => rs.length >= 1);
     expect(record?.key?.toString()).toBe('MRN-BIG');
     expect(Buffer.from((await decode(record!)).raw).equals(message)).toBe(true);
   });
@@ -132,7 +144,7 @@ describe('mllp-gateway', () => {
     const ack = text(await client.send(batch));
     expect(ack.startsWith('BHS|')).toBe(true);
     expect(ack.split('\r').filter((s) => s.startsWith('MSA'))).toEqual(['MSA|AA|CTL-B1', 'MSA|AA|CTL-B2', 'MSA|AA|CTL-B3']);
-    const mine = (await records(topics.adt, 8)).filter((r) => r.key?.toString() === 'MRN-B');
+    const mine = (await records(topics.adt, hasKey('MRN-B', 3))).filter((r) => r.key?.toString() === 'MRN-B');
     expect(mine.map((r) => r.headers['hl7.control-id']?.toString())).toEqual(['CTL-B1', 'CTL-B2', 'CTL-B3']);
   });
 
@@ -148,7 +160,7 @@ describe('mllp-gateway', () => {
     while (acks.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     socket.destroy();
     expect(acks.map((a) => msa(a).slice(1, 3).join(' '))).toEqual(ids.map((id) => `AA CTL-${id}`));
-    const mine = (await records(topics.adt, 13)).filter((r) => r.key?.toString() === 'MRN-P');
+    const mine = (await records(topics.adt, hasKey('MRN-P', 5))).filter((r) => r.key?.toString() === 'MRN-P');
     expect(mine.map((r) => r.headers['hl7.control-id']?.toString())).toEqual(ids.map((id) => `CTL-${id}`));
   });
 
@@ -157,7 +169,7 @@ describe('mllp-gateway', () => {
     const ack = text(await client.send(message));
     expect(ack).toContain('MSA|AR|CTL-NOMRN|');
     expect(ack).toContain('ERR||PID^3^3^1|101^Required field missing^HL70357|E');
-    const quarantined = (await records(topics.quarantine, 1)).find((r) => r.headers['hl7.control-id']?.toString() === 'CTL-NOMRN');
+    const quarantined = (await records(topics.quarantine, hasIds('CTL-NOMRN'))).find((r) => idOf(r) === 'CTL-NOMRN');
     expect(quarantined?.value?.equals(message)).toBe(true);
     expect(quarantined?.headers['hl7.error.code']?.toString()).toBe('101');
   });
@@ -166,10 +178,7 @@ describe('mllp-gateway', () => {
     const garbage = Buffer.from([0x00, 0xff, 0x10, 0x41, 0x42]);
     const ack = text(await client.send(garbage));
     expect(ack).toMatch(/MSA\|AR\|\|/);
-    const quarantined = await readTopic(kafka, topics.quarantine, {
-      until: (r) => r.some((x) => x.value?.equals(garbage) === true),
-      timeoutMs: 20000,
-    });
+    const quarantined = await records(topics.quarantine, (rs) => rs.some((x) => x.value?.equals(garbage) === true));
     expect(quarantined.find((r) => r.value?.equals(garbage))?.headers['hl7.error.code']?.toString()).toBe('100');
     expect(msa(await client.send(Buffer.from(adt('CTL-AFTER'), 'latin1')))[1]).toBe('AA');
   });
@@ -179,10 +188,10 @@ describe('mllp-gateway', () => {
     const first = await client.send(message);
     const second = await client.send(message);
     expect(second.equals(first)).toBe(true);
-    const before = (await records(topics.adt, 1)).length;
+    // A later message for the same patient (same partition, so after any second copy of CTL-DUP) marks the end.
     expect(msa(await client.send(Buffer.from(adt('CTL-DUP-MARK', { mrn: 'MRN-DUP^^^H^MR' }), 'latin1')))[1]).toBe('AA');
-    const mine = (await records(topics.adt, before + 1)).filter((r) => r.key?.toString() === 'MRN-DUP');
-    expect(mine.map((r) => r.headers['hl7.control-id']?.toString())).toEqual(['CTL-DUP', 'CTL-DUP-MARK']);
+    const mine = (await records(topics.adt, hasIds('CTL-DUP-MARK'))).filter((r) => r.key?.toString() === 'MRN-DUP');
+    expect(mine.map(idOf)).toEqual(['CTL-DUP', 'CTL-DUP-MARK']);
   });
 
   it('answers in enhanced mode with commit codes when MSH-15 asks for it', async () => {

@@ -1,12 +1,9 @@
 // kafkajs 2.2.4 against the chosen broker (Kafka 4.1): the protocol paths hl7-router depends on, through our own
 // KafkaClient interface.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually, readTopic, testKafkaEnv, uniqueName } from '../testing/index.js';
+import { type TestKafka, eventually, openTestKafka, readTopic, uniqueName } from '../testing/index.js';
 import { KafkaOperationError } from '../errors.js';
-import { createKafkaClient } from './kafkajs-client.js';
 import type { IncomingRecord, KafkaClient, KafkaConsumer, TopicAdmin, TopicOffsets } from './kafka-types.js';
-
-const env = testKafkaEnv();
 
 function collect(consumer: KafkaConsumer, into: IncomingRecord[]) {
   return consumer.run({ autoCommit: true, eachBatch: async (batch) => void into.push(...batch.records) });
@@ -17,17 +14,13 @@ const partitionsOf = (assignment: readonly TopicOffsets[]) => assignment.flatMap
 describe('kafkajs 2.2.4 on the real broker', () => {
   let kafka: KafkaClient;
   let admin: TopicAdmin;
-  const open: { disconnect(): Promise<void> }[] = [];
+  let open: TestKafka['track'];
+  let closeAll: () => Promise<void>;
 
   beforeAll(async () => {
-    kafka = createKafkaClient({ brokers: env.brokers, clientId: 'kafka-int-spec' });
-    admin = kafka.admin();
-    await admin.connect();
+    ({ kafka, admin, track: open, close: closeAll } = await openTestKafka('kafka-int-spec'));
   });
-  afterAll(async () => {
-    await Promise.allSettled(open.map((c) => c.disconnect()));
-    await admin.disconnect();
-  });
+  afterAll(() => closeAll());
 
   it('creates topics with per-topic config, once', async () => {
     const name = uniqueName('admin');
@@ -48,7 +41,7 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     await admin.ensureTopics([{ name: topic, partitions: 3 }]);
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    open.push(producer);
+    open(producer);
     const records = Array.from({ length: 60 }, (_, i) => ({ topic, key: `MRN-${i % 4}`, value: `${i % 4}:${Math.floor(i / 4)}` }));
     const metadata = await producer.send(records);
     expect(metadata.length).toBeGreaterThan(0);
@@ -79,7 +72,7 @@ describe('kafkajs 2.2.4 on the real broker', () => {
       });
 
     const a = member('a');
-    open.push(a);
+    open(a);
     await a.connect();
     await a.subscribe([topic], { fromBeginning: true });
     await collect(a, received);
@@ -87,7 +80,7 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     expect(partitionsOf(assignments.a.at(-1)!)).toEqual([0, 1, 2, 3]);
 
     const b = member('b');
-    open.push(b);
+    open(b);
     await b.connect();
     await b.subscribe([topic], { fromBeginning: true });
     await collect(b, received);
@@ -106,7 +99,7 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     // Every record produced after the rebalance is consumed once, by the member that owns its partition.
     const producer = kafka.producer();
     await producer.connect();
-    open.push(producer);
+    open(producer);
     await producer.send(Array.from({ length: 40 }, (_, i) => ({ topic, key: `k${i}`, value: String(i) })));
     await eventually(() => (received.length >= 40 ? true : undefined), 20000, '40 records across both members');
     expect(received.map((r) => Number(r.value!.toString())).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i));
@@ -123,7 +116,7 @@ describe('kafkajs 2.2.4 on the real broker', () => {
 
     const producer = kafka.transactionalProducer({ transactionalId: uniqueName('tx') });
     await producer.connect();
-    open.push(producer);
+    open(producer);
 
     const committed = await producer.begin();
     await committed.send([1, 2, 3].map((i) => ({ topic: output, key: 'MRN-1', value: `committed-${i}` })));
@@ -158,7 +151,7 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     payload.write('MSH|^~\\&|', 0, 'latin1');
     const producer = kafka.producer();
     await producer.connect();
-    open.push(producer);
+    open(producer);
     await producer.send([{ topic, key: 'MRN-LARGE', value: payload }]);
     const received = await readTopic(kafka, topic, { until: (r) => r.length === 1, timeoutMs: 30000 });
     expect(received[0]!.value!.equals(payload)).toBe(true);
@@ -167,7 +160,7 @@ describe('kafkajs 2.2.4 on the real broker', () => {
   it('reports a produce to a missing topic as a typed KafkaOperationError', async () => {
     const producer = kafka.producer({ ackTimeoutMs: 2000 });
     await producer.connect();
-    open.push(producer);
+    open(producer);
     const failed = producer.send([{ topic: uniqueName('missing'), key: 'k', value: 'v' }]);
     await expect(failed).rejects.toBeInstanceOf(KafkaOperationError);
     await expect(failed).rejects.toMatchObject({ code: 'KAFKA_OPERATION_FAILED', context: { operation: 'producer.send' } });

@@ -1,29 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { StreamsBuilder } from '../dsl/streams-builder.js';
-import { createKafkaClient } from '../kafka/kafkajs-client.js';
 import type { KafkaClient, TopicAdmin } from '../kafka/kafka-types.js';
 import { jsonSerde, stringSerde } from '../serdes/serde.js';
-import { eventually, readTopic, testKafkaEnv, uniqueName } from '../testing/index.js';
+import { type TestKafka, eventually, openTestKafka, readTopic, uniqueName } from '../testing/index.js';
 import { KafkaStreams, StreamsProcessingError } from './kafka-streams.js';
 
 interface Adt {
   event: string;
 }
 const adtSerdes = { key: stringSerde, value: jsonSerde<Adt>() };
-const env = testKafkaEnv();
 let kafka: KafkaClient;
 let admin: TopicAdmin;
-const running: KafkaStreams[] = [];
+let track: TestKafka['track'];
+let closeAll: () => Promise<void>;
 
 beforeAll(async () => {
-  kafka = createKafkaClient({ brokers: env.brokers, clientId: 'streams-int-spec' });
-  admin = kafka.admin();
-  await admin.connect();
+  ({ kafka, admin, track, close: closeAll } = await openTestKafka('streams-int-spec'));
 });
-afterAll(async () => {
-  await Promise.allSettled(running.map((r) => r.close()));
-  await admin.disconnect();
-});
+afterAll(() => closeAll());
 
 async function produce(topic: string, records: [string, string | null][]) {
   const producer = kafka.producer();
@@ -34,7 +28,7 @@ async function produce(topic: string, records: [string, string | null][]) {
 
 async function start(topology: ConstructorParameters<typeof KafkaStreams>[0], options: ConstructorParameters<typeof KafkaStreams>[2]) {
   const streams = new KafkaStreams(topology, kafka, options);
-  running.push(streams);
+  track(streams);
   await streams.start();
   return streams;
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createKafkaClient } from '../kafka/kafkajs-client.js';
 import type { KafkaClient, TopicAdmin } from '../kafka/kafka-types.js';
-import { readTopic, testKafkaEnv, uniqueName } from '../testing/index.js';
+import { type TestKafka, openTestKafka, readTopic, testKafkaEnv, uniqueName } from '../testing/index.js';
 import { DeserializationError, SchemaIncompatibleError } from '../errors.js';
 import { avroSerde } from './avro-serde.js';
 import { createSchemaRegistryClient, readAvsc, topicValueSubject } from './schema-registry-client.js';
@@ -20,17 +19,13 @@ const registry = createSchemaRegistryClient({ url: env.schemaRegistryUrl });
 describe('Avro serde on the real schema registry and broker', () => {
   let kafka: KafkaClient;
   let admin: TopicAdmin;
-  const open: { disconnect(): Promise<void> }[] = [];
+  let open: TestKafka['track'];
+  let closeAll: () => Promise<void>;
 
   beforeAll(async () => {
-    kafka = createKafkaClient({ brokers: env.brokers, clientId: 'serde-int-spec' });
-    admin = kafka.admin();
-    await admin.connect();
+    ({ kafka, admin, track: open, close: closeAll } = await openTestKafka('serde-int-spec'));
   });
-  afterAll(async () => {
-    await Promise.allSettled(open.map((c) => c.disconnect()));
-    await admin.disconnect();
-  });
+  afterAll(() => closeAll());
 
   it('registers, encodes in the Confluent wire format, produces keyed, consumes and decodes', async () => {
     const topic = uniqueName('avro-roundtrip');
@@ -49,7 +44,7 @@ describe('Avro serde on the real schema registry and broker', () => {
     }
 
     const producer = kafka.producer();
-    open.push(producer);
+    open(producer);
     await producer.connect();
     await producer.send(encoded.map((value, i) => ({ topic, key: sent[i]!.mrn, value })));
 
