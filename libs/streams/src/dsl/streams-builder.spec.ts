@@ -111,6 +111,49 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
     expect((await driver.readOutput<string, number>('counts')).map((r) => r.value)).toEqual([1, 1, 2, 3]);
   });
 
+  it('runs a custom process() step with a logged state store: every change goes to the changelog', async () => {
+    const builder = new StreamsBuilder().addStateStore('seen', 'seen-changelog', jsonSerde<number>());
+    builder
+      .stream('in', adtSerdes)
+      .process<string, string>(
+        (record, context) => {
+          const seen = context.store<number>('seen');
+          const id = `${record.key}/${record.value.event}`;
+          const count = (seen.get(id) ?? 0) + 1;
+          seen.put(id, count);
+          if (record.value.event === 'A11') seen.delete(`${record.key}/A01`);
+          if (count === 1) context.forward({ ...record, value: id });
+        },
+        { name: 'first-only', stores: ['seen'] },
+      )
+      .to('out', { key: stringSerde, value: stringSerde });
+    const driver = new TopologyTestDriver(builder.build());
+    for (const event of ['A01', 'A01', 'A11', 'A01']) await driver.pipeInput('in', 'M1', adt(event));
+    expect((await driver.readOutput('out')).map((r) => r.value)).toEqual(['M1/A01', 'M1/A11', 'M1/A01']);
+    expect((await driver.readOutput<string, number | null>('seen-changelog')).map((r) => `${r.key}=${r.value}`)).toEqual([
+      'M1/A01=1',
+      'M1/A01=2',
+      'M1/A11=1',
+      'M1/A01=null',
+      'M1/A01=1',
+    ]);
+    expect([...driver.store<number>('seen').all()]).toEqual([
+      ['M1/A11', 1],
+      ['M1/A01', 1],
+    ]);
+  });
+
+  it('refuses a process() step the use of a store it was not connected to', async () => {
+    const builder = new StreamsBuilder().addStateStore('seen', 'seen-changelog', jsonSerde<number>());
+    builder
+      .stream('in', adtSerdes)
+      .process<string, string>((record, context) => context.store<number>('seen').put('x', 1))
+      .to('out', { key: stringSerde, value: stringSerde });
+    await expect(new TopologyTestDriver(builder.build()).pipeInput('in', 'M1', adt('A01'))).rejects.toThrow(
+      'is not connected to store seen',
+    );
+  });
+
   it('describes the topology: sources, processors, sinks and stores', () => {
     const builder = new StreamsBuilder();
     const table = builder.table('hl7.patient-state.v1', { key: stringSerde, value: jsonSerde() }, 'patient-state');
@@ -120,6 +163,7 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
       .split('route');
     split.branch('lab', (_k, v) => v.patientClass === 'I').to('hl7.route.lab.v1', adtSerdes, 'to-lab');
     split.defaultBranch().to('hl7.unrouted.v1', adtSerdes, 'to-unrouted');
+    builder.addStateStore('dedup', 'router-dedup-changelog', jsonSerde());
     expect(builder.build().describe()).toMatchSnapshot();
   });
 

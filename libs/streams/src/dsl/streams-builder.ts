@@ -12,6 +12,12 @@ import {
 
 type AnyRecord = StreamRecord<unknown, unknown>;
 
+/** What a process() step can do: forward records (optionally to one named child) and use its stores. */
+export interface TypedProcessorContext<K, V> {
+  forward(record: StreamRecord<K, V>, child?: string): void;
+  store<S>(name: string): KeyValueStore<S>;
+}
+
 /** Builds a Topology, Kafka Streams style: stream()/table() → operators → to(); then build(). */
 export class StreamsBuilder {
   private readonly nodes: TopologyNode[] = [];
@@ -39,7 +45,7 @@ export class StreamsBuilder {
       serdes: serdes as Serdes<unknown, unknown>,
       children: [],
     });
-    this.addStore({ name: storeName, changelogTopic: topic, serde: serdes.value as Serde<unknown> });
+    this.addStore({ name: storeName, changelogTopic: topic, serde: serdes.value as Serde<unknown>, logged: false });
     const materialise: ProcessFn = (record, context) => {
       const store = context.store<unknown>(storeName);
       if (record.value === null || record.value === undefined) store.delete(storeKey(record.key));
@@ -54,6 +60,15 @@ export class StreamsBuilder {
       children: [],
     });
     return new KTable<K, V>(this, processor.name, storeName);
+  }
+
+  /**
+   * A key-value state store for process() steps, restored from `changelogTopic` (compacted; create it with as many
+   * partitions as the input) and written back to it on every change, as Kafka Streams' logged stores.
+   */
+  addStateStore<V>(name: string, changelogTopic: string, serde: Serde<V>): this {
+    this.addStore({ name, changelogTopic, serde: serde as Serde<unknown>, logged: true });
+    return this;
   }
 
   build(): Topology {
@@ -197,6 +212,22 @@ export class KStream<K, V> {
     );
   }
 
+  /**
+   * A custom step with access to state stores (Kafka Streams' process()): `processor` may forward any number of
+   * records, typed by the caller, and read or change the named stores (added with addStateStore or tables).
+   */
+  process<K2, V2>(
+    processor: (record: StreamRecord<K, V>, context: TypedProcessorContext<K2, V2>) => void,
+    options: { name?: string; stores?: string[] } = {},
+  ): KStream<K2, V2> {
+    return this.then<K2, V2>(
+      'KSTREAM-PROCESSOR',
+      (r, c) => processor(r as StreamRecord<K, V>, c as TypedProcessorContext<K2, V2>),
+      options.name,
+      options.stores ?? [],
+    );
+  }
+
   groupByKey(): KGroupedStream<K, V> {
     return new KGroupedStream<K, V>(this.builder, this.node);
   }
@@ -256,6 +287,7 @@ export class KGroupedStream<K, V> {
       name: options.storeName,
       changelogTopic: options.changelogTopic,
       serde: options.serdes.value as Serde<unknown>,
+      logged: false,
     });
     const fold: ProcessFn = (r, c) => {
       const store = c.store<A>(options.storeName);
@@ -276,6 +308,7 @@ export class KGroupedStream<K, V> {
       name: this.builder.name('KTABLE-CHANGELOG', undefined),
       topic: options.changelogTopic,
       serdes: options.serdes as Serdes<unknown, unknown>,
+      toTaskPartition: true,
       children: [],
     });
     return new KTable<K, A>(this.builder, processor.name, options.storeName);

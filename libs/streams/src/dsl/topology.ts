@@ -1,4 +1,4 @@
-import type { Serde } from '../serdes/serde.js';
+import { type Serde, stringSerde } from '../serdes/serde.js';
 
 /** A record inside a topology: typed key and value, with where it came from. */
 export interface StreamRecord<K, V> {
@@ -42,6 +42,8 @@ export type TopologyNode =
       name: string;
       topic: string | ((record: StreamRecord<unknown, unknown>) => string);
       serdes: Serdes<unknown, unknown>;
+      /** Write to the input record's partition (changelogs: the store of partition p is restored from partition p). */
+      toTaskPartition?: boolean;
       children: string[];
     };
 
@@ -50,6 +52,12 @@ export interface StoreSpec {
   /** Compacted topic the store is restored from (the table's own topic, or an aggregate's changelog). */
   changelogTopic: string;
   serde: Serde<unknown>;
+  /**
+   * True for state stores added with addStateStore(): the runtime writes every put/delete to the changelog topic
+   * (partition = the task's partition). False for table stores (their topic is the source) and aggregates (their
+   * changelog sink writes the updates).
+   */
+  logged: boolean;
 }
 
 /** A write a topology makes to a sink: typed; the runtime serializes it with the sink's serdes. */
@@ -58,6 +66,8 @@ export interface SinkWrite {
   topic: string;
   record: StreamRecord<unknown, unknown>;
   serdes: Serdes<unknown, unknown>;
+  /** Set when the sink writes to the task's partition rather than by key. */
+  partition?: number;
 }
 
 /** Store keys are strings: string keys as they are, anything else as JSON. */
@@ -94,6 +104,25 @@ export class Topology {
     const source = this.sources.get(topic);
     if (!source) throw new Error(`topology has no source for topic ${topic}`);
     const writes: SinkWrite[] = [];
+    const logged = new Map<string, KeyValueStore<unknown>>();
+    const storeFor = (name: string): KeyValueStore<unknown> => {
+      const spec = this.stores.find((s) => s.name === name);
+      if (!spec?.logged) return stores(name);
+      let wrapped = logged.get(name);
+      if (!wrapped) {
+        wrapped = changeLogging(stores(name), (key, value) =>
+          writes.push({
+            sink: `${name}-changelog`,
+            topic: spec.changelogTopic,
+            record: { ...record, key, value: value ?? null, headers: {} },
+            serdes: { key: stringSerde as Serde<unknown>, value: spec.serde },
+            partition: record.partition,
+          }),
+        );
+        logged.set(name, wrapped);
+      }
+      return wrapped;
+    };
     const visit = (name: string, rec: StreamRecord<unknown, unknown>) => {
       const node = this.nodes.get(name)!;
       if (node.kind === 'sink') {
@@ -102,6 +131,7 @@ export class Topology {
           topic: typeof node.topic === 'function' ? node.topic(rec) : node.topic,
           record: rec,
           serdes: node.serdes,
+          ...(node.toTaskPartition ? { partition: record.partition } : {}),
         });
         return;
       }
@@ -115,7 +145,7 @@ export class Topology {
         },
         store: <V>(storeName: string) => {
           if (!node.stores.includes(storeName)) throw new Error(`processor ${node.name} is not connected to store ${storeName}`);
-          return stores(storeName) as KeyValueStore<V>;
+          return storeFor(storeName) as KeyValueStore<V>;
         },
       });
     };
@@ -140,9 +170,29 @@ export class Topology {
       if (node.children.length > 0) lines.push(`    --> ${node.children.join(', ')}`);
       if (parents.has(node.name)) lines.push(`    <-- ${parents.get(node.name)!.join(', ')}`);
     }
-    for (const store of this.stores) lines.push(`  Store: ${store.name} (changelog: ${store.changelogTopic})`);
+    for (const store of this.stores)
+      lines.push(`  Store: ${store.name} (changelog: ${store.changelogTopic}${store.logged ? ', logged' : ''})`);
     return lines.join('\n');
   }
+}
+
+/** The store, reporting each put (value) and delete (undefined) to `onChange`. */
+function changeLogging<V>(store: KeyValueStore<V>, onChange: (key: string, value: V | undefined) => void): KeyValueStore<V> {
+  return {
+    get: (key) => store.get(key),
+    put: (key, value) => {
+      store.put(key, value);
+      onChange(key, value);
+    },
+    delete: (key) => {
+      store.delete(key);
+      onChange(key, undefined);
+    },
+    all: () => store.all(),
+    get size() {
+      return store.size;
+    },
+  };
 }
 
 export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {

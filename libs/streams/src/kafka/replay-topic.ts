@@ -12,11 +12,15 @@ export async function replayTopic(
   topic: string,
   groupPrefix: string,
   onRecord: (record: IncomingRecord) => void,
+  /** Only these partitions (default: all). */
+  partitions?: readonly number[],
 ): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.endOffsets(topic).finally(() => admin.disconnect());
-  const remaining = new Map(ends.filter((p) => p.offset !== '0').map((p) => [p.partition, BigInt(p.offset)]));
+  const remaining = new Map(
+    ends.filter((p) => p.offset !== '0' && (partitions?.includes(p.partition) ?? true)).map((p) => [p.partition, BigInt(p.offset)]),
+  );
   if (remaining.size === 0) return 0;
   let count = 0;
   let done!: () => void;

@@ -208,4 +208,57 @@ describe('KafkaStreams on the real broker', () => {
     const joined = await readTopic(kafka, output, { until: (r) => r.length >= 12, timeoutMs: 40000 });
     expect(joined.map((r) => r.value?.toString()).sort()).toEqual(mrns.map((m) => `A01:name-of-${m}`).sort());
   });
+
+  it('moves a logged store with its partition: an instance that takes over restores it and keeps de-duplicating', async () => {
+    const [input, output, changelog, app] = [uniqueName('mv-in'), uniqueName('mv-out'), uniqueName('mv-seen'), uniqueName('mv-app')];
+    await admin.ensureTopics([
+      { name: input, partitions: 2 },
+      { name: output, partitions: 2 },
+      { name: changelog, partitions: 2, config: { 'cleanup.policy': 'compact' } },
+    ]);
+    const firstOnly = () => {
+      const builder = new StreamsBuilder().addStateStore('seen', changelog, jsonSerde<boolean>());
+      builder
+        .stream(input, adtSerdes)
+        .process<string, string>(
+          (record, context) => {
+            const id = `${record.key}/${record.value.event}`;
+            if (context.store<boolean>('seen').get(id)) return;
+            context.store<boolean>('seen').put(id, true);
+            context.forward({ ...record, value: id });
+          },
+          { stores: ['seen'] },
+        )
+        .to(output, { key: stringSerde, value: stringSerde });
+      return builder.build();
+    };
+    const mrns = Array.from({ length: 10 }, (_, i) => `MRN-${i}`);
+    // Both instances start empty and share the partitions; then the first leaves and the second takes its partition,
+    // whose store it only knows from the changelog.
+    const [first, second] = await Promise.all([
+      start(firstOnly(), { applicationId: app, guarantee: 'exactly_once' }),
+      start(firstOnly(), { applicationId: app, guarantee: 'exactly_once' }),
+    ]);
+    await produce(
+      input,
+      mrns.map((m) => [m, '{"event":"A01"}']),
+    );
+    await readTopic(kafka, output, { until: (r) => r.length >= 10 });
+    await first.close();
+    // The same ten again (duplicates), then ten new ones.
+    await produce(input, [
+      ...mrns.map((m): [string, string] => [m, '{"event":"A01"}']),
+      ...mrns.map((m): [string, string] => [m, '{"event":"A02"}']),
+    ]);
+    await eventually(
+      async () =>
+        (await admin.committedOffsets(app, input)).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0) === 30 ? true : undefined,
+      40000,
+      'all 30 inputs committed',
+    );
+    const out = await readTopic(kafka, output, { until: (r) => r.length >= 20 });
+    expect(out.map((r) => r.value?.toString()).sort()).toEqual([...mrns.map((m) => `${m}/A01`), ...mrns.map((m) => `${m}/A02`)].sort());
+    expect(second.store<boolean>('seen', 0)?.size ?? 0).toBeGreaterThan(0);
+    expect((second.store<boolean>('seen', 0)?.size ?? 0) + (second.store<boolean>('seen', 1)?.size ?? 0)).toBe(20);
+  });
 });

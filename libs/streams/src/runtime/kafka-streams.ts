@@ -17,6 +17,8 @@ export interface KafkaStreamsOptions {
   /** Distinguishes instances of one application (transactional ids must differ per live instance). */
   instanceId?: string;
   log?: KafkaLogSink;
+  /** Called once when processing stops on an error (the app should exit non-zero so its supervisor restarts it). */
+  onFailure?: (error: StreamsProcessingError) => void;
 }
 
 /** Thrown (and the runtime stopped) when a record meets the 'fail' policy or a transaction cannot commit. */
@@ -51,6 +53,9 @@ export class KafkaStreams {
   private sender: Sender | undefined;
   private failure: StreamsProcessingError | undefined;
   private processedCount = 0;
+  /** Partitions whose stores are current (restored since this member was last assigned them). */
+  private readonly owned = new Set<number>();
+  private readonly pendingRestore = new Set<number>();
 
   constructor(
     private readonly topology: Topology,
@@ -75,10 +80,14 @@ export class KafkaStreams {
   }
 
   async start(): Promise<void> {
-    await this.restoreStores();
     this.sender = this.createSender();
     await this.sender.connect();
-    this.consumer = this.kafka.consumer({ groupId: this.options.applicationId, isolation: 'read_committed', coPartitioned: true });
+    this.consumer = this.kafka.consumer({
+      groupId: this.options.applicationId,
+      isolation: 'read_committed',
+      coPartitioned: true,
+      onAssignment: (assignment) => this.onAssignment(assignment.flatMap((t) => t.partitions.map((p) => p.partition))),
+    });
     await this.consumer.connect();
     await this.consumer.subscribe(this.topology.sourceTopics, { fromBeginning: true });
     await this.consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachBatch: (batch) => this.processBatch(batch) });
@@ -100,22 +109,50 @@ export class KafkaStreams {
     return store;
   }
 
-  /** Every store, every partition, from its topic's beginning to its current end (committed data only). */
-  private async restoreStores(): Promise<void> {
+  /**
+   * A (re)assignment: stores of partitions this member lost are dropped; partitions it gained (or holds for the
+   * first time) are restored from their changelogs before their first batch, since another member may have
+   * changed them meanwhile. Partitions it kept stay as they are: nobody else processed them.
+   */
+  private onAssignment(partitions: readonly number[]): void {
+    const assigned = new Set(partitions);
+    for (const partition of [...this.owned]) {
+      if (assigned.has(partition)) continue;
+      this.owned.delete(partition);
+      for (const byPartition of this.stores.values()) byPartition.delete(partition);
+    }
+    for (const partition of assigned) if (!this.owned.has(partition)) this.pendingRestore.add(partition);
+    this.options.log?.('info', 'partitions assigned', { partitions: [...assigned].sort((a, b) => a - b) });
+  }
+
+  /** The stores of every partition waiting for a restore, from the changelog's beginning to its current end. */
+  private async restorePending(): Promise<void> {
+    const partitions = [...this.pendingRestore];
+    for (const partition of partitions) for (const byPartition of this.stores.values()) byPartition.delete(partition);
     for (const spec of this.topology.stores) {
       const pending: Promise<void>[] = [];
-      const restored = await replayTopic(this.kafka, spec.changelogTopic, this.options.applicationId, (record) => {
-        if (!record.key) return;
-        const key = record.key.toString('utf8');
-        const store = this.storeFor(spec.name, record.partition);
-        if (record.value === null) store.delete(key);
-        else {
-          const value = record.value;
-          pending.push(Promise.resolve(spec.serde.deserialize(value)).then((v) => store.put(key, v)));
-        }
-      });
+      const restored = await replayTopic(
+        this.kafka,
+        spec.changelogTopic,
+        this.options.applicationId,
+        (record) => {
+          if (!record.key) return;
+          const key = record.key.toString('utf8');
+          const store = this.storeFor(spec.name, record.partition);
+          if (record.value === null) store.delete(key);
+          else {
+            const value = record.value;
+            pending.push(Promise.resolve(spec.serde.deserialize(value)).then((v) => store.put(key, v)));
+          }
+        },
+        partitions,
+      );
       await Promise.all(pending);
-      this.options.log?.('info', 'store restored', { store: spec.name, records: restored });
+      this.options.log?.('info', 'store restored', { store: spec.name, partitions, records: restored });
+    }
+    for (const partition of partitions) {
+      this.pendingRestore.delete(partition);
+      this.owned.add(partition);
     }
   }
 
@@ -155,6 +192,10 @@ export class KafkaStreams {
 
   private async processBatch(batch: RecordBatch): Promise<void> {
     if (this.failure || batch.records.length === 0) return;
+    if (!this.owned.has(batch.partition)) {
+      this.pendingRestore.add(batch.partition);
+      await this.restorePending();
+    }
     const outputs: OutgoingRecord[] = [];
     for (const record of batch.records) {
       const result = await this.processRecord(record);
@@ -204,6 +245,7 @@ export class KafkaStreams {
           key: key === null || key === undefined ? null : await write.serdes.key.serialize(key),
           value: value === null || value === undefined ? null : await write.serdes.value.serialize(value),
           headers: headers as Record<string, string | Buffer>,
+          ...(write.partition === undefined ? {} : { partition: write.partition }),
         });
       }
       return outputs;
@@ -254,7 +296,9 @@ export class KafkaStreams {
   }
 
   private stop(error: StreamsProcessingError): void {
-    this.failure ??= error;
+    if (this.failure) return;
+    this.failure = error;
     this.options.log?.('error', error.message, error.context);
+    this.options.onFailure?.(error);
   }
 }
