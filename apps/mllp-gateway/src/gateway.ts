@@ -1,5 +1,5 @@
 import { MllpServer, type ServerEvent, watchTlsFiles } from '@lib/mllp';
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, type Logger } from '@lib/platform';
+import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, HttpEndpoints, type Logger } from '@lib/platform';
 import {
   CoalescingProducer,
   avroSerde,
@@ -16,7 +16,6 @@ import { BoundedDuplicateWindow } from './intake/duplicate-window.js';
 import { MessageIntake, errorSummary } from './intake/message-intake.js';
 import { KafkaDuplicateLog, KafkaEnvelopePublisher, KafkaQuarantineSink } from './kafka/kafka-sinks.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
-import { HttpEndpoints } from './observability/http-endpoints.js';
 
 /** The running gateway: every long-lived part, started in order and closed in reverse. */
 export class Gateway {

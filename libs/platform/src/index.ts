@@ -11,3 +11,4 @@ export {
   type EnvelopeFields,
   type Hl7Envelope,
 } from './envelope/hl7-envelope.js';
+export { HttpEndpoints, type HttpEndpointsOptions } from './http/http-endpoints.js';
