@@ -121,3 +121,8 @@ export function decodeMessageBytes(raw: Buffer, policy: CharsetPolicy): DecodedT
 export function encodeText(text: string, encoding: string): Buffer {
   return iconv.encode(text, encoding);
 }
+
+/** Decodes bytes with an iconv-lite encoding already chosen (e.g. the one the gateway recorded); drops a UTF-8 BOM. */
+export function decodeWith(raw: Buffer, encoding: string): string {
+  return iconv.decode(raw.subarray(0, 3).equals(UTF8_BOM) ? raw.subarray(3) : raw, encoding);
+}

@@ -1,6 +1,14 @@
 export { ackCode, ackRequested, buildAck, hl7Timestamp, type AckCode, type AckInput, type AckOutcome } from './ack.js';
 export { splitFrame, type SplitFrame } from './batch.js';
-export { decodeMessageBytes, declaredCharset, encodeText, resolveCharset, type CharsetPolicy, type DecodedText } from './charset.js';
+export {
+  decodeMessageBytes,
+  decodeWith,
+  declaredCharset,
+  encodeText,
+  resolveCharset,
+  type CharsetPolicy,
+  type DecodedText,
+} from './charset.js';
 export { DEFAULT_DELIMITERS, encodingCharacters, readDelimiters, type Delimiters } from './delimiters.js';
 export { escapeValue, unescapeValue } from './escape.js';
 export { readHeader, type MessageHeader } from './header.js';

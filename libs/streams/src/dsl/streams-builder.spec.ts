@@ -143,6 +143,18 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
     ]);
   });
 
+  it('merges two streams into one downstream path', async () => {
+    const builder = new StreamsBuilder();
+    const fromA = builder.stream('a', adtSerdes).mapValues((v) => `a:${v.event}`);
+    const fromB = builder.stream('b', adtSerdes).mapValues((v) => `b:${v.event}`);
+    fromA.merge(fromB, 'both').to('out', { key: stringSerde, value: stringSerde });
+    const driver = new TopologyTestDriver(builder.build());
+    await driver.pipeInput('a', 'M1', adt('A01'));
+    await driver.pipeInput('b', 'M2', adt('A04'));
+    await driver.pipeInput('a', 'M1', adt('A03'));
+    expect((await driver.readOutput('out')).map((r) => `${r.key}=${r.value}`)).toEqual(['M1=a:A01', 'M2=b:A04', 'M1=a:A03']);
+  });
+
   it('refuses a process() step the use of a store it was not connected to', async () => {
     const builder = new StreamsBuilder().addStateStore('seen', 'seen-changelog', jsonSerde<number>());
     builder

@@ -86,6 +86,14 @@ export class StreamsBuilder {
     return added;
   }
 
+  /** @internal Adds an edge parent → child (a node with two parents, as merge() makes). */
+  link(parent: string, child: string): void {
+    const parentNode = this.nodes.find((n) => n.name === parent);
+    if (!parentNode) throw new Error(`no node ${parent}`);
+    if (this.built) throw new Error('the topology is built; it cannot change');
+    parentNode.children.push(child);
+  }
+
   /** @internal */
   name(prefix: string, given: string | undefined): string {
     const name = given ?? `${prefix}-${String(this.counter).padStart(10, '0')}`;
@@ -226,6 +234,13 @@ export class KStream<K, V> {
       options.name,
       options.stores ?? [],
     );
+  }
+
+  /** One stream of this stream's and `other`'s records (each in its own order; no order between the two). */
+  merge(other: KStream<K, V>, name?: string): KStream<K, V> {
+    const merged = this.then<K, V>('KSTREAM-MERGE', (r, c) => c.forward(r), name);
+    this.builder.link(other.node, merged.node);
+    return merged;
   }
 
   groupByKey(): KGroupedStream<K, V> {
