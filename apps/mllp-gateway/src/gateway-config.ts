@@ -3,7 +3,7 @@ import { configFields, loadConfig } from '@lib/platform';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-const { brokerList, flag, httpUrl, logLevel, port } = configFields;
+const { checkKafkaSettings, flag, kafkaSettings, logLevel, port } = configFields;
 
 const list = z
   .string()
@@ -37,15 +37,7 @@ const positive = (fallback: number) => z.coerce.number().int().positive().defaul
 /** Every setting of the gateway, from the environment (names as below) or a YAML file (same names) in GATEWAY_CONFIG_FILE. */
 export const gatewayConfigSchema = z
   .object({
-    KAFKA_BROKERS: brokerList,
-    KAFKA_CLIENT_ID: z.string().default('hl7-mllp-gateway'),
-    KAFKA_SSL: flag(false),
-    KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
-    KAFKA_SASL_USERNAME: z.string().optional(),
-    KAFKA_SASL_PASSWORD: z.string().optional(),
-    SCHEMA_REGISTRY_URL: httpUrl,
-    SCHEMA_REGISTRY_USERNAME: z.string().optional(),
-    SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
+    ...kafkaSettings('hl7-mllp-gateway'),
     LISTENER_NAME: z
       .string()
       .regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes')
@@ -91,9 +83,7 @@ export const gatewayConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['MLLP_TLS_CERT_FILE'], message: 'MLLP_TLS_KEY_FILE and MLLP_TLS_CERT_FILE go together' });
     if (c.MLLP_TLS_REQUIRE_CLIENT_CERT && !c.MLLP_TLS_CA_FILE)
       ctx.addIssue({ code: 'custom', path: ['MLLP_TLS_CA_FILE'], message: 'mutual TLS needs a CA file' });
-    if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
-      ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: 'SASL needs a username and a password' });
-    }
+    checkKafkaSettings(c, ctx);
     for (const type of c.ACCEPTED_MESSAGE_TYPES) {
       if (type !== 'ADT' && !c.TOPIC_BY_TYPE[type])
         ctx.addIssue({ code: 'custom', path: ['TOPIC_BY_TYPE'], message: `accepted type ${type} has no topic` });

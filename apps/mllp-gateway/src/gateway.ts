@@ -5,7 +5,8 @@ import {
   avroSerde,
   createKafkaClient,
   createSchemaRegistryClient,
-  type KafkaConnectionConfig,
+  kafkaConnection,
+  schemaRegistryConnection,
   type KafkaProducer,
   type Serde,
   type TopicAdmin,
@@ -32,15 +33,7 @@ export class Gateway {
   ) {}
 
   static async start(config: GatewayConfig, log: Logger): Promise<Gateway> {
-    const connection: KafkaConnectionConfig = { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID };
-    if (config.KAFKA_SSL) connection.ssl = true;
-    if (config.KAFKA_SASL_MECHANISM)
-      connection.sasl = {
-        mechanism: config.KAFKA_SASL_MECHANISM,
-        username: config.KAFKA_SASL_USERNAME!,
-        password: config.KAFKA_SASL_PASSWORD!,
-      };
-    const kafka = createKafkaClient(connection, (level, message, context) => log[level]({ kafka: context }, message));
+    const kafka = createKafkaClient(kafkaConnection(config), (level, message, context) => log[level]({ kafka: context }, message));
 
     const topics = topicsByType(config);
     const maxMessageBytes = String(config.MLLP_MAX_FRAME_BYTES + 1024 * 1024);
@@ -68,12 +61,7 @@ export class Gateway {
     ]);
     if (created.length > 0) log.info({ topics: created }, 'created topics');
 
-    const registry = createSchemaRegistryClient({
-      url: config.SCHEMA_REGISTRY_URL,
-      ...(config.SCHEMA_REGISTRY_USERNAME
-        ? { username: config.SCHEMA_REGISTRY_USERNAME, password: config.SCHEMA_REGISTRY_PASSWORD ?? '' }
-        : {}),
-    });
+    const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
     const serdes = new Map<string, Serde<Hl7Envelope>>();
     for (const topic of new Set(Object.values(topics)))
       serdes.set(topic, await avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA));

@@ -25,3 +25,4 @@ export {
   type StreamRecord,
 } from './dsl/topology.js';
 export { KafkaStreams, StreamsProcessingError, type ErrorAction, type KafkaStreamsOptions } from './runtime/kafka-streams.js';
+export { kafkaConnection, schemaRegistryConnection, type ConnectionSettings } from './kafka/connection-settings.js';

@@ -26,3 +26,26 @@ export const flag = (fallback: boolean) =>
     .transform((v) => v === 'true' || v === '1');
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info');
+
+/** The Kafka and schema-registry settings every app reads (spread into its schema; checked by checkKafkaSettings). */
+export const kafkaSettings = (clientId: string) => ({
+  KAFKA_BROKERS: brokerList,
+  KAFKA_CLIENT_ID: z.string().default(clientId),
+  KAFKA_SSL: flag(false),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  SCHEMA_REGISTRY_URL: httpUrl,
+  SCHEMA_REGISTRY_USERNAME: z.string().optional(),
+  SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
+});
+
+/** For a schema's superRefine: SASL needs both credentials. */
+export function checkKafkaSettings(
+  c: { KAFKA_SASL_MECHANISM?: string | undefined; KAFKA_SASL_USERNAME?: string | undefined; KAFKA_SASL_PASSWORD?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
+    ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: 'SASL needs a username and a password' });
+  }
+}
