@@ -1,6 +1,30 @@
-// Entry point of router. Not built yet: issue #4 turns this shell into the app.
-import { createLogger } from '@lib/platform';
+// The router: `npm run start:router` after `npm run build`, or `node dist/apps/router/src/main.js`.
+// Configuration: the environment (router-config.ts) and the routes file ROUTES_FILE (routes/route-config.ts).
+// Invalid configuration stops it before anything starts (exit code 2). If processing stops on an error (a
+// transaction that cannot commit, the 'fail' policy), it closes and exits 1 so its supervisor restarts it; the
+// restart resumes from the last committed transaction.
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '@lib/platform';
+import { loadRouterConfig } from './router-config.js';
+import { RouterModule } from './router.module.js';
+import { loadRoutes } from './routes/route-config.js';
 
-const log = createLogger({ app: 'router' });
-log.error('router is not implemented yet (issue #4)');
-process.exitCode = 1;
+let config;
+let targets;
+try {
+  config = loadRouterConfig(process.env);
+  targets = await loadRoutes(config.ROUTES_FILE);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+const app = await NestFactory.createApplicationContext(
+  RouterModule.forConfig(config, targets, () => {
+    process.exitCode = 1;
+    void app.close();
+  }),
+  { logger: ['error', 'warn'] },
+);
+app.enableShutdownHooks();

@@ -19,6 +19,8 @@ export interface KafkaStreamsOptions {
   log?: KafkaLogSink;
   /** Called once when processing stops on an error (the app should exit non-zero so its supervisor restarts it). */
   onFailure?: (error: StreamsProcessingError) => void;
+  /** Called for each record sent to the dead-letter topic (for a metric). */
+  onDeadLetter?: (stage: 'deserialization' | 'processing') => void;
 }
 
 /** Thrown (and the runtime stopped) when a record meets the 'fail' policy or a transaction cannot commit. */
@@ -273,6 +275,7 @@ export class KafkaStreams {
     }
     if (action === 'dead-letter') {
       this.options.log?.('warn', `dead-lettered a record after a ${stage} error`, context);
+      this.options.onDeadLetter?.(stage);
       return [
         {
           topic: this.options.deadLetterTopic!,

@@ -1,0 +1,81 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RouterCounters } from '../topology/router-topology.js';
+
+/**
+ * Prometheus metrics of the router. Counted while a batch is processed, so a batch whose transaction aborts and is
+ * processed again counts twice: these are operational counts, the topics are the record. Labels carry no patient data.
+ */
+export class RouterMetrics implements RouterCounters {
+  readonly registry = new Registry();
+  private readonly routedTotal = new Counter({
+    name: 'hl7_router_routed_total',
+    help: 'Messages written to a target topic, by target',
+    labelNames: ['target'],
+    registers: [this.registry],
+  });
+  private readonly duplicates = new Counter({
+    name: 'hl7_router_duplicates_dropped_total',
+    help: 'Resends (same sender, control ID and content within the window) not routed again',
+    registers: [this.registry],
+  });
+  private readonly reused = new Counter({
+    name: 'hl7_router_control_id_reused_total',
+    help: 'Messages with a control ID seen before but other content (routed)',
+    registers: [this.registry],
+  });
+  private readonly unmatchedTotal = new Counter({
+    name: 'hl7_router_unmatched_total',
+    help: 'Messages no target matched (they stay on the ADT topic)',
+    registers: [this.registry],
+  });
+  private readonly awaiting = new Counter({
+    name: 'hl7_router_awaiting_bootstrap_total',
+    help: 'Matching messages held back from an after-bootstrap target not yet bootstrapped in that partition',
+    labelNames: ['target'],
+    registers: [this.registry],
+  });
+  private readonly snapshotsTotal = new Counter({
+    name: 'hl7_router_bootstrap_snapshots_total',
+    help: 'Patient snapshots written by bootstrap requests, by target',
+    labelNames: ['target'],
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'hl7_router_dead_lettered_total',
+    help: 'Records sent to the dead-letter topic, by stage',
+    labelNames: ['stage'],
+    registers: [this.registry],
+  });
+
+  constructor(lag: () => Promise<number | undefined>) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'hl7_router_consumer_lag',
+      help: 'Records on the input topics not yet committed by the router group (read at scrape time)',
+      registers: [this.registry],
+      async collect() {
+        const value = await lag().catch(() => undefined);
+        if (value !== undefined) this.set(value);
+      },
+    });
+  }
+
+  routed(target: string): void {
+    this.routedTotal.inc({ target });
+  }
+  duplicate(): void {
+    this.duplicates.inc();
+  }
+  controlIdReused(): void {
+    this.reused.inc();
+  }
+  unmatched(): void {
+    this.unmatchedTotal.inc();
+  }
+  awaitingBootstrap(target: string): void {
+    this.awaiting.inc({ target });
+  }
+  snapshots(target: string, count: number): void {
+    this.snapshotsTotal.inc({ target }, count);
+  }
+}

@@ -1,0 +1,154 @@
+import type { Hl7Envelope, Logger } from '@lib/platform';
+import { HL7_ENVELOPE_SCHEMA, HttpEndpoints } from '@lib/platform';
+import {
+  KafkaStreams,
+  type Serde,
+  type TopicAdmin,
+  type TopicSpec,
+  avroSerde,
+  createKafkaClient,
+  createSchemaRegistryClient,
+  kafkaConnection,
+  schemaRegistryConnection,
+  topicValueSubject,
+} from '@lib/streams';
+import { RouterMetrics } from './observability/router-metrics.js';
+import { type RouterConfig, internalTopics } from './router-config.js';
+import type { RouteTarget } from './routes/route-config.js';
+import { type RouterTopics, buildRouterTopology } from './topology/router-topology.js';
+
+/** A topic the router must read together with the ADT topic has another partition count: co-partitioning is broken. */
+export class PartitionCountMismatchError extends Error {
+  readonly code = 'PARTITION_COUNT_MISMATCH';
+  readonly retriable = false;
+  constructor(readonly context: { topic: string; partitions: number; expected: number }) {
+    super(`topic ${context.topic} has ${context.partitions} partitions but the ADT topic has ${context.expected}; they must match`);
+    this.name = 'PartitionCountMismatchError';
+  }
+}
+
+const MAX_MESSAGE_BYTES = String(20 * 1024 * 1024);
+
+/** The running router: topics ensured, schemas registered, the topology running, health and metrics served. */
+export class Router {
+  private constructor(
+    private readonly streams: KafkaStreams,
+    private readonly http: HttpEndpoints,
+    private readonly admin: TopicAdmin,
+    private readonly log: Logger,
+    readonly topics: RouterTopics,
+    readonly httpPort: number,
+    readonly metrics: RouterMetrics,
+  ) {}
+
+  static async start(
+    config: RouterConfig,
+    targets: readonly RouteTarget[],
+    log: Logger,
+    onFailure: (error: Error) => void = () => undefined,
+  ): Promise<Router> {
+    const kafka = createKafkaClient(kafkaConnection(config), (level, message, context) => log[level]({ kafka: context }, message));
+    const admin = kafka.admin();
+    await admin.connect();
+    const topics: RouterTopics = { adt: config.ADT_TOPIC, patientState: config.PATIENT_STATE_TOPIC, ...internalTopics(config) };
+    await ensureRouterTopics(admin, config, topics, targets, log);
+
+    const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
+    const serdes = new Map<string, Serde<Hl7Envelope>>();
+    for (const topic of new Set([topics.adt, topics.mergeKeys, ...targets.map((t) => t.topic)]))
+      serdes.set(topic, await avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA));
+
+    const metrics = new RouterMetrics(() => consumerLag(admin, config.APPLICATION_ID, [topics.adt, topics.mergeKeys, topics.control]));
+    const topology = buildRouterTopology({
+      topics,
+      targets,
+      envelopeSerde: (topic) => serdes.get(topic)!,
+      duplicateWindow: { windowMs: config.DEDUP_WINDOW_MS, maxEntries: config.DEDUP_MAX_ENTRIES },
+      counters: metrics,
+      mrnTypeCode: config.MRN_TYPE_CODE,
+    });
+    log.debug({ topology: topology.describe() }, 'router topology');
+    const streams = new KafkaStreams(topology, kafka, {
+      applicationId: config.APPLICATION_ID,
+      instanceId: config.INSTANCE_ID,
+      guarantee: config.PROCESSING_GUARANTEE,
+      onDeserializationError: 'dead-letter',
+      onProcessingError: 'dead-letter',
+      deadLetterTopic: config.DEAD_LETTER_TOPIC,
+      log: (level, message, context) => log[level]({ streams: context }, message),
+      onDeadLetter: (stage) => metrics.deadLettered.inc({ stage }),
+      onFailure,
+    });
+    await streams.start();
+
+    const http = new HttpEndpoints({
+      port: config.HTTP_PORT,
+      registry: metrics.registry,
+      ready: () => Promise.resolve(streams.error === undefined),
+    });
+    const httpPort = await http.listen();
+    log.info(
+      { httpPort, targets: targets.map((t) => ({ name: t.name, topic: t.topic, start: t.start })), guarantee: config.PROCESSING_GUARANTEE },
+      'router running',
+    );
+    return new Router(streams, http, admin, log, topics, httpPort, metrics);
+  }
+
+  get processed(): number {
+    return this.streams.processed;
+  }
+
+  async stop(): Promise<void> {
+    this.log.info('router stopping');
+    await this.http.close();
+    await this.streams.close();
+    await this.admin.disconnect();
+    this.log.info('router stopped');
+  }
+}
+
+/** Creates what is missing; every topic read with the ADT topic, or restored per partition, must match its partition count. */
+async function ensureRouterTopics(
+  admin: TopicAdmin,
+  config: RouterConfig,
+  topics: RouterTopics,
+  targets: readonly RouteTarget[],
+  log: Logger,
+): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const partitions = existing.has(topics.adt) ? (await admin.endOffsets(topics.adt)).length : config.TOPIC_PARTITIONS;
+  const replicationFactor = config.TOPIC_REPLICATION_FACTOR;
+  const big = { 'max.message.bytes': MAX_MESSAGE_BYTES };
+  const compacted = { 'cleanup.policy': 'compact', ...big };
+  const coPartitioned: TopicSpec[] = [
+    { name: topics.adt, partitions, replicationFactor, config: big },
+    { name: topics.mergeKeys, partitions, replicationFactor, config: big },
+    { name: topics.control, partitions, replicationFactor },
+    { name: topics.patientState, partitions, replicationFactor, config: compacted },
+    { name: topics.dedupChangelog, partitions, replicationFactor, config: { 'cleanup.policy': 'compact' } },
+    { name: topics.targetsChangelog, partitions, replicationFactor, config: { 'cleanup.policy': 'compact' } },
+  ];
+  const created = await admin.ensureTopics([
+    ...coPartitioned,
+    ...targets.map((t) => ({ name: t.topic, partitions, replicationFactor, config: big })),
+    { name: topics.bootstrapStatus, partitions: 1, replicationFactor },
+    { name: config.DEAD_LETTER_TOPIC, partitions: 1, replicationFactor, config: big },
+  ]);
+  if (created.length > 0) log.info({ topics: created }, 'created topics');
+  for (const spec of coPartitioned) {
+    const actual = (await admin.endOffsets(spec.name)).length;
+    if (actual !== partitions) throw new PartitionCountMismatchError({ topic: spec.name, partitions: actual, expected: partitions });
+  }
+}
+
+async function consumerLag(admin: TopicAdmin, groupId: string, topics: readonly string[]): Promise<number> {
+  let lag = 0;
+  for (const topic of topics) {
+    const [ends, committed] = await Promise.all([admin.endOffsets(topic), admin.committedOffsets(groupId, topic)]);
+    for (const end of ends) {
+      const at = committed.find((c) => c.partition === end.partition)?.offset ?? '-1';
+      lag += Number(end.offset) - Math.max(0, Number(at));
+    }
+  }
+  return lag;
+}
