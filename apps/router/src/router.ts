@@ -1,6 +1,7 @@
 import type { Hl7Envelope, Logger } from '@lib/platform';
 import { HL7_ENVELOPE_SCHEMA, HttpEndpoints } from '@lib/platform';
 import {
+  type KafkaClient,
   KafkaStreams,
   type Serde,
   type TopicAdmin,
@@ -50,6 +51,22 @@ export class Router {
     const kafka = createKafkaClient(kafkaConnection(config), (level, message, context) => log[level]({ kafka: context }, message));
     const admin = kafka.admin();
     await admin.connect();
+    try {
+      return await Router.startWith(kafka, admin, config, targets, log, onFailure);
+    } catch (error) {
+      await admin.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private static async startWith(
+    kafka: KafkaClient,
+    admin: TopicAdmin,
+    config: RouterConfig,
+    targets: readonly RouteTarget[],
+    log: Logger,
+    onFailure: (error: Error) => void,
+  ): Promise<Router> {
     const topics: RouterTopics = { adt: config.ADT_TOPIC, patientState: config.PATIENT_STATE_TOPIC, ...internalTopics(config) };
     await ensureRouterTopics(admin, config, topics, targets, log);
 
@@ -79,7 +96,12 @@ export class Router {
       onDeadLetter: (stage) => metrics.deadLettered.inc({ stage }),
       onFailure,
     });
-    await streams.start();
+    try {
+      await streams.start();
+    } catch (error) {
+      await streams.close().catch(() => undefined);
+      throw error;
+    }
 
     const http = new HttpEndpoints({
       port: config.HTTP_PORT,

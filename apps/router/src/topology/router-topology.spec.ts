@@ -165,6 +165,9 @@ describe('router topology (in-memory driver)', () => {
     // Every patient but the two retired MRNs (569 and 56789).
     expect(snapshots.map((s) => s.key).sort()).toEqual(['12345', '145', 'M1', 'M2']);
     expect(snapshots.every((s) => s.value.triggerEvent === 'A31' && s.headers[SNAPSHOT_HEADER] === 'req-1')).toBe(true);
+    // Like live records, snapshots carry the envelope headers for consumers that do not decode Avro.
+    expect(snapshots.map((s) => s.headers['hl7.control-id'])).toEqual(snapshots.map((s) => s.value.controlId));
+    expect(snapshots.every((s) => s.headers['hl7.message-type'] === 'ADT^A31')).toBe(true);
     const [progress] = await r.driver.readOutput<string, BootstrapProgress>(topics.bootstrapStatus);
     expect(progress?.value).toMatchObject({ requestId: 'req-1', target: 'billing', partition: 0, patients: 4, outcome: 'done' });
     expect(r.counts['snapshots:billing']).toBe(4);

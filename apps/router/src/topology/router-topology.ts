@@ -1,4 +1,4 @@
-import type { Hl7Envelope } from '@lib/platform';
+import { type Hl7Envelope, envelopeHeaders } from '@lib/platform';
 import { type Serde, type Serdes, StreamsBuilder, type Topology, jsonSerde, stringSerde } from '@lib/streams';
 import { type AdtEvent, readAdtEvent } from '../adt/adt-event.js';
 import type { BootstrapProgress, BootstrapRequest, TargetActivation } from '../bootstrap/bootstrap-protocol.js';
@@ -130,11 +130,12 @@ export function buildRouterTopology(options: RouterTopologyOptions): Topology {
           for (const [mrn, state] of context.store<PatientState>(STORES.patientState).all()) {
             if (state.status === 'merged') continue;
             patients += 1;
+            const envelope = snapshotEnvelope(state, target.name, at);
             context.forward({
               ...record,
               key: mrn,
-              value: { kind: 'snapshot', target: target.name, envelope: snapshotEnvelope(state, target.name, at) },
-              headers: { [SNAPSHOT_HEADER]: request.requestId, [ROUTING_HEADER]: target.name },
+              value: { kind: 'snapshot', target: target.name, envelope },
+              headers: { ...envelopeHeaders(envelope), [SNAPSHOT_HEADER]: request.requestId, [ROUTING_HEADER]: target.name },
             });
           }
           context.store<TargetActivation>(STORES.targets).put(target.name, { requestId: request.requestId, at: at.getTime() });

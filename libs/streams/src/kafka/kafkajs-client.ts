@@ -78,6 +78,31 @@ async function attempt<T>(operation: string, context: Record<string, unknown>, r
   }
 }
 
+/** Topics whose partitions have no leader yet: retriable, like Kafka's LEADER_NOT_AVAILABLE. */
+class LeadersNotElected extends Error {
+  readonly retriable = true;
+  constructor(topics: readonly string[]) {
+    super(`no leader yet for ${topics.join(', ')}`);
+    this.name = 'LeadersNotElected';
+  }
+}
+
+/**
+ * attempt() for reads that may meet a topic another client has just created (its leaders not elected yet, so
+ * NOT_LEADER / UNKNOWN_TOPIC_OR_PARTITION): retriable errors are retried with backoff for up to `budgetMs`.
+ */
+async function attemptRead<T>(operation: string, context: Record<string, unknown>, run: () => Promise<T>, budgetMs = 15000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await attempt(operation, context, run);
+    } catch (error) {
+      if (!(error instanceof KafkaOperationError) || !error.retriable || Date.now() + delay > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 function toMessage(record: OutgoingRecord): Message {
   const message: Message = { key: record.key, value: record.value };
   if (record.headers) message.headers = { ...record.headers } as IHeaders;
@@ -314,6 +339,13 @@ class KafkajsTopicAdmin implements TopicAdmin {
         })),
       }),
     );
+    // Another client may have created some of them a moment ago (createTopics then skips them without waiting):
+    // wait until every partition of every missing topic has a leader.
+    await attemptRead('admin.fetchTopicMetadata', { topics: missing.map((s) => s.name) }, async () => {
+      const { topics } = await this.admin.fetchTopicMetadata({ topics: missing.map((s) => s.name) });
+      const leaderless = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (leaderless.length > 0) throw new LeadersNotElected(leaderless.map((t) => t.name));
+    });
     return missing.map((s) => s.name);
   }
 
@@ -335,7 +367,7 @@ class KafkajsTopicAdmin implements TopicAdmin {
   }
 
   async endOffsets(topic: string): Promise<PartitionOffset[]> {
-    const offsets = await attempt('admin.fetchTopicOffsets', { topic }, () => this.admin.fetchTopicOffsets(topic));
+    const offsets = await attemptRead('admin.fetchTopicOffsets', { topic }, () => this.admin.fetchTopicOffsets(topic));
     return offsets.map((o) => ({ partition: o.partition, offset: o.high })).sort((a, b) => a.partition - b.partition);
   }
 

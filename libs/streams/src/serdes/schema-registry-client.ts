@@ -34,13 +34,24 @@ export function createSchemaRegistryClient(config: SchemaRegistryConfig): Schema
   const registry = new SchemaRegistry({ host: config.url, ...(auth ? { auth } : {}) });
   return {
     async register(subject, schema) {
-      try {
-        const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
-        return id;
-      } catch (cause) {
-        const status = httpStatus(cause);
-        if (status === 409) throw new SchemaIncompatibleError(subject, cause);
-        throw new SchemaRegistryError(`registering a schema under ${subject} failed`, status, { subject }, { cause });
+      // Registering is idempotent. When several instances create a subject at once, the client library (which
+      // reads the subject's compatibility, registers, then sets BACKWARD on a new subject) can meet the half-made
+      // subject: a compatibility-level mismatch, or Apicurio's 409 "A rule named 'COMPATIBILITY' already exists".
+      // Those are retried; a 409 that persists is a real incompatibility.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
+          return id;
+        } catch (cause) {
+          const status = httpStatus(cause);
+          const racing = status === 409 || (cause instanceof Error && cause.name === 'ConfluentSchemaRegistryCompatibilityError');
+          if (racing && attempt < 4) {
+            await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+            continue;
+          }
+          if (status === 409) throw new SchemaIncompatibleError(subject, cause);
+          throw new SchemaRegistryError(`registering a schema under ${subject} failed`, status, { subject }, { cause });
+        }
       }
     },
     async encode(schemaId, value) {
