@@ -32,6 +32,11 @@ export const routerConfigSchema = z
     MRN_TYPE_CODE: z.string().default('MR'),
     DEDUP_WINDOW_MS: positive(24 * 3600 * 1000),
     DEDUP_MAX_ENTRIES: positive(100000),
+    /**
+     * Fault injection for tests only: SIGKILL this process after writing the outputs of its Nth batch and before
+     * committing it. Never set in production.
+     */
+    FAULT_KILL_AFTER_BATCHES: z.coerce.number().int().positive().optional(),
     HTTP_PORT: port(9465),
     LOG_LEVEL: logLevel,
   })

@@ -94,6 +94,7 @@ export class Router {
       deadLetterTopic: config.DEAD_LETTER_TOPIC,
       log: (level, message, context) => log[level]({ streams: context }, message),
       onDeadLetter: (stage) => metrics.deadLettered.inc({ stage }),
+      ...(config.FAULT_KILL_AFTER_BATCHES ? { afterSend: killAfterBatches(config.FAULT_KILL_AFTER_BATCHES, log) } : {}),
       onFailure,
     });
     try {
@@ -110,7 +111,7 @@ export class Router {
     });
     const httpPort = await http.listen();
     log.info(
-      { httpPort, targets: targets.map((t) => ({ name: t.name, topic: t.topic, start: t.start })), guarantee: config.PROCESSING_GUARANTEE },
+      { httpPort, targets: targets.map((t) => `${t.name} -> ${t.topic} (${t.start})`), guarantee: config.PROCESSING_GUARANTEE },
       'router running',
     );
     return new Router(streams, http, admin, log, topics, httpPort, metrics);
@@ -173,4 +174,15 @@ async function consumerLag(admin: TopicAdmin, groupId: string, topics: readonly 
     }
   }
   return lag;
+}
+
+/** FAULT_KILL_AFTER_BATCHES: a crash at the worst moment (outputs written, offsets not committed), for tests. */
+function killAfterBatches(batches: number, log: Logger): () => void {
+  let sent = 0;
+  return () => {
+    sent += 1;
+    if (sent < batches) return;
+    log.warn({ batches }, 'fault injection: SIGKILL after writing a batch, before committing it');
+    process.kill(process.pid, 'SIGKILL');
+  };
 }

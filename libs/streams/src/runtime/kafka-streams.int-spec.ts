@@ -261,4 +261,53 @@ describe('KafkaStreams on the real broker', () => {
     expect(second.store<boolean>('seen', 0)?.size ?? 0).toBeGreaterThan(0);
     expect((second.store<boolean>('seen', 0)?.size ?? 0) + (second.store<boolean>('seen', 1)?.size ?? 0)).toBe(20);
   });
+
+  it('restores a store in changelog order: a key put and then deleted stays deleted after a restart', async () => {
+    const [input, output, changelog, app] = [uniqueName('ro-in'), uniqueName('ro-out'), uniqueName('ro-log'), uniqueName('ro-app')];
+    await admin.ensureTopics([
+      { name: input, partitions: 1 },
+      { name: output, partitions: 1 },
+      { name: changelog, partitions: 1, config: { 'cleanup.policy': 'compact' } },
+    ]);
+    // "open" puts the key, "close" deletes it; every record reports whether its key was open before it.
+    const openKeys = () => {
+      const builder = new StreamsBuilder().addStateStore('open', changelog, jsonSerde<boolean>());
+      builder
+        .stream(input, adtSerdes)
+        .process<string, string>(
+          (record, context) => {
+            const store = context.store<boolean>('open');
+            const was = store.get(record.key) === true;
+            if (record.value.event === 'open') store.put(record.key, true);
+            else store.delete(record.key);
+            context.forward({ ...record, value: `${record.value.event}:${was ? 'was-open' : 'was-closed'}` });
+          },
+          { stores: ['open'] },
+        )
+        .to(output, { key: stringSerde, value: stringSerde });
+      return builder.build();
+    };
+    const first = await start(openKeys(), { applicationId: app, guarantee: 'exactly_once' });
+    await produce(input, [
+      ['K1', '{"event":"open"}'],
+      ['K1', '{"event":"close"}'],
+      ['K2', '{"event":"open"}'],
+    ]);
+    await readTopic(kafka, output, { until: (r) => r.length >= 3 });
+    await first.close();
+    const second = await start(openKeys(), { applicationId: app, guarantee: 'exactly_once' });
+    await produce(input, [
+      ['K1', '{"event":"close"}'],
+      ['K2', '{"event":"close"}'],
+    ]);
+    const out = await readTopic(kafka, output, { until: (r) => r.length >= 5 });
+    expect(out.map((r) => `${r.key?.toString()} ${r.value?.toString()}`)).toEqual([
+      'K1 open:was-closed',
+      'K1 close:was-open',
+      'K2 open:was-closed',
+      'K1 close:was-closed',
+      'K2 close:was-open',
+    ]);
+    expect(second.store<boolean>('open', 0)?.size).toBe(0);
+  });
 });

@@ -19,6 +19,11 @@ export interface KafkaStreamsOptions {
   log?: KafkaLogSink;
   /** Called once when processing stops on an error (the app should exit non-zero so its supervisor restarts it). */
   onFailure?: (error: StreamsProcessingError) => void;
+  /**
+   * Called after a batch's outputs are written and before its input offsets are committed (inside the transaction
+   * with exactly_once): the moment a crash matters most. For fault-injection tests.
+   */
+  afterSend?: () => void | Promise<void>;
   /** Called for each record sent to the dead-letter topic (for a metric). */
   onDeadLetter?: (stage: 'deserialization' | 'processing') => void;
 }
@@ -132,24 +137,23 @@ export class KafkaStreams {
     const partitions = [...this.pendingRestore];
     for (const partition of partitions) for (const byPartition of this.stores.values()) byPartition.delete(partition);
     for (const spec of this.topology.stores) {
-      const pending: Promise<void>[] = [];
+      // Applied strictly in changelog order: a put followed by a tombstone of the same key must end deleted
+      // (serdes may be async, so the records are collected first and applied one after another).
+      const records: IncomingRecord[] = [];
       const restored = await replayTopic(
         this.kafka,
         spec.changelogTopic,
         this.options.applicationId,
-        (record) => {
-          if (!record.key) return;
-          const key = record.key.toString('utf8');
-          const store = this.storeFor(spec.name, record.partition);
-          if (record.value === null) store.delete(key);
-          else {
-            const value = record.value;
-            pending.push(Promise.resolve(spec.serde.deserialize(value)).then((v) => store.put(key, v)));
-          }
-        },
+        (r) => void records.push(r),
         partitions,
       );
-      await Promise.all(pending);
+      for (const record of records) {
+        if (!record.key) continue;
+        const key = record.key.toString('utf8');
+        const store = this.storeFor(spec.name, record.partition);
+        if (record.value === null) store.delete(key);
+        else store.put(key, await spec.serde.deserialize(record.value));
+      }
       this.options.log?.('info', 'store restored', { store: spec.name, partitions, records: restored });
     }
     for (const partition of partitions) {
@@ -170,6 +174,7 @@ export class KafkaStreams {
           const tx = await producer.begin();
           try {
             if (outputs.length > 0) await tx.send(outputs);
+            await this.options.afterSend?.();
             await tx.sendOffsets(this.options.applicationId, [
               { topic: offsets.topic, partitions: [{ partition: offsets.partition, offset: offsets.offset }] },
             ]);
@@ -187,6 +192,7 @@ export class KafkaStreams {
       disconnect: () => producer.disconnect(),
       complete: async (outputs, offsets) => {
         if (outputs.length > 0) await producer.send(outputs);
+        await this.options.afterSend?.();
         await this.consumer!.commit([{ topic: offsets.topic, partitions: [{ partition: offsets.partition, offset: offsets.offset }] }]);
       },
     };
