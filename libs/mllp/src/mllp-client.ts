@@ -56,6 +56,13 @@ export class MllpClient {
     return run;
   }
 
+  /** Drops the connection; the next send reconnects. For an answer that cannot be trusted (wrong MSA-2, garbage). */
+  reset(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.destroy();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.chain;

@@ -1,0 +1,89 @@
+import { parseMessage } from '@lib/hl7';
+
+/** What a target's answer (or its silence) means for a message. */
+export type DeliveryAction = 'delivered' | 'retry' | 'dead-letter';
+
+/** What can come back for a sent message. 'mismatch': an ACK for another MSH-10; 'garbled': not an HL7 ACK. */
+export type AckCondition = 'AA' | 'AE' | 'AR' | 'CA' | 'CE' | 'CR' | 'timeout' | 'connection' | 'mismatch' | 'garbled';
+
+export type AckActionTable = Readonly<Record<AckCondition, DeliveryAction>>;
+
+/**
+ * The default action per answer. Accepted → delivered; application/commit error → retry (the target may recover);
+ * reject → dead letter at once (the same bytes will be rejected again); no answer or a broken connection → retry.
+ * An ACK for another control ID, or bytes that are no ACK, never count as success: retried on a fresh connection.
+ */
+export const DEFAULT_ACK_ACTIONS: AckActionTable = {
+  AA: 'delivered',
+  CA: 'delivered',
+  AE: 'retry',
+  CE: 'retry',
+  AR: 'dead-letter',
+  CR: 'dead-letter',
+  timeout: 'retry',
+  connection: 'retry',
+  mismatch: 'retry',
+  garbled: 'retry',
+};
+
+export interface AckReading {
+  condition: AckCondition;
+  /** MSA-1 as received ('' when garbled). */
+  code: string;
+  /** MSA-2 as received. */
+  ackedControlId: string;
+  /** MSA-3 / ERR text, at most 200 characters (the target's words, not message content). */
+  text: string;
+}
+
+const CODES = new Set(['AA', 'AE', 'AR', 'CA', 'CE', 'CR']);
+
+/** Reads an ACK frame for the message sent with `sentControlId`. Pure. */
+export function readAck(reply: Buffer, sentControlId: string): AckReading {
+  let message;
+  try {
+    message = parseMessage(reply.toString('latin1'));
+  } catch {
+    return { condition: 'garbled', code: '', ackedControlId: '', text: 'the reply is not an HL7 message' };
+  }
+  const code = message.get('MSA-1').trim().toUpperCase();
+  const ackedControlId = message.get('MSA-2').trim();
+  const text = (message.get('MSA-3') || message.get('ERR-8') || message.get('ERR-1')).slice(0, 200);
+  if (!message.segment('MSA') || !CODES.has(code))
+    return { condition: 'garbled', code, ackedControlId, text: 'the reply has no valid MSA-1' };
+  if (ackedControlId !== sentControlId)
+    return { condition: 'mismatch', code, ackedControlId, text: `MSA-2 ${ackedControlId} is not ${sentControlId}` };
+  return { condition: code as AckCondition, code, ackedControlId, text };
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** Give up once this much time has passed since the first attempt (ms). */
+  budgetMs: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  multiplier: number;
+  /** 0..1: each delay is drawn from [delay * (1 - jitter), delay]. */
+  jitter: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 10,
+  budgetMs: 10 * 60_000,
+  initialDelayMs: 500,
+  maxDelayMs: 60_000,
+  multiplier: 2,
+  jitter: 0.2,
+};
+
+/** The wait before attempt `attempt + 1` (attempt counts from 1). `random` in [0, 1). Pure. */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, random: number): number {
+  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** (attempt - 1));
+  return Math.round(base * (1 - policy.jitter * random));
+}
+
+/** Whether another attempt may be made after `attempt` attempts, the next one starting `elapsedMs` after the first. */
+export function mayRetry(policy: RetryPolicy, attempt: number, elapsedMs: number): boolean {
+  return attempt < policy.maxAttempts && elapsedMs <= policy.budgetMs;
+}

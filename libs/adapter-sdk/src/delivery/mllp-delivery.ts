@@ -1,0 +1,184 @@
+import { MllpClient, type MllpClientOptions, MllpError } from '@lib/mllp';
+import {
+  type AckActionTable,
+  type AckCondition,
+  DEFAULT_ACK_ACTIONS,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  mayRetry,
+  readAck,
+  retryDelayMs,
+} from './ack-policy.js';
+
+/** One attempt's result, for the delivery ledger. */
+export interface AttemptEvent {
+  controlId: string;
+  attempt: number;
+  condition: AckCondition;
+  /** MSA-1 as received ('' without an ACK). */
+  ackCode: string;
+  latencyMs: number;
+  /** What happens next: delivered, retrying after `retryInMs`, dead (dead letter), or holding (hold on failure). */
+  status: 'delivered' | 'retrying' | 'dead' | 'holding';
+  retryInMs?: number;
+  /** The target's text or our error, without message content. */
+  detail: string;
+}
+
+export interface DeliveryResult {
+  status: 'delivered' | 'dead';
+  attempts: number;
+  condition: AckCondition;
+  ackCode: string;
+  detail: string;
+  /** From the first attempt to the outcome. */
+  elapsedMs: number;
+}
+
+export interface MllpDeliveryOptions {
+  target: Omit<MllpClientOptions, 'reconnect' | 'sleep'>;
+  /** Connections to the target, hence messages in flight at once (MLLP allows one per connection). Default 8. */
+  connections?: number;
+  ackTimeoutMs?: number;
+  actions?: Partial<AckActionTable>;
+  retry?: Partial<RetryPolicy>;
+  /** Instead of dead-lettering, keep retrying (at the longest delay): the patient's queue stops, nothing skips. */
+  holdOnFailure?: boolean;
+  onAttempt?: (event: AttemptEvent) => void;
+  /** For tests. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+}
+
+/** Thrown by deliver() when the delivery is closed while a message waits: it was not delivered and must be redone. */
+export class DeliveryClosedError extends Error {
+  readonly code = 'DELIVERY_CLOSED';
+  readonly retriable = true;
+  constructor(readonly controlId: string) {
+    super('the delivery was closed before the message was delivered');
+    this.name = 'DeliveryClosedError';
+  }
+}
+
+/**
+ * Sends HL7 messages to one target over a small pool of persistent MLLP connections and tracks each to its ACK:
+ * MSA-2 must equal the sent MSH-10, answers map to actions (DEFAULT_ACK_ACTIONS, overridable), retries back off
+ * exponentially with jitter and reuse the same bytes (same MSH-10, so a de-duplicating target can). A timeout or a
+ * wrong answer drops that connection, so a late ACK can never be taken for the next message.
+ */
+export class MllpDelivery {
+  private readonly idle: MllpClient[] = [];
+  private readonly waiting: ((client: MllpClient) => void)[] = [];
+  private readonly all: MllpClient[] = [];
+  private readonly actions: AckActionTable;
+  private readonly retry: RetryPolicy;
+  private closed = false;
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(private readonly options: MllpDeliveryOptions) {
+    this.actions = { ...DEFAULT_ACK_ACTIONS, ...options.actions };
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    for (let i = 0; i < (options.connections ?? 8); i += 1) {
+      const client = new MllpClient({ ...options.target, reconnect: { maxAttempts: 1 } });
+      this.all.push(client);
+      this.idle.push(client);
+    }
+  }
+
+  /** Delivers one message (its MSH-10 is `controlId`): resolves when it is delivered or dead, never rejects but on close. */
+  async deliver(message: Buffer, controlId: string): Promise<DeliveryResult> {
+    const now = this.options.now ?? Date.now;
+    const started = now();
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.closed) throw new DeliveryClosedError(controlId);
+      const sentAt = now();
+      const { condition, ackCode, detail } = await this.attempt(message, controlId);
+      const latencyMs = now() - sentAt;
+      const action = this.actions[condition];
+      const report = (status: AttemptEvent['status'], retryInMs?: number) =>
+        this.options.onAttempt?.({
+          controlId,
+          attempt,
+          condition,
+          ackCode,
+          latencyMs,
+          status,
+          detail,
+          ...(retryInMs === undefined ? {} : { retryInMs }),
+        });
+      const result = (status: DeliveryResult['status']): DeliveryResult => ({
+        status,
+        attempts: attempt,
+        condition,
+        ackCode,
+        detail,
+        elapsedMs: now() - started,
+      });
+      if (action === 'delivered') {
+        report('delivered');
+        return result('delivered');
+      }
+      const canRetry = action === 'retry' && mayRetry(this.retry, attempt, now() - started);
+      if (!canRetry && !this.options.holdOnFailure) {
+        report('dead');
+        return result('dead');
+      }
+      const delay = canRetry ? retryDelayMs(this.retry, attempt, (this.options.random ?? Math.random)()) : this.retry.maxDelayMs;
+      report(canRetry ? 'retrying' : 'holding', delay);
+      await this.pause(delay);
+    }
+  }
+
+  /** Stops: waiting retries end (their deliver() rejects with DeliveryClosedError), connections close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of this.sleepers) wake();
+    await Promise.all(this.all.map((c) => c.close()));
+  }
+
+  private async attempt(message: Buffer, controlId: string): Promise<{ condition: AckCondition; ackCode: string; detail: string }> {
+    const client = await this.acquire();
+    try {
+      const reply = await client.send(message, this.options.ackTimeoutMs ?? 30000);
+      const ack = readAck(reply, controlId);
+      if (ack.condition === 'mismatch' || ack.condition === 'garbled') client.reset();
+      return { condition: ack.condition, ackCode: ack.code, detail: ack.text };
+    } catch (error) {
+      const code = error instanceof MllpError ? error.code : 'UNKNOWN';
+      return {
+        condition: code === 'MLLP_TIMEOUT' ? 'timeout' : 'connection',
+        ackCode: '',
+        detail: error instanceof Error ? error.message : String(error),
+      };
+    } finally {
+      this.release(client);
+    }
+  }
+
+  private acquire(): Promise<MllpClient> {
+    const client = this.idle.pop();
+    if (client) return Promise.resolve(client);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(client: MllpClient): void {
+    const next = this.waiting.shift();
+    if (next) next(client);
+    else this.idle.push(client);
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.options.sleep) return this.options.sleep(ms);
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const sleepers = this.sleepers;
+      function done() {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      }
+      sleepers.add(done);
+    });
+  }
+}
