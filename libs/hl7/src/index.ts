@@ -16,3 +16,4 @@ export { HL7_ERROR_TEXT, Hl7ErrorCode, Hl7ParseError, issue, type Hl7Issue, type
 export { Hl7Message, parseMessage, parsePath, type FieldPath, type Hl7Segment } from './message.js';
 export { extractPatientId, isIssue, type PatientId, type PatientIdRule } from './patient-id.js';
 export { SUPPORTED_VERSIONS, validateHeader, type HeaderPolicy } from './validate.js';
+export { MessageEditor } from './message-editor.js';
