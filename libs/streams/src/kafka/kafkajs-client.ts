@@ -171,8 +171,9 @@ class KafkajsTransactionalProducer implements TransactionalProducer {
       createPartitioner: Partitioners.JavaCompatiblePartitioner,
       // The next transaction's AddPartitionsToTxn meets CONCURRENT_TRANSACTIONS while the broker still writes the
       // previous commit's markers (a few ms). kafkajs' default first retry after 300 ms made that the router's
-      // latency floor; the Java client retries this after 20 ms. Same total budget (~20 s) for real outages.
-      retry: { initialRetryTime: 20, retries: 10, maxRetryTime: 5000 },
+      // latency floor; the Java client retries this after 20 ms. Retries stay unlimited, kafkajs' own default for
+      // idempotent producers (fewer could break its sequence numbers); the transaction timeout bounds a stuck one.
+      retry: { initialRetryTime: 20, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
     });
   }
 
