@@ -1,16 +1,17 @@
-// Copies non-TypeScript files the code reads at run time (Avro schemas) into dist/, beside the compiled code.
+// Copies non-TypeScript files the code reads at run time (Avro schemas, adapters' code-set tables) into dist/,
+// beside the compiled code.
 import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const ASSET = /\.(avsc)$/;
+const ASSET = /\.avsc$|\/code-sets\/[^/]+\.(csv|json)$/;
 let copied = 0;
 function walk(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) walk(path);
-    else if (ASSET.test(name)) {
-      cpSync(path, join(root, 'dist', relative(root, path)));
+    else if (ASSET.test(path)) {
+      cpSync(path, join(root, 'dist', relative(root, path)), { recursive: true });
       copied += 1;
     }
   }

@@ -1,5 +1,5 @@
-// The adapter SDK (issue #5): delivery with ACK tracking and KEY-ordered work so far; defineAdapter, mapping
-// helpers, the pod runner, Lambda handlers and the golden-file harness follow.
+// The adapter SDK (issue #5): defineAdapter and mapping helpers, code sets, target profiles, the golden-file
+// harness, delivery with ACK tracking and KEY-ordered work. The pod runner and Lambda handlers follow.
 export {
   DEFAULT_ACK_ACTIONS,
   DEFAULT_RETRY_POLICY,
@@ -20,3 +20,18 @@ export {
   type DeliveryResult,
   type MllpDeliveryOptions,
 } from './delivery/mllp-delivery.js';
+export {
+  defineAdapter,
+  mapEnvelope,
+  type Adapter,
+  type AdapterDefinition,
+  type MapContext,
+  type MapOutcome,
+  type OutboundMessage,
+} from './define-adapter.js';
+export { CodeSet, CodeSetFileError, UnmappedCodeError, type CodeSetSpec, type UnmappedPolicy } from './mapping/code-set.js';
+export { convertVersion, formatTimestamp, upperCaseName, versionBefore } from './mapping/transforms.js';
+export { ProfileViolationError, checkProfile, type ProfileViolation, type TargetProfile } from './profile/target-profile.js';
+export { envelopeFromText } from './golden/envelope-from-text.js';
+export { fieldDiff } from './golden/field-diff.js';
+export { runGoldenFiles, type GoldenResult } from './golden/golden-files.js';

@@ -1,0 +1,106 @@
+import { MessageEditor, decodeWith, encodeText, parseMessage, resolveCharset } from '@lib/hl7';
+import type { Hl7Envelope } from '@lib/platform';
+import { CodeSet, type CodeSetSpec } from './mapping/code-set.js';
+import { type TargetProfile, ProfileViolationError, checkProfile } from './profile/target-profile.js';
+
+/** What a mapping sees besides the message: its code sets and the envelope's facts (no I/O). */
+export interface MapContext {
+  /** A code set of this adapter by name; translate() applies its unmapped-code policy. */
+  codes(table: string): CodeSet;
+  envelope: Readonly<Omit<Hl7Envelope, 'raw'>>;
+}
+
+export interface AdapterDefinition {
+  /** Lowercase, e.g. 'lab': the routed topic is hl7.route.<name>.v1 and ADAPTER_<NAME>_TARGET its endpoint. */
+  name: string;
+  /** Default hl7.route.<name>.v1. */
+  sourceTopic?: string;
+  /** The messages this target takes; others are skipped (counted and recorded in the ledger, never sent). */
+  accepts: { messageTypes?: readonly string[]; triggerEvents?: readonly string[] };
+  /** Translation tables beside the adapter, by name. */
+  codeSets?: Readonly<Record<string, CodeSetSpec>>;
+  /** The target's implementation guide, checked after mapping. */
+  profile: TargetProfile;
+  /**
+   * The mapping: change `message` (a copy) to the target's guide and return it; or return several messages, or
+   * none (null / []). Throw to refuse the message (it is dead-lettered with the reason).
+   */
+  map: (message: MessageEditor, context: MapContext) => MessageEditor | readonly MessageEditor[] | null;
+  /** The directory code set paths are relative to (usually `import.meta.dirname` of the adapter's module). */
+  baseDir: string;
+}
+
+export interface Adapter {
+  readonly name: string;
+  readonly sourceTopic: string;
+  readonly definition: AdapterDefinition;
+  readonly codeSets: ReadonlyMap<string, CodeSet>;
+}
+
+/** An outbound message ready to send: its bytes (in its MSH-18 charset) and its MSH-10. */
+export interface OutboundMessage {
+  controlId: string;
+  messageType: string;
+  text: string;
+  bytes: Buffer;
+}
+
+export type MapOutcome =
+  | { kind: 'mapped'; messages: OutboundMessage[] }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'rejected'; stage: 'parse' | 'map' | 'profile'; error: Error };
+
+/** Validates the definition and loads its code sets (throws at start-up, not per message). */
+export function defineAdapter(definition: AdapterDefinition): Adapter {
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(definition.name))
+    throw new Error(`adapter name ${JSON.stringify(definition.name)}: lowercase letters, digits, dashes`);
+  const codeSets = new Map(
+    Object.entries(definition.codeSets ?? {}).map(([name, spec]) => [name, CodeSet.load(name, spec, definition.baseDir)]),
+  );
+  return { name: definition.name, sourceTopic: definition.sourceTopic ?? `hl7.route.${definition.name}.v1`, definition, codeSets };
+}
+
+/**
+ * Maps one routed envelope to what the target receives. Pure (the code sets are loaded): the same input gives
+ * the same output, which is what the golden-file harness relies on.
+ */
+export function mapEnvelope(adapter: Adapter, envelope: Hl7Envelope): MapOutcome {
+  const { accepts } = adapter.definition;
+  if (accepts.messageTypes && !accepts.messageTypes.includes(envelope.messageType))
+    return { kind: 'skipped', reason: `message type ${envelope.messageType} is not accepted` };
+  if (accepts.triggerEvents && !accepts.triggerEvents.includes(envelope.triggerEvent))
+    return { kind: 'skipped', reason: `trigger event ${envelope.triggerEvent} is not accepted` };
+  let editor: MessageEditor;
+  try {
+    editor = MessageEditor.parse(decodeWith(envelope.raw, envelope.charset));
+  } catch (error) {
+    return { kind: 'rejected', stage: 'parse', error: error as Error };
+  }
+  const { raw: _raw, ...facts } = envelope;
+  const context: MapContext = {
+    codes: (table) => {
+      const set = adapter.codeSets.get(table);
+      if (!set) throw new Error(`adapter ${adapter.name} has no code set ${table}`);
+      return set;
+    },
+    envelope: facts,
+  };
+  let mapped: readonly MessageEditor[];
+  try {
+    const result = adapter.definition.map(editor, context);
+    mapped = result === null ? [] : Array.isArray(result) ? result : [result as MessageEditor];
+  } catch (error) {
+    return { kind: 'rejected', stage: 'map', error: error as Error };
+  }
+  const messages: OutboundMessage[] = [];
+  for (const m of mapped) {
+    const text = m.toString();
+    const parsed = parseMessage(text);
+    const violations = checkProfile(parsed, adapter.definition.profile);
+    if (violations.length > 0) return { kind: 'rejected', stage: 'profile', error: new ProfileViolationError(violations) };
+    const charset = resolveCharset(parsed.get('MSH-18') || 'UNICODE UTF-8') ?? 'utf8';
+    messages.push({ controlId: parsed.get('MSH-10'), messageType: parsed.getRaw('MSH-9'), text, bytes: encodeText(text, charset) });
+  }
+  if (messages.length === 0) return { kind: 'skipped', reason: 'the mapping produced no message' };
+  return { kind: 'mapped', messages };
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import { MessageEditor } from '@lib/hl7';
+import { convertVersion, formatTimestamp, upperCaseName, versionBefore } from './transforms.js';
+
+const adt = (version: string, type = 'ADT^A01^ADT_A01') =>
+  MessageEditor.parse(
+    `MSH|^~\\&|A|B|C|D|20261126||${type}|C1|P|${version}\rEVN|A01|20261126|||||GENHOSP\rPID|1||1^^^H^MR||o'brien^siobhan^m&van&der~smith^jo`,
+  );
+
+describe('transforms', () => {
+  it.each([
+    { from: '2.8', to: '2.3', msh9: 'ADT^A01', evn7: '' },
+    { from: '2.8', to: '2.3.1', msh9: 'ADT^A01^ADT_A01', evn7: '' },
+    { from: '2.8', to: '2.5.1', msh9: 'ADT^A01^ADT_A01', evn7: 'GENHOSP' },
+  ])('convertVersion $from -> $to', ({ from, to, msh9, evn7 }) => {
+    const m = convertVersion(adt(from), to);
+    expect(m.get('MSH-12')).toBe(to);
+    expect(m.getRaw('MSH-9')).toBe(msh9);
+    expect(m.get('EVN-7')).toBe(evn7);
+  });
+
+  it.each([
+    { type: 'ADT^A01', to: '2.5.1', msh9: 'ADT^A01^ADT_A01' },
+    { type: 'ADT^A02', to: '2.5.1', msh9: 'ADT^A02^ADT_A02' },
+    { type: 'ADT^A08', to: '2.5.1', msh9: 'ADT^A08^ADT_A01' },
+    { type: 'ADT^A11', to: '2.3.1', msh9: 'ADT^A11^ADT_A09' },
+    { type: 'ADT^A40', to: '2.5.1', msh9: 'ADT^A40^ADT_A39' },
+    { type: 'ADT^A31', to: '2.5.1', msh9: 'ADT^A31^ADT_A05' },
+    { type: 'ADT^Z99', to: '2.5.1', msh9: 'ADT^Z99' },
+    { type: 'ORU^R01', to: '2.5.1', msh9: 'ORU^R01' },
+  ])('convertVersion fills a missing $type structure from table 0354', ({ type, to, msh9 }) => {
+    expect(convertVersion(adt('2.3', type), to).getRaw('MSH-9')).toBe(msh9);
+  });
+
+  it.each([
+    ['2.3', '2.3.1', true],
+    ['2.3.1', '2.3.1', false],
+    ['2.10', '2.9', false],
+    ['2.5', '2.5.1', true],
+  ] as const)('versionBefore(%s, %s) = %s', (a, b, expected) => expect(versionBefore(a, b)).toBe(expected));
+
+  it.each([
+    { value: '20261126101530.1234+0215', precision: 'minute', keep: false, out: '202611261015' },
+    { value: '20261126101530+0215', precision: 'second', keep: true, out: '20261126101530+0215' },
+    { value: '20261126', precision: 'minute', keep: false, out: '20261126' },
+    { value: '2026112610', precision: 'date', keep: false, out: '20261126' },
+    { value: '', precision: 'date', keep: false, out: '' },
+  ] as const)('formatTimestamp($value, $precision) = $out', ({ value, precision, keep, out }) => {
+    expect(formatTimestamp(value, precision, keep)).toBe(out);
+  });
+
+  it('formatTimestamp refuses what is no DTM', () => {
+    expect(() => formatTimestamp('26/11/2026', 'date')).toThrow('not an HL7 date/time');
+  });
+
+  it('upperCaseName upper-cases every repetition, component and subcomponent, keeping the structure', () => {
+    expect(upperCaseName(adt('2.5.1'), 'PID-5').repetitions('PID-5')).toEqual(["O'BRIEN^SIOBHAN^M&VAN&DER", 'SMITH^JO']);
+  });
+});
