@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fetch HAPI HL7v2 from Maven Central (once, into the cache) and compile HapiMllpSender.java against it.
-# Prints the classpath to run it with: java -cp "$(bash test/interop/hapi/build.sh)" HapiMllpSender host port files...
+# Fetch HAPI HL7v2 from Maven Central (once, into the cache) and compile our HAPI peers (*.java here) against it.
+# Prints the classpath to run them with, e.g. java -cp "$(bash test/interop/hapi/build.sh)" HapiMllpSender host port files...
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/../../../scripts/lib/common.sh"
@@ -13,7 +13,10 @@ if [ ! -f "$home/libs/.complete" ]; then
   touch "$home/libs/.complete"
 fi
 mkdir -p "$home/classes"
-if [ ! -f "$home/classes/HapiMllpSender.class" ] || [ "$here/HapiMllpSender.java" -nt "$home/classes/HapiMllpSender.class" ]; then
-  javac -nowarn -cp "$home/libs/*" -d "$home/classes" "$here/HapiMllpSender.java" >&2
-fi
+for source in "$here"/*.java; do
+  class="$home/classes/$(basename "$source" .java).class"
+  if [ ! -f "$class" ] || [ "$source" -nt "$class" ]; then
+    javac -nowarn -cp "$home/libs/*" -d "$home/classes" "$source" >&2
+  fi
+done
 echo "$home/classes:$home/libs/*"

@@ -26,9 +26,11 @@ describe('transforms', () => {
     { type: 'ADT^A11', to: '2.3.1', msh9: 'ADT^A11^ADT_A09' },
     { type: 'ADT^A40', to: '2.5.1', msh9: 'ADT^A40^ADT_A39' },
     { type: 'ADT^A31', to: '2.5.1', msh9: 'ADT^A31^ADT_A05' },
+    { type: 'ADT^A04^ADT_A04', to: '2.5.1', msh9: 'ADT^A04^ADT_A01' },
+    { type: 'ADT^A40^ADT_A40', to: '2.5.1', msh9: 'ADT^A40^ADT_A39' },
     { type: 'ADT^Z99', to: '2.5.1', msh9: 'ADT^Z99' },
     { type: 'ORU^R01', to: '2.5.1', msh9: 'ORU^R01' },
-  ])('convertVersion fills a missing $type structure from table 0354', ({ type, to, msh9 }) => {
+  ])('convertVersion sets the $type structure from table 0354', ({ type, to, msh9 }) => {
     expect(convertVersion(adt('2.3', type), to).getRaw('MSH-9')).toBe(msh9);
   });
 

@@ -26,14 +26,16 @@ export const ADT_STRUCTURES: Readonly<Record<string, string>> = {
  * HL7 version conversion for the structures an ADT feed uses. What changes, by target version:
  * - MSH-12 is set to the target version;
  * - before 2.3.1, MSH-9 has no third component (message structure): it is removed;
- * - from 2.3.1 on, a missing MSH-9.3 of an ADT message is filled in from table 0354 (ADT_STRUCTURES);
+ * - from 2.3.1 on, MSH-9.3 of an ADT message is set from table 0354 (ADT_STRUCTURES) when the event is listed;
  * - before 2.5, EVN-7 (event facility) does not exist: it is removed.
  * Field-level differences of a particular guide (a field moved, a table changed) belong in that adapter's mapping.
  */
 export function convertVersion(message: MessageEditor, target: string): MessageEditor {
   message.set('MSH-12', target);
   if (versionBefore(target, '2.3.1')) message.setRaw('MSH-9.3', '');
-  else if (message.get('MSH-9.3') === '' && message.get('MSH-9.1') === 'ADT') {
+  else if (message.get('MSH-9.1') === 'ADT') {
+    // Set, not only filled: feeds send structures their version does not define (2.8 samples say ADT_A04,
+    // ADT_A08, ADT_A40), which a 2.5.1 parser cannot place (HAPI falls back to a generic message).
     const structure = ADT_STRUCTURES[message.get('MSH-9.2')];
     if (structure) message.set('MSH-9.3', structure);
   }
