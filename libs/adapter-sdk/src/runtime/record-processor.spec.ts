@@ -1,0 +1,159 @@
+import { describe, expect, it } from '@jest/globals';
+import { type Hl7Envelope, hashMrn } from '@lib/platform';
+import { defineAdapter } from '../define-adapter.js';
+import type { AttemptEvent, DeliveryResult } from '../delivery/mllp-delivery.js';
+import { envelopeFromText } from '../golden/envelope-from-text.js';
+import { type DeadLetterReason, type DeliveryEvent, type ProcessorPorts, RecordProcessor, type SourceRecord } from './record-processor.js';
+
+const adapter = defineAdapter({
+  name: 'test',
+  baseDir: '.',
+  accepts: { messageTypes: ['ADT'], triggerEvents: ['A01', 'A08'] },
+  profile: { version: '2.5.1', required: ['PID-3.1'] },
+  map: (message) => {
+    if (message.get('PID-5.1') === 'REFUSE') throw new Error('the mapping refuses this one');
+    return message.set('MSH-5', 'TARGET');
+  },
+});
+
+const adt = (trigger: string, family = 'DOE', mrn = 'M1') =>
+  envelopeFromText(`MSH|^~\\&|EHR|H|R|H|20261126||ADT^${trigger}^ADT_A01|C-${trigger}|P|2.5.1\rPID|1||${mrn}^^^H^MR||${family}^JANE\r`);
+
+/** In-memory ports: envelopes by value bytes, delivery answers from a script of attempt outcomes. */
+function harness(attempts: Omit<AttemptEvent, 'controlId' | 'latencyMs' | 'detail'>[][] = [], overrides: Partial<ProcessorPorts> = {}) {
+  const envelopes = new Map<string, Hl7Envelope>();
+  const ledger: DeliveryEvent[] = [];
+  const dead: DeadLetterReason[] = [];
+  const sent: string[] = [];
+  const processor = new RecordProcessor(
+    adapter,
+    {
+      decode: async (value) => {
+        const envelope = envelopes.get(value.toString());
+        if (!envelope) throw new Error('unknown schema id 77');
+        return envelope;
+      },
+      deliver: async (message, onAttempt): Promise<DeliveryResult> => {
+        sent.push(message.text);
+        const script = attempts.shift() ?? [{ attempt: 1, condition: 'AA', ackCode: 'AA', status: 'delivered' }];
+        for (const a of script) onAttempt({ ...a, controlId: message.controlId, latencyMs: 5, detail: '' });
+        const last = script.at(-1)!;
+        return {
+          status: last.status === 'delivered' ? 'delivered' : 'dead',
+          attempts: script.length,
+          condition: last.condition,
+          ackCode: last.ackCode,
+          detail: '',
+          elapsedMs: 5,
+        };
+      },
+      ledger: async (event) => void ledger.push(event),
+      deadLetter: async (_record, reason) => void dead.push(reason),
+      ...overrides,
+    },
+    'hash-key-for-tests',
+    () => 1000,
+  );
+  const record = (envelope: Hl7Envelope | null, offset = 7): SourceRecord => {
+    const value = envelope ? Buffer.from(`value-${offset}`) : null;
+    if (envelope) envelopes.set(`value-${offset}`, envelope);
+    return {
+      topic: 'routed',
+      partition: 2,
+      offset: String(offset),
+      key: Buffer.from('M1'),
+      value,
+      headers: { 'hl7.control-id': Buffer.from('HDR-1') },
+      timestamp: '0',
+    };
+  };
+  return { processor, ledger, dead, sent, record };
+}
+
+describe('RecordProcessor', () => {
+  it('delivers a mapped message and records ACKED with the hashed MRN, never the MRN', async () => {
+    const h = harness();
+    expect(await h.processor.process(h.record(adt('A01')))).toBe('delivered');
+    expect(h.sent[0]).toContain('|TARGET|');
+    expect(h.ledger).toEqual([
+      expect.objectContaining({
+        target: 'test',
+        controlId: 'C-A01',
+        status: 'ACKED',
+        ackCode: 'AA',
+        attempt: 1,
+        mrnHash: hashMrn('M1', 'hash-key-for-tests'),
+        sourcePartition: 2,
+        sourceOffset: 7,
+      }),
+    ]);
+    expect(JSON.stringify(h.ledger)).not.toContain('M1');
+  });
+
+  it('records every attempt: AE, timeout, then AA', async () => {
+    const h = harness([
+      [
+        { attempt: 1, condition: 'AE', ackCode: 'AE', status: 'retrying' },
+        { attempt: 2, condition: 'timeout', ackCode: '', status: 'retrying' },
+        { attempt: 3, condition: 'AA', ackCode: 'AA', status: 'delivered' },
+      ],
+    ]);
+    await h.processor.process(h.record(adt('A08')));
+    expect(h.ledger.map((e) => `${e.attempt}:${e.status}:${e.condition}`)).toEqual(['1:NACKED:AE', '2:RETRYING:timeout', '3:ACKED:AA']);
+  });
+
+  it('dead-letters a message the target rejects, after recording the attempt', async () => {
+    const h = harness([[{ attempt: 1, condition: 'AR', ackCode: 'AR', status: 'dead' }]]);
+    expect(await h.processor.process(h.record(adt('A01')))).toBe('dead-lettered');
+    expect(h.ledger.map((e) => e.status)).toEqual(['DEAD']);
+    expect(h.dead).toEqual([{ stage: 'delivery', errorClass: 'ack:AR', message: 'not delivered after 1 attempt(s): AR' }]);
+  });
+
+  it.each([
+    {
+      name: 'an event the target does not take is skipped, not sent',
+      envelope: () => adt('A03'),
+      outcome: 'skipped',
+      status: 'SKIPPED',
+      stage: undefined,
+    },
+    {
+      name: 'a mapping that refuses dead-letters',
+      envelope: () => adt('A01', 'REFUSE'),
+      outcome: 'dead-lettered',
+      status: 'DEAD',
+      stage: 'map',
+    },
+    {
+      name: 'a profile failure dead-letters',
+      envelope: () => adt('A01', 'DOE', ''),
+      outcome: 'dead-lettered',
+      status: 'DEAD',
+      stage: 'profile',
+    },
+  ])('$name', async ({ envelope, outcome, status, stage }) => {
+    const h = harness();
+    expect(await h.processor.process(h.record(envelope()))).toBe(outcome);
+    expect(h.sent).toEqual([]);
+    expect(h.ledger.map((e) => e.status)).toEqual([status]);
+    expect(h.dead.map((d) => d.stage)).toEqual(stage ? [stage] : []);
+  });
+
+  it('dead-letters a value that does not decode, with the control ID from the headers', async () => {
+    const h = harness();
+    const record = { ...h.record(null), value: Buffer.from('garbage') };
+    expect(await h.processor.process(record)).toBe('dead-lettered');
+    expect(h.dead).toEqual([{ stage: 'deserialization', errorClass: 'Error', message: 'unknown schema id 77' }]);
+    expect(h.ledger[0]).toMatchObject({ status: 'DEAD', controlId: 'HDR-1', condition: 'deserialization' });
+  });
+
+  it('skips a tombstone', async () => {
+    const h = harness();
+    expect(await h.processor.process(h.record(null))).toBe('skipped');
+  });
+
+  it('rejects (the record is not finished) when the ledger cannot be written', async () => {
+    const h = harness([], { ledger: () => Promise.reject(new Error('broker down')) });
+    await expect(h.processor.process(h.record(adt('A01')))).rejects.toThrow('broker down');
+  });
+});

@@ -1,0 +1,153 @@
+import { type Hl7Envelope, hashMrn } from '@lib/platform';
+import { type Adapter, type OutboundMessage, mapEnvelope } from '../define-adapter.js';
+import type { AttemptEvent, DeliveryResult } from '../delivery/mllp-delivery.js';
+
+/** A routed record as any transport gives it (a Kafka consumer, a Lambda event, a Connect payload). */
+export interface SourceRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Readonly<Record<string, Buffer | undefined>>;
+  timestamp: string;
+}
+
+/** The value of hl7.delivery.v1 (delivery-event.v1.avsc). */
+export interface DeliveryEvent {
+  target: string;
+  controlId: string;
+  mrnHash: string;
+  status: 'ACKED' | 'NACKED' | 'RETRYING' | 'DEAD' | 'SKIPPED';
+  ackCode: string;
+  condition: string;
+  attempt: number;
+  latencyMs: number;
+  detail: string;
+  at: number;
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: number;
+}
+
+export interface DeadLetterReason {
+  stage: 'deserialization' | 'parse' | 'map' | 'profile' | 'delivery';
+  errorClass: string;
+  message: string;
+}
+
+/** Where the processor's effects go. Each resolves only once durably written (the record is finished after). */
+export interface ProcessorPorts {
+  /** Decodes the record value (the Avro envelope). */
+  decode(value: Buffer): Promise<Hl7Envelope>;
+  /** Sends one mapped message to the target, with retries; reports every attempt. */
+  deliver(message: OutboundMessage, onAttempt: (event: AttemptEvent) => void): Promise<DeliveryResult>;
+  ledger(event: DeliveryEvent): Promise<void>;
+  deadLetter(record: SourceRecord, reason: DeadLetterReason): Promise<void>;
+}
+
+export type ProcessOutcome = 'delivered' | 'dead-lettered' | 'skipped';
+
+/**
+ * One routed record, end to end: decode → map to the target's guide → deliver each message with ACK tracking →
+ * a ledger event per attempt outcome; a refused or undeliverable message is dead-lettered with its reason. It
+ * resolves once everything it did is durably written, so the caller may then mark the record finished. It rejects
+ * only when an effect could not be written (or delivery was closed): the record must then be processed again.
+ */
+export class RecordProcessor {
+  constructor(
+    private readonly adapter: Adapter,
+    private readonly ports: ProcessorPorts,
+    private readonly mrnHashKey: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async process(record: SourceRecord): Promise<ProcessOutcome> {
+    const headerControlId = record.headers['hl7.control-id']?.toString() ?? '';
+    const event = (fields: Partial<DeliveryEvent> & Pick<DeliveryEvent, 'status' | 'condition'>, mrn = ''): DeliveryEvent => ({
+      target: this.adapter.name,
+      controlId: headerControlId,
+      mrnHash: mrn ? hashMrn(mrn, this.mrnHashKey) : '',
+      ackCode: '',
+      attempt: 0,
+      latencyMs: 0,
+      detail: '',
+      at: this.now(),
+      sourceTopic: record.topic,
+      sourcePartition: record.partition,
+      sourceOffset: Number(record.offset),
+      ...fields,
+    });
+    if (record.value === null) {
+      await this.ports.ledger(event({ status: 'SKIPPED', condition: 'tombstone', detail: 'a record without a value' }));
+      return 'skipped';
+    }
+    let envelope: Hl7Envelope;
+    try {
+      envelope = await this.ports.decode(record.value);
+    } catch (error) {
+      return this.refuse(record, { stage: 'deserialization', ...describe(error) }, event);
+    }
+    const outcome = mapEnvelope(this.adapter, envelope);
+    const mrn = envelope.mrn;
+    if (outcome.kind === 'skipped') {
+      await this.ports.ledger(
+        event({ status: 'SKIPPED', condition: 'not-accepted', detail: outcome.reason, controlId: envelope.controlId }, mrn),
+      );
+      return 'skipped';
+    }
+    if (outcome.kind === 'rejected') {
+      return this.refuse(record, { stage: outcome.stage, ...describe(outcome.error) }, (f) =>
+        event({ ...f, controlId: envelope.controlId }, mrn),
+      );
+    }
+    let result: ProcessOutcome = 'delivered';
+    for (const message of outcome.messages) {
+      const writes: Promise<void>[] = [];
+      const delivered = await this.ports.deliver(message, (attempt) => {
+        const status =
+          attempt.status === 'delivered' ? 'ACKED' : attempt.status === 'dead' ? 'DEAD' : attempt.ackCode ? 'NACKED' : 'RETRYING';
+        writes.push(
+          this.ports.ledger(
+            event(
+              {
+                status,
+                controlId: message.controlId,
+                ackCode: attempt.ackCode,
+                condition: attempt.condition,
+                attempt: attempt.attempt,
+                latencyMs: attempt.latencyMs,
+                detail: attempt.detail,
+              },
+              mrn,
+            ),
+          ),
+        );
+      });
+      await Promise.all(writes);
+      if (delivered.status === 'dead') {
+        await this.ports.deadLetter(record, {
+          stage: 'delivery',
+          errorClass: `ack:${delivered.condition}`,
+          message: `not delivered after ${delivered.attempts} attempt(s): ${delivered.condition}${delivered.detail ? ` (${delivered.detail})` : ''}`,
+        });
+        result = 'dead-lettered';
+      }
+    }
+    return result;
+  }
+
+  private async refuse(
+    record: SourceRecord,
+    reason: DeadLetterReason,
+    event: (fields: Partial<DeliveryEvent> & Pick<DeliveryEvent, 'status' | 'condition'>) => DeliveryEvent,
+  ): Promise<ProcessOutcome> {
+    await this.ports.deadLetter(record, reason);
+    await this.ports.ledger(event({ status: 'DEAD', condition: reason.stage, detail: reason.message.slice(0, 500) }));
+    return 'dead-lettered';
+  }
+}
+
+function describe(error: unknown): { errorClass: string; message: string } {
+  return error instanceof Error ? { errorClass: error.name, message: error.message } : { errorClass: typeof error, message: String(error) };
+}
