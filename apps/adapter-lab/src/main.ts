@@ -1,6 +1,7 @@
-// Entry point of adapter-lab. Not built yet: issue #5 turns this shell into the app.
-import { createLogger } from '@lib/platform';
+// adapter-lab as a pod: `npm run start:adapter-lab` after `npm run build`, or
+// `node dist/apps/adapter-lab/src/main.js`. Configuration: the environment (libs/adapter-sdk adapter-config.ts;
+// the target is ADAPTER_LAB_TARGET=mllp://host:port). Invalid configuration: exit code 2, with every problem listed.
+import { runAdapterPod } from '@lib/adapter-sdk';
+import { labAdapter } from './lab-adapter.js';
 
-const log = createLogger({ app: 'adapter-lab' });
-log.error('adapter-lab is not implemented yet (issue #5)');
-process.exitCode = 1;
+await runAdapterPod(labAdapter, process.env);

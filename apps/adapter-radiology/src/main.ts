@@ -1,6 +1,7 @@
-// Entry point of adapter-radiology. Not built yet: issue #5 turns this shell into the app.
-import { createLogger } from '@lib/platform';
+// adapter-radiology as a pod: `npm run start:adapter-radiology` after `npm run build`, or
+// `node dist/apps/adapter-radiology/src/main.js`. Configuration: the environment (libs/adapter-sdk adapter-config.ts;
+// the target is ADAPTER_RADIOLOGY_TARGET=mllp://host:port). Invalid configuration: exit code 2, with every problem listed.
+import { runAdapterPod } from '@lib/adapter-sdk';
+import { radiologyAdapter } from './radiology-adapter.js';
 
-const log = createLogger({ app: 'adapter-radiology' });
-log.error('adapter-radiology is not implemented yet (issue #5)');
-process.exitCode = 1;
+await runAdapterPod(radiologyAdapter, process.env);

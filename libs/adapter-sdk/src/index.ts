@@ -1,5 +1,5 @@
 // The adapter SDK (issue #5): defineAdapter and mapping helpers, code sets, target profiles, the golden-file
-// harness, delivery with ACK tracking and KEY-ordered work. The pod runner and Lambda handlers follow.
+// harness, delivery with ACK tracking, KEY-ordered work, and the pod runtime. Lambda handlers follow.
 export {
   DEFAULT_ACK_ACTIONS,
   DEFAULT_RETRY_POLICY,
@@ -35,3 +35,15 @@ export { ProfileViolationError, checkProfile, type ProfileViolation, type Target
 export { envelopeFromText } from './golden/envelope-from-text.js';
 export { fieldDiff } from './golden/field-diff.js';
 export { runGoldenFiles, type GoldenResult } from './golden/golden-files.js';
+export { AdapterMetrics, AdapterPod, DELIVERY_EVENT_SCHEMA, deadLetterHeaders } from './runtime/adapter-pod.js';
+export { adapterConfigSchema, loadAdapterConfig, type AdapterConfig, type TargetEndpoint } from './runtime/adapter-config.js';
+export { PodRunner, type PodRunnerOptions } from './runtime/pod-runner.js';
+export {
+  RecordProcessor,
+  type DeadLetterReason,
+  type DeliveryEvent,
+  type ProcessOutcome,
+  type ProcessorPorts,
+  type SourceRecord,
+} from './runtime/record-processor.js';
+export { runAdapterPod } from './runtime/run-adapter-pod.js';

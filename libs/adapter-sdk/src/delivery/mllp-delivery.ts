@@ -86,8 +86,11 @@ export class MllpDelivery {
     }
   }
 
-  /** Delivers one message (its MSH-10 is `controlId`): resolves when it is delivered or dead, never rejects but on close. */
-  async deliver(message: Buffer, controlId: string): Promise<DeliveryResult> {
+  /**
+   * Delivers one message (its MSH-10 is `controlId`): resolves when it is delivered or dead, never rejects but on
+   * close. `onAttempt` (besides the options') hears this message's attempts.
+   */
+  async deliver(message: Buffer, controlId: string, onAttempt?: (event: AttemptEvent) => void): Promise<DeliveryResult> {
     const now = this.options.now ?? Date.now;
     const started = now();
     for (let attempt = 1; ; attempt += 1) {
@@ -96,8 +99,8 @@ export class MllpDelivery {
       const { condition, ackCode, detail } = await this.attempt(message, controlId);
       const latencyMs = now() - sentAt;
       const action = this.actions[condition];
-      const report = (status: AttemptEvent['status'], retryInMs?: number) =>
-        this.options.onAttempt?.({
+      const report = (status: AttemptEvent['status'], retryInMs?: number) => {
+        const event: AttemptEvent = {
           controlId,
           attempt,
           condition,
@@ -106,7 +109,10 @@ export class MllpDelivery {
           status,
           detail,
           ...(retryInMs === undefined ? {} : { retryInMs }),
-        });
+        };
+        this.options.onAttempt?.(event);
+        onAttempt?.(event);
+      };
       const result = (status: DeliveryResult['status']): DeliveryResult => ({
         status,
         attempts: attempt,

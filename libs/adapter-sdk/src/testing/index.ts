@@ -1,1 +1,2 @@
 export { MllpReceiver, type AnswerRule, type MllpReceiverOptions, type ReceivedMessage, type ReceiverAnswer } from './mllp-receiver.js';
+export { startTestPod, type TestPod } from './start-test-pod.js';

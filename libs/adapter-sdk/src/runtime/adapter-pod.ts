@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs';
+import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, HttpEndpoints, type Logger } from '@lib/platform';
+import {
+  CoalescingProducer,
+  type KafkaProducer,
+  type TopicAdmin,
+  avroSerde,
+  createKafkaClient,
+  createSchemaRegistryClient,
+  kafkaConnection,
+  schemaRegistryConnection,
+  topicValueSubject,
+} from '@lib/streams';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Adapter } from '../define-adapter.js';
+import { MllpDelivery } from '../delivery/mllp-delivery.js';
+import type { AdapterConfig } from './adapter-config.js';
+import { PodRunner } from './pod-runner.js';
+import { type DeadLetterReason, type DeliveryEvent, RecordProcessor, type SourceRecord } from './record-processor.js';
+
+export const DELIVERY_EVENT_SCHEMA = JSON.parse(readFileSync(new URL('./delivery-event.v1.avsc', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
+
+/** Prometheus metrics of an adapter (labels carry no patient data). */
+export class AdapterMetrics {
+  readonly registry = new Registry();
+  readonly outcomes = new Counter({
+    name: 'hl7_adapter_records_total',
+    help: 'Routed records finished, by outcome (delivered, dead-lettered, skipped)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly attempts = new Counter({
+    name: 'hl7_adapter_attempts_total',
+    help: 'Send attempts by answer (AA, AE, AR, CA, CE, CR, timeout, connection, mismatch, garbled)',
+    labelNames: ['condition'],
+    registers: [this.registry],
+  });
+  readonly ackLatency = new Histogram({
+    name: 'hl7_adapter_ack_latency_seconds',
+    help: 'Send to answer, per attempt',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({ name: 'hl7_adapter_in_flight', help: 'Records being worked on', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
+
+/** An adapter running as a pod: consumer group on its routed topic, MLLP delivery, ledger, dead letters, health. */
+export class AdapterPod {
+  private constructor(
+    private readonly runner: PodRunner,
+    private readonly delivery: MllpDelivery,
+    private readonly producer: KafkaProducer,
+    private readonly admin: TopicAdmin,
+    private readonly http: HttpEndpoints,
+    private readonly log: Logger,
+    readonly httpPort: number,
+    readonly metrics: AdapterMetrics,
+  ) {}
+
+  static async start(
+    adapter: Adapter,
+    config: AdapterConfig,
+    log: Logger,
+    onFailure: (error: unknown) => void = () => undefined,
+  ): Promise<AdapterPod> {
+    const kafka = createKafkaClient(kafkaConnection(config), (level, message, context) => log[level]({ kafka: context }, message));
+    const admin = kafka.admin();
+    await admin.connect();
+    const replicationFactor = config.TOPIC_REPLICATION_FACTOR;
+    const big = { 'max.message.bytes': String(20 * 1024 * 1024) };
+    const created = await admin.ensureTopics([
+      { name: config.SOURCE_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
+      { name: config.LEDGER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor },
+      { name: config.DEAD_LETTER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
+    ]);
+    if (created.length > 0) log.info({ topics: created }, 'created topics');
+
+    const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
+    const envelopes = await avroSerde<Hl7Envelope>(registry, topicValueSubject(config.SOURCE_TOPIC), HL7_ENVELOPE_SCHEMA);
+    const events = await avroSerde<DeliveryEvent>(registry, topicValueSubject(config.LEDGER_TOPIC), DELIVERY_EVENT_SCHEMA);
+    const producer = new CoalescingProducer(kafka.producer({ idempotent: true }));
+    await producer.connect();
+
+    const metrics = new AdapterMetrics();
+    const { target } = config;
+    const tls = target.tls
+      ? {
+          ...(config.TARGET_TLS_CA_FILE ? { ca: readFileSync(config.TARGET_TLS_CA_FILE) } : {}),
+          ...(config.TARGET_TLS_CERT_FILE
+            ? { cert: readFileSync(config.TARGET_TLS_CERT_FILE), key: readFileSync(config.TARGET_TLS_KEY_FILE!) }
+            : {}),
+          ...(config.TARGET_TLS_SERVERNAME ? { servername: config.TARGET_TLS_SERVERNAME } : {}),
+        }
+      : undefined;
+    const delivery = new MllpDelivery({
+      target: { host: target.host, port: target.port, ...(tls ? { tls } : {}) },
+      connections: config.CONNECTIONS,
+      ackTimeoutMs: config.ACK_TIMEOUT_MS,
+      actions: config.ACK_ACTIONS,
+      retry: {
+        maxAttempts: config.RETRY_MAX_ATTEMPTS,
+        budgetMs: config.RETRY_BUDGET_MS,
+        initialDelayMs: config.RETRY_INITIAL_DELAY_MS,
+        maxDelayMs: config.RETRY_MAX_DELAY_MS,
+      },
+      holdOnFailure: config.HOLD_ON_FAILURE,
+    });
+    const processor = new RecordProcessor(
+      adapter,
+      {
+        decode: async (value) => envelopes.deserialize(value),
+        deliver: (message, onAttempt) =>
+          delivery.deliver(message.bytes, message.controlId, (attempt) => {
+            metrics.attempts.inc({ condition: attempt.condition });
+            metrics.ackLatency.observe(attempt.latencyMs / 1000);
+            onAttempt(attempt);
+          }),
+        ledger: async (event) => {
+          await producer.send([{ topic: config.LEDGER_TOPIC, key: event.mrnHash || null, value: await events.serialize(event) }]);
+        },
+        deadLetter: async (record, reason) => {
+          await producer.send([
+            {
+              topic: config.DEAD_LETTER_TOPIC,
+              key: record.key,
+              value: record.value,
+              headers: deadLetterHeaders(record, reason, adapter.name),
+            },
+          ]);
+          log.warn(
+            {
+              controlId: record.headers['hl7.control-id']?.toString(),
+              stage: reason.stage,
+              error: reason.errorClass,
+              offset: record.offset,
+            },
+            'dead-lettered',
+          );
+        },
+      },
+      config.LOG_HASH_KEY,
+    );
+    const runner = new PodRunner(
+      kafka,
+      async (record) => {
+        metrics.inFlight.inc();
+        try {
+          metrics.outcomes.inc({ outcome: await processor.process(record) });
+        } finally {
+          metrics.inFlight.dec();
+        }
+      },
+      {
+        groupId: config.GROUP_ID,
+        topic: config.SOURCE_TOPIC,
+        maxInFlight: config.MAX_IN_FLIGHT,
+        log: (level, message, context) => log[level]({ runner: context }, message),
+        onFailure,
+      },
+    );
+    await runner.start();
+    const http = new HttpEndpoints({
+      port: config.HTTP_PORT,
+      registry: metrics.registry,
+      ready: () => Promise.resolve(runner.error === undefined),
+    });
+    const httpPort = await http.listen();
+    log.info(
+      {
+        adapter: adapter.name,
+        source: config.SOURCE_TOPIC,
+        target: `${target.tls ? 'mllps' : 'mllp'}://${target.host}:${target.port}`,
+        httpPort,
+      },
+      'adapter running',
+    );
+    return new AdapterPod(runner, delivery, producer, admin, http, log, httpPort, metrics);
+  }
+
+  get handled(): number {
+    return this.runner.handled;
+  }
+
+  /** Stops taking records, cuts waiting retries short (those records stay uncommitted), commits, disconnects. */
+  async stop(): Promise<void> {
+    this.log.info('adapter stopping');
+    await this.runner.stop(() => this.delivery.close());
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+    await this.http.close();
+    this.log.info('adapter stopped');
+  }
+}
+
+/** Kafka Connect's dead-letter headers (shared/reference/kafka-lambda.md §6), plus our stage and reason. */
+export function deadLetterHeaders(record: SourceRecord, reason: DeadLetterReason, connector: string): Record<string, string | Buffer> {
+  const kept = Object.fromEntries(Object.entries(record.headers).filter((e): e is [string, Buffer] => e[1] !== undefined));
+  return {
+    ...kept,
+    '__connect.errors.topic': record.topic,
+    '__connect.errors.partition': String(record.partition),
+    '__connect.errors.offset': record.offset,
+    '__connect.errors.connector.name': connector,
+    '__connect.errors.stage': reason.stage.toUpperCase(),
+    '__connect.errors.exception.class.name': reason.errorClass,
+    '__connect.errors.exception.message': reason.message,
+  };
+}
