@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, HttpEndpoints, type Logger } from '@lib/platform';
 import {
   CoalescingProducer,
+  type KafkaClient,
   type KafkaProducer,
-  type TopicAdmin,
   avroSerde,
   createKafkaClient,
   createSchemaRegistryClient,
@@ -14,6 +14,7 @@ import {
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Adapter } from '../define-adapter.js';
 import { MllpDelivery } from '../delivery/mllp-delivery.js';
+import { envelopeFromJson } from '../lambda/connector-payload.js';
 import type { AdapterConfig } from './adapter-config.js';
 import { PodRunner } from './pod-runner.js';
 import { type DeadLetterReason, type DeliveryEvent, RecordProcessor, type SourceRecord } from './record-processor.js';
@@ -55,9 +56,7 @@ export class AdapterMetrics {
 export class AdapterPod {
   private constructor(
     private readonly runner: PodRunner,
-    private readonly delivery: MllpDelivery,
-    private readonly producer: KafkaProducer,
-    private readonly admin: TopicAdmin,
+    private readonly effects: AdapterEffects,
     private readonly http: HttpEndpoints,
     private readonly log: Logger,
     readonly httpPort: number,
@@ -70,83 +69,9 @@ export class AdapterPod {
     log: Logger,
     onFailure: (error: unknown) => void = () => undefined,
   ): Promise<AdapterPod> {
-    const kafka = createKafkaClient(kafkaConnection(config), (level, message, context) => log[level]({ kafka: context }, message));
-    const admin = kafka.admin();
-    await admin.connect();
-    const replicationFactor = config.TOPIC_REPLICATION_FACTOR;
-    const big = { 'max.message.bytes': String(20 * 1024 * 1024) };
-    const created = await admin.ensureTopics([
-      { name: config.SOURCE_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
-      { name: config.LEDGER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor },
-      { name: config.DEAD_LETTER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
-    ]);
-    if (created.length > 0) log.info({ topics: created }, 'created topics');
-
-    const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
-    const envelopes = await avroSerde<Hl7Envelope>(registry, topicValueSubject(config.SOURCE_TOPIC), HL7_ENVELOPE_SCHEMA);
-    const events = await avroSerde<DeliveryEvent>(registry, topicValueSubject(config.LEDGER_TOPIC), DELIVERY_EVENT_SCHEMA);
-    const producer = new CoalescingProducer(kafka.producer({ idempotent: true }));
-    await producer.connect();
-
-    const metrics = new AdapterMetrics();
+    const effects = await openAdapterEffects(adapter, config, log);
+    const { kafka, processor, metrics } = effects;
     const { target } = config;
-    const tls = target.tls
-      ? {
-          ...(config.TARGET_TLS_CA_FILE ? { ca: readFileSync(config.TARGET_TLS_CA_FILE) } : {}),
-          ...(config.TARGET_TLS_CERT_FILE
-            ? { cert: readFileSync(config.TARGET_TLS_CERT_FILE), key: readFileSync(config.TARGET_TLS_KEY_FILE!) }
-            : {}),
-          ...(config.TARGET_TLS_SERVERNAME ? { servername: config.TARGET_TLS_SERVERNAME } : {}),
-        }
-      : undefined;
-    const delivery = new MllpDelivery({
-      target: { host: target.host, port: target.port, ...(tls ? { tls } : {}) },
-      connections: config.CONNECTIONS,
-      ackTimeoutMs: config.ACK_TIMEOUT_MS,
-      actions: config.ACK_ACTIONS,
-      retry: {
-        maxAttempts: config.RETRY_MAX_ATTEMPTS,
-        budgetMs: config.RETRY_BUDGET_MS,
-        initialDelayMs: config.RETRY_INITIAL_DELAY_MS,
-        maxDelayMs: config.RETRY_MAX_DELAY_MS,
-      },
-      holdOnFailure: config.HOLD_ON_FAILURE,
-    });
-    const processor = new RecordProcessor(
-      adapter,
-      {
-        decode: async (value) => envelopes.deserialize(value),
-        deliver: (message, onAttempt) =>
-          delivery.deliver(message.bytes, message.controlId, (attempt) => {
-            metrics.attempts.inc({ condition: attempt.condition });
-            metrics.ackLatency.observe(attempt.latencyMs / 1000);
-            onAttempt(attempt);
-          }),
-        ledger: async (event) => {
-          await producer.send([{ topic: config.LEDGER_TOPIC, key: event.mrnHash || null, value: await events.serialize(event) }]);
-        },
-        deadLetter: async (record, reason) => {
-          await producer.send([
-            {
-              topic: config.DEAD_LETTER_TOPIC,
-              key: record.key,
-              value: record.value,
-              headers: deadLetterHeaders(record, reason, adapter.name),
-            },
-          ]);
-          log.warn(
-            {
-              controlId: record.headers['hl7.control-id']?.toString(),
-              stage: reason.stage,
-              error: reason.errorClass,
-              offset: record.offset,
-            },
-            'dead-lettered',
-          );
-        },
-      },
-      config.LOG_HASH_KEY,
-    );
     const runner = new PodRunner(
       kafka,
       async (record) => {
@@ -181,7 +106,7 @@ export class AdapterPod {
       },
       'adapter running',
     );
-    return new AdapterPod(runner, delivery, producer, admin, http, log, httpPort, metrics);
+    return new AdapterPod(runner, effects, http, log, httpPort, metrics);
   }
 
   get handled(): number {
@@ -191,9 +116,8 @@ export class AdapterPod {
   /** Stops taking records, cuts waiting retries short (those records stay uncommitted), commits, disconnects. */
   async stop(): Promise<void> {
     this.log.info('adapter stopping');
-    await this.runner.stop(() => this.delivery.close());
-    await this.producer.disconnect();
-    await this.admin.disconnect();
+    await this.runner.stop(() => this.effects.delivery.close());
+    await this.effects.close();
     await this.http.close();
     this.log.info('adapter stopped');
   }
@@ -211,5 +135,108 @@ export function deadLetterHeaders(record: SourceRecord, reason: DeadLetterReason
     '__connect.errors.stage': reason.stage.toUpperCase(),
     '__connect.errors.exception.class.name': reason.errorClass,
     '__connect.errors.exception.message': reason.message,
+  };
+}
+
+export interface AdapterEffects {
+  kafka: KafkaClient;
+  producer: KafkaProducer;
+  delivery: MllpDelivery;
+  processor: RecordProcessor;
+  metrics: AdapterMetrics;
+  /** Closes delivery (cutting waiting retries short), the producer and the admin. */
+  close(): Promise<void>;
+}
+
+/**
+ * What an adapter needs to process records wherever they come from (a pod's consumer group, a Lambda event): its
+ * topics, the schema registry, a producer for the ledger and dead letters, MLLP delivery to the target, and the
+ * RecordProcessor wired to them. Values decode from the Confluent wire format, or from JSON (envelopeFromJson).
+ */
+export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig, log: Logger): Promise<AdapterEffects> {
+  const kafka = createKafkaClient(kafkaConnection(config), (level, message, context) => log[level]({ kafka: context }, message));
+  const admin = kafka.admin();
+  await admin.connect();
+  const replicationFactor = config.TOPIC_REPLICATION_FACTOR;
+  const big = { 'max.message.bytes': String(20 * 1024 * 1024) };
+  const created = await admin.ensureTopics([
+    { name: config.SOURCE_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
+    { name: config.LEDGER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor },
+    { name: config.DEAD_LETTER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
+  ]);
+  if (created.length > 0) log.info({ topics: created }, 'created topics');
+
+  const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
+  const envelopes = await avroSerde<Hl7Envelope>(registry, topicValueSubject(config.SOURCE_TOPIC), HL7_ENVELOPE_SCHEMA);
+  const events = await avroSerde<DeliveryEvent>(registry, topicValueSubject(config.LEDGER_TOPIC), DELIVERY_EVENT_SCHEMA);
+  const producer = new CoalescingProducer(kafka.producer({ idempotent: true }));
+  await producer.connect();
+
+  const metrics = new AdapterMetrics();
+  const { target } = config;
+  const tls = target.tls
+    ? {
+        ...(config.TARGET_TLS_CA_FILE ? { ca: readFileSync(config.TARGET_TLS_CA_FILE) } : {}),
+        ...(config.TARGET_TLS_CERT_FILE
+          ? { cert: readFileSync(config.TARGET_TLS_CERT_FILE), key: readFileSync(config.TARGET_TLS_KEY_FILE!) }
+          : {}),
+        ...(config.TARGET_TLS_SERVERNAME ? { servername: config.TARGET_TLS_SERVERNAME } : {}),
+      }
+    : undefined;
+  const delivery = new MllpDelivery({
+    target: { host: target.host, port: target.port, ...(tls ? { tls } : {}) },
+    connections: config.CONNECTIONS,
+    ackTimeoutMs: config.ACK_TIMEOUT_MS,
+    actions: config.ACK_ACTIONS,
+    retry: {
+      maxAttempts: config.RETRY_MAX_ATTEMPTS,
+      budgetMs: config.RETRY_BUDGET_MS,
+      initialDelayMs: config.RETRY_INITIAL_DELAY_MS,
+      maxDelayMs: config.RETRY_MAX_DELAY_MS,
+    },
+    holdOnFailure: config.HOLD_ON_FAILURE,
+  });
+  const processor = new RecordProcessor(
+    adapter,
+    {
+      // '{': a JSON envelope (Lambda Sink Connector, ESM JSON mode); otherwise the Confluent wire format.
+      decode: async (value) => (value[0] === 0x7b ? envelopeFromJson(JSON.parse(value.toString('utf8'))) : envelopes.deserialize(value)),
+      deliver: (message, onAttempt) =>
+        delivery.deliver(message.bytes, message.controlId, (attempt) => {
+          metrics.attempts.inc({ condition: attempt.condition });
+          metrics.ackLatency.observe(attempt.latencyMs / 1000);
+          onAttempt(attempt);
+        }),
+      ledger: async (event) => {
+        await producer.send([{ topic: config.LEDGER_TOPIC, key: event.mrnHash || null, value: await events.serialize(event) }]);
+      },
+      deadLetter: async (record, reason) => {
+        await producer.send([
+          {
+            topic: config.DEAD_LETTER_TOPIC,
+            key: record.key,
+            value: record.value,
+            headers: deadLetterHeaders(record, reason, adapter.name),
+          },
+        ]);
+        log.warn(
+          { controlId: record.headers['hl7.control-id']?.toString(), stage: reason.stage, error: reason.errorClass, offset: record.offset },
+          'dead-lettered',
+        );
+      },
+    },
+    config.LOG_HASH_KEY,
+  );
+  return {
+    kafka,
+    producer,
+    delivery,
+    processor,
+    metrics,
+    close: async () => {
+      await delivery.close();
+      await producer.disconnect();
+      await admin.disconnect();
+    },
   };
 }
