@@ -1,5 +1,5 @@
 // The adapter SDK (issue #5): defineAdapter and mapping helpers, code sets, target profiles, the golden-file
-// harness, delivery with ACK tracking, KEY-ordered work, and the pod runtime. Lambda handlers follow.
+// harness, delivery with ACK tracking, KEY-ordered work, the pod runtime and the Lambda handlers.
 export {
   DEFAULT_ACK_ACTIONS,
   DEFAULT_RETRY_POLICY,
@@ -47,3 +47,30 @@ export {
   type SourceRecord,
 } from './runtime/record-processor.js';
 export { runAdapterPod } from './runtime/run-adapter-pod.js';
+export {
+  createConnectorHandler,
+  createKafkaEventHandler,
+  UnfinishedRecordsError,
+  type ConnectorHandler,
+  type KafkaEventHandler,
+  type LambdaContext,
+  type LambdaOptions,
+} from './lambda/lambda-handlers.js';
+export {
+  esmHeaders,
+  esmRecords,
+  isEsmKafkaEvent,
+  UnsupportedEventError,
+  type EsmBatchResponse,
+  type EsmKafkaEvent,
+  type EsmKafkaRecord,
+} from './lambda/esm-event.js';
+export {
+  connectorRecords,
+  envelopeFromJson,
+  isConnectorPayload,
+  type ConnectorRecord,
+  type ConnectorResult,
+} from './lambda/connector-payload.js';
+export { runKeyOrdered, type KeyOrderedRun } from './delivery/run-key-ordered.js';
+export { openAdapterEffects, type AdapterEffects } from './runtime/adapter-pod.js';

@@ -136,6 +136,11 @@ export class MllpDelivery {
     }
   }
 
+  /** MLLP connections to the target (messages in flight at most). */
+  get connections(): number {
+    return this.all.length;
+  }
+
   /** Stops: waiting retries end (their deliver() rejects with DeliveryClosedError), connections close. */
   async close(): Promise<void> {
     this.closed = true;
