@@ -74,3 +74,10 @@ export {
 } from './lambda/connector-payload.js';
 export { runKeyOrdered, type KeyOrderedRun } from './delivery/run-key-ordered.js';
 export { openAdapterEffects, type AdapterEffects } from './runtime/adapter-pod.js';
+export {
+  MllpReceiver,
+  type AnswerRule,
+  type MllpReceiverOptions,
+  type ReceivedMessage,
+  type ReceiverAnswer,
+} from './receiver/mllp-receiver.js';

@@ -1,6 +1,6 @@
 // Outbound delivery over real TCP to the test receiver: every ACK condition, retries, dead letters, holds.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { MllpReceiver, type ReceiverAnswer } from '../testing/mllp-receiver.js';
+import { MllpReceiver, type ReceiverAnswer } from '../receiver/mllp-receiver.js';
 import { type AttemptEvent, MllpDelivery, type MllpDeliveryOptions } from './mllp-delivery.js';
 
 const message = (controlId: string, mrn = 'M1') =>

@@ -7,7 +7,7 @@ import { type KafkaClient, avroSerde, createSchemaRegistryClient, topicValueSubj
 import { openTestKafka, readTopic, testKafkaEnv, uniqueName } from '@lib/streams/testing';
 import { defineAdapter } from '../define-adapter.js';
 import { envelopeFromText } from '../golden/envelope-from-text.js';
-import { MllpReceiver } from '../testing/mllp-receiver.js';
+import { MllpReceiver } from '../receiver/mllp-receiver.js';
 import { UnfinishedRecordsError, createConnectorHandler, createKafkaEventHandler } from './lambda-handlers.js';
 
 const adapter = defineAdapter({

@@ -71,6 +71,8 @@ export function adapterConfigSchema(adapter: { name: string; sourceTopic: string
       TOPIC_REPLICATION_FACTOR: positive(1),
       /** MLLP connections to the target: messages in flight at once (one per connection). */
       CONNECTIONS: positive(8),
+      /** key: per patient (MRN) in order, patients concurrently; partition: one record at a time per partition. */
+      ORDERING: z.enum(['key', 'partition']).default('key'),
       /** Records (different patients) worked on at once, including those waiting to retry. */
       MAX_IN_FLIGHT: positive(64),
       ACK_TIMEOUT_MS: positive(30000),

@@ -86,6 +86,7 @@ export class AdapterPod {
         groupId: config.GROUP_ID,
         topic: config.SOURCE_TOPIC,
         maxInFlight: config.MAX_IN_FLIGHT,
+        ordering: config.ORDERING,
         log: (level, message, context) => log[level]({ runner: context }, message),
         onFailure,
       },

@@ -5,6 +5,11 @@ import type { SourceRecord } from './record-processor.js';
 export interface PodRunnerOptions {
   groupId: string;
   topic: string;
+  /**
+   * key (default): records of one key (MRN) one after another, keys concurrently. partition: one record at a time per
+   * partition (strict partition order, as a plain consumer; Parallel Consumer's PARTITION mode).
+   */
+  ordering?: 'key' | 'partition';
   /** Records being processed at once over all partitions (different patients). Default 64. */
   maxInFlight?: number;
   /** How often progress is committed (and the coordinator heartbeated) while a batch is worked on. Default 1000 ms. */
@@ -70,7 +75,8 @@ export class PodRunner {
   private async processBatch(batch: RecordBatch, context: BatchContext): Promise<void> {
     if (batch.records.length === 0 || this.stopping || this.failure) return;
     const work = new KeyOrderedWork<SourceRecord>();
-    work.add(batch.records.map((r) => ({ offset: BigInt(r.offset), key: r.key?.toString('utf8') ?? '', record: r })));
+    const keyOf = this.options.ordering === 'partition' ? () => '' : (r: SourceRecord) => r.key?.toString('utf8') ?? '';
+    work.add(batch.records.map((r) => ({ offset: BigInt(r.offset), key: keyOf(r), record: r })));
     const limit = this.options.maxInFlight ?? 64;
     const interval = this.options.commitIntervalMs ?? 1000;
     let lastCommit = Date.now();

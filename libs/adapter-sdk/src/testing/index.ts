@@ -1,2 +1,8 @@
-export { MllpReceiver, type AnswerRule, type MllpReceiverOptions, type ReceivedMessage, type ReceiverAnswer } from './mllp-receiver.js';
+export {
+  MllpReceiver,
+  type AnswerRule,
+  type MllpReceiverOptions,
+  type ReceivedMessage,
+  type ReceiverAnswer,
+} from '../receiver/mllp-receiver.js';
 export { startTestPod, type TestPod } from './start-test-pod.js';
