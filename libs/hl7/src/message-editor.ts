@@ -1,5 +1,5 @@
 import { type Delimiters, encodingCharacters } from './delimiters.js';
-import { escapeValue } from './escape.js';
+import { escapeValue, unescapeValue } from './escape.js';
 import { type Hl7Message, parseMessage, parsePath } from './message.js';
 
 interface EditableSegment {
@@ -41,17 +41,28 @@ export class MessageEditor {
 
   /** The decoded value at a path ('' when absent). */
   get(path: string): string {
-    return this.current().get(path);
+    return unescapeValue(this.getRaw(path), this.delimiters);
   }
 
-  /** The raw (escaped) value at a path ('' when absent). */
+  /** The raw (escaped) value at a path ('' when absent). Read from the segments being edited: no re-parse. */
   getRaw(path: string): string {
-    return this.current().getRaw(path);
+    const p = parsePath(path);
+    const raw = this.rawField(p.segment, p.occurrence, p.field);
+    if (raw === undefined) return '';
+    if (HEADER_SEGMENTS.has(p.segment) && p.field <= 2) return raw;
+    const d = this.delimiters;
+    let value = raw.split(d.repetition)[p.repetition - 1] ?? '';
+    if (p.component !== undefined) value = value.split(d.component)[p.component - 1] ?? '';
+    if (p.subcomponent !== undefined) value = value.split(d.subcomponent)[p.subcomponent - 1] ?? '';
+    return value;
   }
 
   /** Raw repetitions of a field (none when empty). */
   repetitions(path: string): string[] {
-    return this.current().repetitions(path);
+    const p = parsePath(path);
+    const raw = this.rawField(p.segment, p.occurrence, p.field) ?? '';
+    if (raw === '') return [];
+    return HEADER_SEGMENTS.has(p.segment) && p.field <= 2 ? [raw] : raw.split(this.delimiters.repetition);
   }
 
   /** Writes a value (escaped) at a path; the segment must exist. */
@@ -158,8 +169,12 @@ export class MessageEditor {
     return undefined;
   }
 
-  private current(): Hl7Message {
-    return parseMessage(this.toString());
+  /** Field n of a segment as text ('' past its end), MSH numbering for header segments; undefined without the segment. */
+  private rawField(name: string, occurrence: number, n: number): string | undefined {
+    const segment = this.find(name, occurrence);
+    if (!segment) return undefined;
+    if (HEADER_SEGMENTS.has(name) && n === 1) return this.delimiters.field;
+    return segment.fields[fieldIndex(name, n)] ?? '';
   }
 }
 
