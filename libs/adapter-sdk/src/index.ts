@@ -81,3 +81,4 @@ export {
   type ReceivedMessage,
   type ReceiverAnswer,
 } from './receiver/mllp-receiver.js';
+export { adapterScaffold } from './scaffold/adapter-scaffold.js';
