@@ -1,7 +1,7 @@
 // adapter-lab as a pod on the real broker, delivering over real MLLP to a test receiver: order per patient across
 // 3 partitions and 300 patients, retries on AE, dead letters on AR, a receiver that goes away.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent } from '@lib/adapter-sdk';
+import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, replayDeadLetters } from '@lib/adapter-sdk';
 import { MllpReceiver, type TestPod, startTestPod } from '@lib/adapter-sdk/testing';
 import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, envelopeHeaders } from '@lib/platform';
 import { type KafkaClient, type Serde, avroSerde, createKafkaClient, createSchemaRegistryClient, topicValueSubject } from '@lib/streams';
@@ -107,6 +107,35 @@ describe('adapter-lab pod, real broker, real MLLP receiver', () => {
     expect(byId.get('BAD-1')?.headers['__connect.errors.stage']?.toString()).toBe('MAP');
     expect(byId.get('BAD-1')?.headers['__connect.errors.topic']?.toString()).toBe(started.topics.source);
     expect(receiver.controlIdsOf('M-BAD')).toEqual([]);
+  }, 60000);
+
+  it('replay after a fix: a dead letter re-driven to the source topic is delivered', async () => {
+    const { receiver, started, kafka, produce } = await run();
+    receiver.setAnswer(() => ({ kind: 'ack', code: 'AR' }));
+    await produce([adt('M-FIX', 'A01', 'FIX-1')]);
+    await readTopic(kafka, started.topics.deadLetter, { until: (r) => r.length >= 1 });
+    receiver.setAnswer(() => ({ kind: 'ack', code: 'AA' })); // the target was fixed
+    const result = await replayDeadLetters(kafka, {
+      deadLetterTopic: started.topics.deadLetter,
+      sourceTopic: started.topics.source,
+      selection: { stage: 'DELIVERY' },
+      groupPrefix: 'replay-test',
+    });
+    expect(result).toEqual({ read: 1, replayed: 1 });
+    await eventually(() => (receiver.controlIdsOf('M-FIX').length >= 2 ? true : undefined), 30000, 'the replayed message');
+    expect(receiver.controlIdsOf('M-FIX')).toEqual(['FIX-1', 'FIX-1']);
+    // Counted once as dead-lettered, then once as delivered.
+    const outcomes = async () =>
+      Object.fromEntries(
+        (await started.pod.metrics.registry.getSingleMetric('hl7_adapter_records_total')!.get()).values.map((v) => [
+          v.labels['outcome'],
+          v.value,
+        ]),
+      );
+    expect(await eventually(async () => ((await outcomes())['delivered'] === 1 ? outcomes() : undefined), 10000)).toEqual({
+      'dead-lettered': 1,
+      delivered: 1,
+    });
   }, 60000);
 
   it('the receiver down for 30 s: nothing lost, order kept, delivered when it is back', async () => {

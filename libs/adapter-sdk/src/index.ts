@@ -82,3 +82,4 @@ export {
   type ReceiverAnswer,
 } from './receiver/mllp-receiver.js';
 export { adapterScaffold } from './scaffold/adapter-scaffold.js';
+export { REPLAY_HEADER, isSelected, replayDeadLetters, replayRecord, type ReplaySelection } from './replay/dead-letter-replay.js';
