@@ -14,17 +14,10 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { MllpReceiver, envelopeFromText } from '../../dist/libs/adapter-sdk/src/index.js';
 import { HL7_ENVELOPE_SCHEMA, envelopeHeaders } from '../../dist/libs/platform/src/index.js';
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/streams/src/index.js';
+import { benchArgs } from '../lib/bench-args.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .join(' ')
-    .split('--')
-    .map((a) => a.trim())
-    .filter(Boolean)
-    .map((a) => a.split(/\s+/)),
-);
+const args = benchArgs();
 const RUNS = Number(args.runs ?? 3);
 const SIZES = {
   'fast-key': Number(args.fast ?? 20000),

@@ -9,20 +9,10 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { MllpClient } from '../../dist/libs/mllp/src/index.js';
+import { benchArgs } from '../lib/bench-args.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .join(' ')
-    .split('--')
-    .map((a) => a.trim())
-    .filter(Boolean)
-    .map((a) => {
-      const [key, ...value] = a.split(/\s+/);
-      return [key, value.join(' ')];
-    }),
-);
+const args = benchArgs();
 const connectionCounts = (args.connections || '1,8,64').split(',').map(Number);
 const seconds = Number(args.seconds || 10);
 const runs = Number(args.runs || 3);

@@ -8,20 +8,13 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { parseMessage, readHeader } from '../../dist/libs/hl7/src/index.js';
-import { HL7_ENVELOPE_SCHEMA, buildEnvelope, envelopeHeaders } from '../../dist/libs/platform/src/index.js';
+import { envelopeFromText } from '../../dist/libs/adapter-sdk/src/index.js';
+import { HL7_ENVELOPE_SCHEMA, envelopeHeaders } from '../../dist/libs/platform/src/index.js';
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/streams/src/index.js';
+import { benchArgs } from '../lib/bench-args.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .join(' ')
-    .split('--')
-    .map((a) => a.trim())
-    .filter(Boolean)
-    .map((a) => a.split(/\s+/)),
-);
+const args = benchArgs();
 const MESSAGES = Number(args.messages ?? 20000);
 const RUNS = Number(args.runs ?? 3);
 const RATE = Number(args.rate ?? 500);
@@ -53,28 +46,7 @@ function nextEnvelope() {
   const fields = segments[pid].split('|');
   fields[3] = `${mrn}^^^GENHOSP^MR`;
   segments[pid] = fields.join('|');
-  const text = segments.join('\r');
-  const message = parseMessage(text);
-  const header = readHeader(message);
-  return buildEnvelope({
-    controlId: header.controlId,
-    messageType: header.messageType,
-    triggerEvent: header.triggerEvent,
-    structure: header.structure,
-    version: header.version,
-    sendingApplication: message.getRaw('MSH-3'),
-    sendingFacility: message.getRaw('MSH-4'),
-    receivingApplication: message.getRaw('MSH-5'),
-    receivingFacility: message.getRaw('MSH-6'),
-    mrn,
-    assigningAuthority: 'GENHOSP',
-    receivedAt: Date.now(),
-    listener: 'bench',
-    remoteAddress: '127.0.0.1',
-    charset: 'utf8',
-    charsetFallback: false,
-    raw: Buffer.from(text, 'utf8'),
-  });
+  return envelopeFromText(segments.join('\r'), Date.now());
 }
 
 const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseMessage, readHeader } from '@lib/hl7';
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, buildEnvelope } from '@lib/platform';
+import { envelopeFromText } from '@lib/adapter-sdk';
+import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/platform';
 import type { Serde } from '@lib/streams';
 import avro from 'avsc';
 
@@ -48,31 +48,8 @@ export function adtMessage(options: {
   ].join('\r');
 }
 
-/** The envelope the gateway would write for `text` (UTF-8), with MRN from PID-3 (MR). */
-export function envelopeOf(text: string, receivedAt = Date.UTC(2026, 10, 25, 10, 15)): Hl7Envelope {
-  const message = parseMessage(text);
-  const header = readHeader(message);
-  const mrnRepetition = message.repetitions('PID-3').findIndex((_, i) => message.get(`PID-3[${i + 1}].5`) === 'MR') + 1;
-  return buildEnvelope({
-    controlId: header.controlId,
-    messageType: header.messageType,
-    triggerEvent: header.triggerEvent,
-    structure: header.structure,
-    version: header.version,
-    sendingApplication: message.getRaw('MSH-3'),
-    sendingFacility: message.getRaw('MSH-4'),
-    receivingApplication: message.getRaw('MSH-5'),
-    receivingFacility: message.getRaw('MSH-6'),
-    mrn: message.get(`PID-3[${mrnRepetition}].1`),
-    assigningAuthority: message.get(`PID-3[${mrnRepetition}].4.1`),
-    receivedAt,
-    listener: 'test',
-    remoteAddress: '127.0.0.1',
-    charset: 'utf8',
-    charsetFallback: false,
-    raw: Buffer.from(text, 'utf8'),
-  });
-}
+/** The envelope the gateway would write for `text` (UTF-8), with MRN from PID-3 (MR): the SDK's envelopeFromText. */
+export const envelopeOf = (text: string, receivedAt?: number): Hl7Envelope => envelopeFromText(text, receivedAt);
 
 /** The envelope's Avro encoding without a registry (for the in-memory driver): real Avro, no wire-format header. */
 export function plainAvroEnvelopeSerde(): Serde<Hl7Envelope> {

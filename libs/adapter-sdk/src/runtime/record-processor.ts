@@ -1,17 +1,10 @@
 import { type Hl7Envelope, hashMrn } from '@lib/platform';
+import type { IncomingRecord } from '@lib/streams';
 import { type Adapter, type OutboundMessage, mapEnvelope } from '../define-adapter.js';
 import type { AttemptEvent, DeliveryResult } from '../delivery/mllp-delivery.js';
 
 /** A routed record as any transport gives it (a Kafka consumer, a Lambda event, a Connect payload). */
-export interface SourceRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Readonly<Record<string, Buffer | undefined>>;
-  timestamp: string;
-}
+export type SourceRecord = IncomingRecord;
 
 /** The value of hl7.delivery.v1 (delivery-event.v1.avsc). */
 export interface DeliveryEvent {
