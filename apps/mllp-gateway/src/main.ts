@@ -3,9 +3,9 @@
 // invalid configuration stops it before anything starts, with the list of what is wrong (exit code 2).
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError } from '@lib/platform';
+import { ConfigError, LifecycleModule, createLogger } from '@lib/platform';
+import { Gateway } from './gateway.js';
 import { loadGatewayConfig } from './gateway-config.js';
-import { GatewayModule } from './gateway.module.js';
 
 let config;
 try {
@@ -15,5 +15,9 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }
-const app = await NestFactory.createApplicationContext(GatewayModule.forConfig(config), { logger: ['error', 'warn'] });
+const log = createLogger({ app: 'mllp-gateway', level: config.LOG_LEVEL });
+const app = await NestFactory.createApplicationContext(
+  LifecycleModule.for(() => Gateway.start(config, log)),
+  { logger: ['error', 'warn'] },
+);
 app.enableShutdownHooks();

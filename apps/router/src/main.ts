@@ -5,9 +5,9 @@
 // restart resumes from the last committed transaction.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError } from '@lib/platform';
+import { ConfigError, LifecycleModule, createLogger } from '@lib/platform';
+import { Router } from './router.js';
 import { loadRouterConfig } from './router-config.js';
-import { RouterModule } from './router.module.js';
 import { loadRoutes } from './routes/route-config.js';
 
 let config;
@@ -20,11 +20,14 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }
+const log = createLogger({ app: 'router', level: config.LOG_LEVEL });
 const app = await NestFactory.createApplicationContext(
-  RouterModule.forConfig(config, targets, () => {
-    process.exitCode = 1;
-    void app.close();
-  }),
+  LifecycleModule.for(() =>
+    Router.start(config, targets, log, () => {
+      process.exitCode = 1;
+      void app.close();
+    }),
+  ),
   { logger: ['error', 'warn'] },
 );
 app.enableShutdownHooks();
