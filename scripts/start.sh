@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# The run command (npm start): the pipeline on this machine. Builds, starts the local Kafka broker and schema
-# registry (unless already running), then the apps that exist so far, and stops on Ctrl-C exactly what it started.
-# Stage: issues #2-#4 (Kafka, registry, MLLP gateway, router). The adapters and demo peers join with #5-#6.
+# The run command (npm start): the whole pipeline on this machine. Builds; uses KAFKA_BROKERS/SCHEMA_REGISTRY_URL
+# when set, else starts the local Kafka broker and schema registry (unless already running); then the MLLP gateway,
+# the router, two demo receiving systems (a lab and a RIS) and the lab and radiology adapters delivering to them.
+# Ctrl-C (or SIGTERM) stops exactly what it started. Ports and folders can be moved with the variables below;
+# HL7R_RUN_ID=<id> gives this run its own consumer groups (a second pipeline on the same broker: the e2e test);
+# HL7R_SKIP_BUILD=1 uses dist/ as it is.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 . "$HL7R_ROOT/scripts/lib/bootstrap.sh"
 hl7r_bootstrap
 
+mllp_port="${MLLP_PORT:-2575}"
+gateway_http="${GATEWAY_HTTP_PORT:-9464}"
+router_http="${ROUTER_HTTP_PORT:-9465}"
+lab_port="${LAB_RECEIVER_PORT:-2576}"
+ris_port="${RADIOLOGY_RECEIVER_PORT:-2577}"
+lab_http="${LAB_ADAPTER_HTTP_PORT:-9470}"
+ris_http="${RADIOLOGY_ADAPTER_HTTP_PORT:-9471}"
+demo="${HL7R_DEMO_DIR:-$HL7R_STATE/demo}"
+hash_key="${LOG_HASH_KEY:-local-development-only-key}"
+run_suffix="${HL7R_RUN_ID:+-$HL7R_RUN_ID}"
+
 started=()
 pids=()
-kafka_port="${HL7R_KAFKA_PORT:-9092}"
-registry_port="${HL7R_REGISTRY_PORT:-8081}"
-mllp_port="${MLLP_PORT:-2575}"
-http_port="${HTTP_PORT:-9464}"
-router_http_port="${ROUTER_HTTP_PORT:-9465}"
-node scripts/local-kafka/api-versions.mjs "127.0.0.1:$kafka_port" || started+=(kafka)
-curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$registry_port/apis/ccompat/v7/subjects" || started+=(registry)
-
+names=()
 cleanup() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -25,46 +32,73 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-say "building"
-npm run --silent build >&2
-env_lines="$(bash scripts/local-kafka/up.sh)"
-for line in $env_lines; do export "${line?}"; done
+if [ "${HL7R_SKIP_BUILD:-0}" != 1 ]; then
+  say "building"
+  npm run --silent build >&2
+fi
+if [ -n "${KAFKA_BROKERS:-}" ] && [ -n "${SCHEMA_REGISTRY_URL:-}" ]; then
+  say "using KAFKA_BROKERS=$KAFKA_BROKERS SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
+else
+  node scripts/local-kafka/api-versions.mjs "127.0.0.1:${HL7R_KAFKA_PORT:-9092}" || started+=(kafka)
+  curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:${HL7R_REGISTRY_PORT:-8081}/apis/ccompat/v7/subjects" || started+=(registry)
+  for line in $(bash scripts/local-kafka/up.sh); do export "${line?}"; done
+fi
 
-mkdir -p "$HL7R_STATE/logs"
-say "starting the MLLP gateway on 127.0.0.1:$mllp_port"
-MLLP_HOST=127.0.0.1 MLLP_PORT="$mllp_port" HTTP_PORT="$http_port" LISTENER_NAME=local \
-  LOG_HASH_KEY="${LOG_HASH_KEY:-local-development-only-key}" \
-  node --disable-warning=TimeoutNegativeWarning dist/apps/mllp-gateway/src/main.js > "$HL7R_STATE/logs/mllp-gateway.log" 2>&1 &
-pids+=($!)
-wait_ready() { # NAME PID PORT LOG
+mkdir -p "$demo/logs"
+# launch NAME HTTP_PORT(or -) command...: starts one app in the background, its output in $demo/logs/NAME.log.
+launch() {
+  local name="$1" http="$2"
+  shift 2
+  "$@" > "$demo/logs/$name.log" 2>&1 &
+  pids+=($!)
+  names+=("$name")
+  local pid=$!
   for _ in $(seq 1 120); do
-    curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$3/health/ready" && return 0
-    kill -0 "$2" 2>/dev/null || { tail -20 "$4" >&2; die "$1 exited during start-up"; }
+    if [ "$http" = - ]; then grep -q listening "$demo/logs/$name.log" 2>/dev/null && return 0
+    else curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$http/health/ready" && return 0; fi
+    kill -0 "$pid" 2>/dev/null || { tail -20 "$demo/logs/$name.log" >&2; die "$name exited during start-up"; }
     sleep 0.5
   done
-  die "$1 was not ready after 60 s; see $4"
+  die "$name was not ready after 60 s; see $demo/logs/$name.log"
 }
-wait_ready "the gateway" "${pids[0]}" "$http_port" "$HL7R_STATE/logs/mllp-gateway.log"
+# exec: the recorded PID is the app itself, so Ctrl-C reaches it.
+node_app() { exec node --disable-warning=TimeoutNegativeWarning "dist/apps/$1/src/main.js"; }
 
+say "starting the demo receivers (lab on $lab_port, radiology on $ris_port)"
+RECEIVER_NAME=LIS RECEIVER_PORT="$lab_port" RECEIVER_OUTPUT_DIR="$demo/lab" launch lab-receiver - node_app mllp-receiver
+RECEIVER_NAME=RIS RECEIVER_PORT="$ris_port" RECEIVER_OUTPUT_DIR="$demo/radiology" launch radiology-receiver - node_app mllp-receiver
+say "starting the MLLP gateway on 127.0.0.1:$mllp_port"
+MLLP_HOST=127.0.0.1 MLLP_PORT="$mllp_port" HTTP_PORT="$gateway_http" LISTENER_NAME=local LOG_HASH_KEY="$hash_key" \
+  launch mllp-gateway "$gateway_http" node_app mllp-gateway
 say "starting the router (routes: apps/router/config/routes.yaml)"
-ROUTES_FILE="${ROUTES_FILE:-apps/router/config/routes.yaml}" HTTP_PORT="$router_http_port" INSTANCE_ID=local \
-  node --disable-warning=TimeoutNegativeWarning dist/apps/router/src/main.js > "$HL7R_STATE/logs/router.log" 2>&1 &
-pids+=($!)
-wait_ready "the router" "${pids[1]}" "$router_http_port" "$HL7R_STATE/logs/router.log"
+ROUTES_FILE="${ROUTES_FILE:-apps/router/config/routes.yaml}" HTTP_PORT="$router_http" INSTANCE_ID="local$run_suffix" \
+  APPLICATION_ID="hl7-router$run_suffix" \
+  launch router "$router_http" node_app router
+say "starting the adapters"
+ADAPTER_LAB_TARGET="mllp://127.0.0.1:$lab_port" HTTP_PORT="$lab_http" LOG_HASH_KEY="$hash_key" GROUP_ID="hl7-adapter-lab$run_suffix" \
+  launch adapter-lab "$lab_http" node_app adapter-lab
+ADAPTER_RADIOLOGY_TARGET="mllp://127.0.0.1:$ris_port" HTTP_PORT="$ris_http" LOG_HASH_KEY="$hash_key" GROUP_ID="hl7-adapter-radiology$run_suffix" \
+  launch adapter-radiology "$ris_http" node_app adapter-radiology
 
 cat <<INFO
 
 hl7-router is running:
-$(printf '  %s\n' $env_lines)
-  MLLP gateway:  127.0.0.1:$mllp_port (ADT → hl7.adt.v1, refused input → hl7.quarantine.v1)
-  health:        http://127.0.0.1:$http_port/health/ready   metrics: http://127.0.0.1:$http_port/metrics
-  router:        hl7.adt.v1 → hl7.route.lab.v1, hl7.route.radiology.v1 (billing after a bootstrap); state in hl7.patient-state.v1
-  health:        http://127.0.0.1:$router_http_port/health/ready   metrics: http://127.0.0.1:$router_http_port/metrics
-  logs:          $HL7R_STATE/logs/{mllp-gateway,router}.log, $HL7R_STATE/kafka-$kafka_port/logs/kafka.out
+  KAFKA_BROKERS=$KAFKA_BROKERS
+  SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL
+  MLLP gateway       127.0.0.1:$mllp_port   ADT → hl7.adt.v1 (refused input → hl7.quarantine.v1)
+  router             hl7.adt.v1 → hl7.route.lab.v1, hl7.route.radiology.v1 (and billing, after a bootstrap);
+                     patient state in hl7.patient-state.v1
+  adapter-lab        → demo LIS on 127.0.0.1:$lab_port (HL7 2.5.1)
+  adapter-radiology  → demo RIS on 127.0.0.1:$ris_port (HL7 2.3)
+  delivery ledger    hl7.delivery.v1; dead letters hl7.dlq.lab.v1, hl7.dlq.radiology.v1
+  health / metrics   http://127.0.0.1:{$gateway_http,$router_http,$lab_http,$ris_http}/health/ready and /metrics
+                     (gateway, router, adapter-lab, adapter-radiology)
+  what arrived       $demo/lab/*.hl7 and $demo/radiology/*.hl7 (as the systems received them)
+  logs               $demo/logs/
 
-Try it:  npm run mllp:send -- test/fixtures/hl7/public/fhir-converter/adt-a01-v28-full.hl7
+Try it:  npm run demo:send          (an admission, transfer, update and discharge of one patient)
          npm run router:bootstrap -- --target billing
-The adapters and demo receivers are not built yet (issues #5-#6).
 Press Ctrl-C to stop what this command started.
 INFO
+# Any app that exits ends the run (and stops the others).
 wait -n "${pids[@]}"

@@ -1,0 +1,98 @@
+// The README's first command: `npm start` (scripts/start.sh) brings up the gateway, the router, both adapters and
+// the two demo receivers; an ADT sent over MLLP reaches both demo systems, each in its own guide's format; Ctrl-C
+// stops everything it started. Runs as a second pipeline on the test broker (own ports, consumer groups, folder).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { MllpClient } from '@lib/mllp';
+import { eventually, testKafkaEnv } from '@lib/streams/testing';
+
+const root = new URL('../../', import.meta.url).pathname;
+const demo = mkdtempSync(join(tmpdir(), 'pipeline-e2e-'));
+const ports = { mllp: 32575, gateway: 39464, router: 39465, lab: 32576, ris: 32577, labHttp: 39470, risHttp: 39471 };
+let pipeline: ChildProcess | undefined;
+let output = '';
+
+afterAll(() => {
+  if (pipeline?.exitCode === null) pipeline.kill('SIGKILL');
+});
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => (socket.destroy(), resolve(true)));
+    socket.on('error', () => resolve(false));
+  });
+
+/** The file a demo receiver wrote for the message with this control ID, once it is there. */
+const received = (system: 'lab' | 'radiology', controlId: string) => {
+  const dir = join(demo, system);
+  const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith(`-${controlId}.hl7`)) : undefined;
+  return file ? readFileSync(join(dir, file), 'utf8').split('\r').filter(Boolean) : undefined;
+};
+
+describe('npm start: the local pipeline', () => {
+  it('delivers an ADT from an MLLP sender to both demo receivers, each in its own format, and stops on Ctrl-C', async () => {
+    const env = testKafkaEnv();
+    pipeline = spawn('bash', [join(root, 'scripts/start.sh')], {
+      cwd: root,
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: env.brokers.join(','),
+        SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+        HL7R_SKIP_BUILD: '1',
+        HL7R_RUN_ID: `e2e${Date.now().toString(36)}`,
+        HL7R_DEMO_DIR: demo,
+        MLLP_PORT: String(ports.mllp),
+        GATEWAY_HTTP_PORT: String(ports.gateway),
+        ROUTER_HTTP_PORT: String(ports.router),
+        LAB_RECEIVER_PORT: String(ports.lab),
+        RADIOLOGY_RECEIVER_PORT: String(ports.ris),
+        LAB_ADAPTER_HTTP_PORT: String(ports.labHttp),
+        RADIOLOGY_ADAPTER_HTTP_PORT: String(ports.risHttp),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    pipeline.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    pipeline.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await eventually(
+      () => {
+        if (pipeline!.exitCode !== null) throw new Error(`npm start exited (${pipeline!.exitCode}):\n${output}`);
+        return output.includes('Press Ctrl-C') ? true : undefined;
+      },
+      180000,
+      'npm start to report the pipeline running',
+    );
+
+    const controlId = `E2E${Date.now().toString(36).toUpperCase()}`;
+    const mrn = `MRN-${controlId}`;
+    const client = new MllpClient({ host: '127.0.0.1', port: ports.mllp });
+    const ack = await client
+      .send(
+        Buffer.from(
+          `MSH|^~\\&|EHR|GENHOSP|HL7-ROUTER|HOSP|20261126101500||ADT^A01^ADT_A01|${controlId}|P|2.5.1\rEVN|A01|20261126101500\rPID|1||${mrn}^^^GENHOSP^MR||doe^jane||19800101|F\rPV1|1|I|WARD1^101^A\rZPV|site\r`,
+        ),
+        30000,
+      )
+      .finally(() => client.close());
+    expect(ack.toString()).toContain(`MSA|AA|${controlId}`);
+
+    const lab = await eventually(() => received('lab', controlId), 60000, 'the lab system to receive it');
+    const ris = await eventually(() => received('radiology', controlId), 60000, 'the radiology system to receive it');
+    // The lab's guide: 2.5.1, sent to LIS, MR identifier only, unit-room-bed, no Z-segments.
+    expect(lab[0]).toMatch(/^MSH\|\^~\\&\|EHR\|GENHOSP\|LIS\|LAB\|.*\|2\.5\.1$/);
+    expect(lab).toContain(`PID|1||${mrn}^^^GENHOSP^MR||doe^jane||19800101|F`);
+    expect(lab).toContain('PV1|1|I|WARD1-101-A');
+    expect(lab.some((s) => s.startsWith('Z'))).toBe(false);
+    // The RIS's guide: 2.3, sent to RIS, MRN in PID-2, name in capitals, patient class through its table.
+    expect(ris[0]).toMatch(/\|RIS\|RAD\|.*\|ADT\^A01\|.*\|2\.3$/);
+    expect(ris).toContain(`PID|1|${mrn}|${mrn}^^^GENHOSP^MR||DOE^JANE||19800101|F`);
+    expect(ris.find((s) => s.startsWith('PV1|'))).toBe('PV1|1|IP|WARD1^101^A');
+
+    pipeline.kill('SIGINT');
+    await eventually(() => (pipeline!.exitCode !== null || pipeline!.signalCode !== null ? true : undefined), 60000, 'npm start to stop');
+    for (const port of Object.values(ports)) expect(`${port}: ${await listening(port)}`).toBe(`${port}: false`);
+  }, 300000);
+});
