@@ -2,12 +2,13 @@
 // delivering over real MLLP to a test receiver, with the ledger and dead letters on the real broker.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, envelopeHeaders } from '@lib/platform';
-import { type KafkaClient, avroSerde, createSchemaRegistryClient, topicValueSubject } from '@lib/streams';
+import type { Hl7Envelope } from '@lib/platform';
+import type { KafkaClient } from '@lib/streams';
 import { openTestKafka, readTopic, testKafkaEnv, uniqueName } from '@lib/streams/testing';
 import { defineAdapter } from '../define-adapter.js';
 import { envelopeFromText } from '../golden/envelope-from-text.js';
 import { MllpReceiver } from '../receiver/mllp-receiver.js';
+import { esmEventOf } from '../testing/esm-events.js';
 import { UnfinishedRecordsError, createConnectorHandler, createKafkaEventHandler } from './lambda-handlers.js';
 
 const adapter = defineAdapter({
@@ -63,35 +64,8 @@ function environment(overrides: Record<string, string> = {}) {
   };
 }
 
-/** A self-managed or MSK event: records grouped by "<topic>-<partition>", base64 key and value, byte-array headers. */
-async function esmEvent(source: 'SelfManagedKafka' | 'aws:kafka', topic: string, partitions: Hl7Envelope[][]) {
-  const serde = await avroSerde<Hl7Envelope>(
-    createSchemaRegistryClient({ url: testKafkaEnv().schemaRegistryUrl }),
-    topicValueSubject(topic),
-    HL7_ENVELOPE_SCHEMA,
-  );
-  const records: Record<string, unknown[]> = {};
-  for (const [partition, envelopes] of partitions.entries()) {
-    records[`${topic}-${partition}`] = await Promise.all(
-      envelopes.map(async (e, i) => ({
-        topic,
-        partition,
-        offset: 100 + i,
-        timestamp: 1764150000000,
-        timestampType: 'CREATE_TIME',
-        key: Buffer.from(e.mrn).toString('base64'),
-        value: (await serde.serialize(e)).toString('base64'),
-        headers: Object.entries(envelopeHeaders(e)).map(([k, v]) => ({ [k]: [...Buffer.from(v)] })),
-      })),
-    );
-  }
-  return {
-    eventSource: source,
-    ...(source === 'aws:kafka' ? { eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/hl7/abc-1' } : {}),
-    bootstrapServers: testKafkaEnv().brokers.join(','),
-    records,
-  };
-}
+const esmEvent = (source: 'SelfManagedKafka' | 'aws:kafka', topic: string, partitions: Hl7Envelope[][]) =>
+  esmEventOf(testKafkaEnv().schemaRegistryUrl, source, topic, partitions, testKafkaEnv().brokers.join(','));
 
 const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs });
 

@@ -6,3 +6,4 @@ export {
   type ReceiverAnswer,
 } from '../receiver/mllp-receiver.js';
 export { startTestPod, type TestPod } from './start-test-pod.js';
+export { esmEventOf } from './esm-events.js';

@@ -1,0 +1,38 @@
+// npm run bundle:lambda: bundles each adapter's Lambda entry (apps/adapter-<name>/src/lambda.ts) with esbuild into
+// dist-lambda/adapter-<name>/index.mjs (ESM, Node 22+), with the files the code reads at run time beside it (the
+// Avro schemas, the adapter's code-set tables). That folder is the Lambda's code (deploy/cdk uses it as an asset).
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const only = process.argv[2];
+const adapters = readdirSync(join(root, 'apps'))
+  .filter((d) => d.startsWith('adapter-') && existsSync(join(root, 'apps', d, 'src/lambda.ts')))
+  .filter((d) => !only || d === `adapter-${only}`);
+for (const app of adapters) {
+  const out = join(root, 'dist-lambda', app);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  await build({
+    entryPoints: [join(root, 'apps', app, 'src/lambda.ts')],
+    outfile: join(out, 'index.mjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    tsconfig: join(root, 'tsconfig.json'),
+    sourcemap: true,
+    logLevel: 'warning',
+    // CommonJS dependencies (kafkajs, avsc) call require(): give the ES module bundle one.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    // Optional peers NestJS loads only when present (@lib/platform exports its lifecycle module): never used here.
+    external: ['class-validator', 'class-transformer', '@nestjs/websockets', '@nestjs/websockets/*', '@nestjs/microservices', '@nestjs/microservices/*', '@nestjs/platform-express'],
+  });
+  cpSync(join(root, 'libs/platform/src/envelope/hl7-envelope.v1.avsc'), join(out, 'hl7-envelope.v1.avsc'));
+  cpSync(join(root, 'libs/adapter-sdk/src/runtime/delivery-event.v1.avsc'), join(out, 'delivery-event.v1.avsc'));
+  const codeSets = join(root, 'apps', app, 'src/code-sets');
+  if (existsSync(codeSets)) cpSync(codeSets, join(out, 'code-sets'), { recursive: true });
+  process.stdout.write(`bundled ${app} -> dist-lambda/${app}/index.mjs\n`);
+}
