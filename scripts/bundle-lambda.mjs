@@ -28,7 +28,15 @@ for (const app of adapters) {
     // CommonJS dependencies (kafkajs, avsc) call require(): give the ES module bundle one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     // Optional peers NestJS loads only when present (@lib/platform exports its lifecycle module): never used here.
-    external: ['class-validator', 'class-transformer', '@nestjs/websockets', '@nestjs/websockets/*', '@nestjs/microservices', '@nestjs/microservices/*', '@nestjs/platform-express'],
+    external: [
+      'class-validator',
+      'class-transformer',
+      '@nestjs/websockets',
+      '@nestjs/websockets/*',
+      '@nestjs/microservices',
+      '@nestjs/microservices/*',
+      '@nestjs/platform-express',
+    ],
   });
   cpSync(join(root, 'libs/platform/src/envelope/hl7-envelope.v1.avsc'), join(out, 'hl7-envelope.v1.avsc'));
   cpSync(join(root, 'libs/adapter-sdk/src/runtime/delivery-event.v1.avsc'), join(out, 'delivery-event.v1.avsc'));
