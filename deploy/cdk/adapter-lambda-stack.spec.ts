@@ -1,0 +1,113 @@
+// Synthesises the adapter Lambda stack offline (no AWS account) and checks the CloudFormation it would deploy.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { App, Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AdapterLambdaStack, type AdapterLambdaStackProps } from './adapter-lambda-stack.js';
+
+const codeDir = mkdtempSync(join(tmpdir(), 'adapter-code-'));
+writeFileSync(join(codeDir, 'index.mjs'), 'export const handler = async () => ({ batchItemFailures: [] });\n');
+const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hl7/kafka-AbCdEf';
+const environment = {
+  ADAPTER_LAB_TARGET: 'mllp://lis.hospital.internal:6661',
+  KAFKA_BROKERS: 'b1:9096',
+  SCHEMA_REGISTRY_URL: 'https://sr.internal',
+  LOG_HASH_KEY: 'from-ssm-in-real-life',
+};
+
+function synth(props: Partial<AdapterLambdaStackProps>) {
+  const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } }); // CloudFormation's rules: errors, not warnings
+  const stack = new AdapterLambdaStack(app, 'Lab', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+    adapter: 'lab',
+    codeDir,
+    environment,
+    source: { kind: 'self-managed', bootstrapServers: ['b1.example.com:9096', 'b2.example.com:9096'], secretArn },
+    ...props,
+  });
+  return Template.fromStack(stack);
+}
+
+describe('AdapterLambdaStack', () => {
+  it('self-managed Kafka: the event-source mapping carries topic, batching, start, group, SASL secret and the on-failure topic', () => {
+    const template = synth({
+      batchSize: 500,
+      maxBatchingWindow: Duration.seconds(2),
+      reportBatchItemFailures: true,
+      provisionedPollers: { minimumPollers: 1, maximumPollers: 6 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      Topics: ['hl7.route.lab.v1'],
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 500,
+      MaximumBatchingWindowInSeconds: 2,
+      SelfManagedEventSource: { Endpoints: { KafkaBootstrapServers: ['b1.example.com:9096', 'b2.example.com:9096'] } },
+      SourceAccessConfigurations: [{ Type: 'SASL_SCRAM_512_AUTH', URI: secretArn }],
+      SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: 'hl7-adapter-lab-lambda' },
+      DestinationConfig: { OnFailure: { Destination: 'kafka://hl7.dlq.lab.v1' } },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 6 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'hl7-adapter-lab',
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Timeout: 300,
+      Environment: {
+        Variables: Match.objectLike({ ...environment, SOURCE_TOPIC: 'hl7.route.lab.v1', REPORT_BATCH_ITEM_FAILURES: 'true' }),
+      },
+    });
+    // The function may read the Kafka credentials.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']), Effect: 'Allow' })]),
+      },
+    });
+  });
+
+  it('mutual TLS to a self-managed cluster, inside a VPC', () => {
+    const template = synth({
+      source: { kind: 'self-managed', bootstrapServers: ['b1.example.com:9094'], secretArn, authentication: 'CLIENT_CERTIFICATE_TLS_AUTH' },
+      vpc: {
+        vpcId: 'vpc-0123456789abcdef0',
+        subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+        securityGroupId: 'sg-0123456789abcdef0',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      SourceAccessConfigurations: Match.arrayWith([
+        { Type: 'CLIENT_CERTIFICATE_TLS_AUTH', URI: secretArn },
+        { Type: 'VPC_SECURITY_GROUP', URI: 'sg-0123456789abcdef0' },
+        { Type: 'VPC_SUBNET', URI: 'subnet-0123456789abcdef0' },
+        { Type: 'VPC_SUBNET', URI: 'subnet-0123456789abcdef1' },
+      ]),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], SecurityGroupIds: ['sg-0123456789abcdef0'] },
+    });
+  });
+
+  it('Amazon MSK: the cluster ARN instead of endpoints, and the MSK permissions', () => {
+    const clusterArn = 'arn:aws:kafka:eu-west-1:123456789012:cluster/hl7/0a1b2c3d-1';
+    const template = synth({
+      source: { kind: 'msk', clusterArn, secretArn },
+      startingPosition: undefined,
+      consumerGroupId: 'lab-from-msk',
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: clusterArn,
+      Topics: ['hl7.route.lab.v1'],
+      AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'lab-from-msk' },
+      SourceAccessConfigurations: [{ Type: 'SASL_SCRAM_512_AUTH', URI: secretArn }],
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['kafka:DescribeCluster', 'kafka:GetBootstrapBrokers']) })]),
+      },
+    });
+    expect(JSON.stringify(template.toJSON())).toContain('AWSLambdaMSKExecutionRole');
+  });
+});

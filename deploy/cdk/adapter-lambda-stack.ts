@@ -1,0 +1,110 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AuthenticationMethod, KafkaDlq, ManagedKafkaEventSource, SelfManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+
+/** Where the routed topic lives: a self-managed cluster, or Amazon MSK. */
+export type KafkaSource =
+  | {
+      kind: 'self-managed';
+      bootstrapServers: string[];
+      /** SASL/SCRAM (default SASL_SCRAM_512_AUTH) or mTLS (CLIENT_CERTIFICATE_TLS_AUTH) credentials in Secrets Manager. */
+      secretArn?: string;
+      authentication?: 'SASL_SCRAM_512_AUTH' | 'SASL_SCRAM_256_AUTH' | 'BASIC_AUTH' | 'CLIENT_CERTIFICATE_TLS_AUTH';
+      rootCaSecretArn?: string;
+    }
+  | { kind: 'msk'; clusterArn: string; /** SASL/SCRAM-512 credentials in Secrets Manager. */ secretArn?: string };
+
+export interface AdapterLambdaStackProps extends StackProps {
+  /** The adapter's name: lab → function hl7-adapter-lab, topic hl7.route.lab.v1. */
+  adapter: string;
+  /** The bundled handler (npm run bundle:lambda → dist-lambda/adapter-<name>). */
+  codeDir: string;
+  source: KafkaSource;
+  topic?: string;
+  consumerGroupId?: string;
+  batchSize?: number;
+  maxBatchingWindow?: Duration;
+  startingPosition?: lambda.StartingPosition;
+  /** Failed batches go here (kafka://<topic>; provisioned mode). Default: the adapter's dead-letter topic. */
+  onFailureTopic?: string;
+  /** Return batchItemFailures instead of failing the batch (provisioned mode; sets REPORT_BATCH_ITEM_FAILURES). */
+  reportBatchItemFailures?: boolean;
+  provisionedPollers?: { minimumPollers: number; maximumPollers: number };
+  /** The VPC (and subnets, security group) from which the function reaches the brokers and the MLLP target. */
+  vpc?: { vpcId: string; subnetIds: string[]; securityGroupId: string; availabilityZones: string[] };
+  /** The adapter's environment (ADAPTER_<NAME>_TARGET, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, LOG_HASH_KEY, ...). */
+  environment: Record<string, string>;
+  timeout?: Duration;
+  memorySize?: number;
+}
+
+/**
+ * One adapter as an AWS Lambda fed by an event-source mapping on its routed Kafka topic: the bundled handler
+ * (Node.js 24), the Kafka event source (self-managed or MSK) with batching, starting position, consumer group,
+ * credentials, VPC and on-failure destination, and the IAM the function needs (the event source grants its own;
+ * VPC access when in a VPC).
+ */
+export class AdapterLambdaStack extends Stack {
+  readonly function: lambda.Function;
+
+  constructor(scope: Construct, id: string, props: AdapterLambdaStackProps) {
+    super(scope, id, props);
+    const topic = props.topic ?? `hl7.route.${props.adapter}.v1`;
+    const vpc = props.vpc
+      ? ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+          vpcId: props.vpc.vpcId,
+          availabilityZones: props.vpc.availabilityZones,
+          privateSubnetIds: props.vpc.subnetIds,
+        })
+      : undefined;
+    const securityGroup = props.vpc ? ec2.SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', props.vpc.securityGroupId) : undefined;
+    const subnets = props.vpc ? { subnets: props.vpc.subnetIds.map((s, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, s)) } : undefined;
+
+    this.function = new lambda.Function(this, 'Handler', {
+      functionName: `hl7-adapter-${props.adapter}`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(props.codeDir),
+      // An ESM Kafka function may run at most 14 minutes; the adapter stops starting records 10 s before.
+      timeout: props.timeout ?? Duration.minutes(5),
+      memorySize: props.memorySize ?? 512,
+      environment: {
+        ...props.environment,
+        SOURCE_TOPIC: topic,
+        ...(props.reportBatchItemFailures ? { REPORT_BATCH_ITEM_FAILURES: 'true' } : {}),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      ...(vpc && securityGroup && subnets ? { vpc, securityGroups: [securityGroup], vpcSubnets: subnets } : {}),
+    });
+
+    const secret = (arn: string | undefined, name: string) =>
+      arn ? secretsmanager.Secret.fromSecretCompleteArn(this, name, arn) : undefined;
+    const common = {
+      topic,
+      startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: props.batchSize ?? 100,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
+      consumerGroupId: props.consumerGroupId ?? `hl7-adapter-${props.adapter}-lambda`,
+      onFailure: new KafkaDlq(props.onFailureTopic ?? `hl7.dlq.${props.adapter}.v1`),
+      reportBatchItemFailures: props.reportBatchItemFailures ?? false,
+      ...(props.provisionedPollers ? { provisionedPollerConfig: props.provisionedPollers } : {}),
+    };
+    const source = props.source;
+    const kafkaSecret = secret(source.secretArn, 'KafkaSecret');
+    this.function.addEventSource(
+      source.kind === 'msk'
+        ? new ManagedKafkaEventSource({ ...common, clusterArn: source.clusterArn, ...(kafkaSecret ? { secret: kafkaSecret } : {}) })
+        : new SelfManagedKafkaEventSource({
+            ...common,
+            bootstrapServers: source.bootstrapServers,
+            ...(kafkaSecret ? { secret: kafkaSecret } : {}),
+            ...(source.authentication ? { authenticationMethod: AuthenticationMethod[source.authentication] } : {}),
+            ...(source.rootCaSecretArn ? { rootCACertificate: secret(source.rootCaSecretArn, 'RootCa')! } : {}),
+            ...(vpc && securityGroup && subnets ? { vpc, securityGroup, vpcSubnets: subnets } : {}),
+          }),
+    );
+  }
+}
