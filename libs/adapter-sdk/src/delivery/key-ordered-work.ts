@@ -18,6 +18,7 @@ export class KeyOrderedWork<R> {
   /** Keys with a record running. */
   private readonly busyKeys = new Set<string>();
   private runningCount = 0;
+  private unfinishedCount = 0;
 
   /** Adds records in offset order (each offset greater than every one added before). */
   add(items: readonly WorkItem<R>[]): void {
@@ -25,6 +26,7 @@ export class KeyOrderedWork<R> {
       const last = this.items.at(-1);
       if (last && item.offset <= last.offset) throw new Error(`offset ${item.offset} is not after ${last.offset}`);
       this.items.push({ ...item, state: 'queued' });
+      this.unfinishedCount += 1;
     }
   }
 
@@ -56,6 +58,7 @@ export class KeyOrderedWork<R> {
     item.state = 'done';
     this.busyKeys.delete(item.key);
     this.runningCount -= 1;
+    this.unfinishedCount -= 1;
   }
 
   /**
@@ -78,6 +81,6 @@ export class KeyOrderedWork<R> {
 
   /** Records added and not yet finished (queued or running). */
   get unfinished(): number {
-    return this.items.filter((i) => i.state !== 'done').length;
+    return this.unfinishedCount;
   }
 }
