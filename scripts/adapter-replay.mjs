@@ -2,11 +2,9 @@
 // Re-drives an adapter's dead letters after a fix: the selected records of hl7.dlq.<name>.v1 go back to its source
 // topic (original key, value and headers, plus hl7.replay-of), where the running adapter processes them again.
 // Same environment as the adapter (KAFKA_*, DEAD_LETTER_TOPIC, SOURCE_TOPIC, ...). Exit: 0 done, 2 bad usage/config.
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { builtAdapter, root } from './lib/built-adapter.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 let parsed;
 try {
   parsed = parseArgs({
@@ -28,15 +26,9 @@ try {
   process.exit(2);
 }
 const name = parsed.positionals[0];
-const modulePath = `${root}dist/apps/adapter-${name}/src/${name}-adapter.js`;
-if (!existsSync(modulePath)) {
-  process.stderr.write(`no adapter ${name} (${modulePath} missing; npm run build?)\n`);
-  process.exit(2);
-}
-const sdk = await import(`${root}dist/libs/adapter-sdk/src/index.js`);
+const { adapter, sdk } = await builtAdapter(name);
 const { ConfigError } = await import(`${root}dist/libs/platform/src/index.js`);
 const { createKafkaClient, kafkaConnection } = await import(`${root}dist/libs/streams/src/index.js`);
-const adapter = Object.values(await import(modulePath)).find((v) => v && typeof v === 'object' && 'definition' in v && 'sourceTopic' in v);
 let config;
 try {
   config = sdk.loadAdapterConfig(adapter, process.env);
