@@ -1,77 +1,39 @@
 // The Helm chart, rendered by a real helm (built from its Go module by scripts/lib/helm-tools.sh, as in CI) and read
 // as data: what a cluster would be given. The rendered environment of each app is run through that app's own zod
 // config schema, so a chart that would not boot its apps fails here, not in a cluster.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { adapterConfigSchema } from '@lib/adapter-sdk';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parse } from 'yaml';
 import type { z } from 'zod';
 import { gatewayConfigSchema } from '../apps/mllp-gateway/src/gateway-config.js';
 import { parseRoutes } from '../apps/router/src/routes/route-config.js';
 import { routerConfigSchema } from '../apps/router/src/router-config.js';
+import {
+  HelmChart,
+  type Manifest,
+  chartDir as chart,
+  container,
+  find,
+  helmTool,
+  podEnvironment,
+  repoRoot as root,
+} from '../test/support/helm-chart.js';
 
-const root = new URL('../', import.meta.url).pathname;
-const chart = join(root, 'helm/hl7-router');
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests and JSON schemas are untyped data, read field by field */
 const productionValues = join(chart, 'ci/production-values.yaml');
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped data, read field by field */
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; spec?: any; data?: Record<string, string> };
-
-function tool(fn: string): string {
-  return execFileSync('bash', ['-c', `. scripts/lib/common.sh && . scripts/lib/helm-tools.sh && ${fn}`], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-}
-
-let helm = '';
-let scratch = '';
-
-/** helm template with the given values (as a values file, so numbers arrive as YAML numbers, as users write them). */
-function render(values: Record<string, unknown> = {}, extraArgs: string[] = []): Manifest[] {
-  const file = join(scratch, `values-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, stringify(values));
-  const out = execFileSync(helm, ['template', 'hl7', chart, '--namespace', 'hl7', '--values', file, ...extraArgs], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return parseAllDocuments(out)
-    .map((d) => d.toJS() as Manifest)
-    .filter(Boolean);
-}
-
+let helm: HelmChart;
+const render = (values: Record<string, unknown> = {}, extraArgs: string[] = []) => helm.render(values, extraArgs);
 /** The error helm prints when it refuses the values (schema or the chart's own checks). */
 function renderError(values: Record<string, unknown>): string {
-  const file = join(scratch, `bad-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, stringify(values));
-  const result = spawnSync(helm, ['template', 'hl7', chart, '--values', file], { encoding: 'utf8' });
+  const result = helm.refuse(values);
   expect(result.status).not.toBe(0);
   return result.stderr;
 }
-
-const find = (manifests: Manifest[], kind: string, name: string) => {
-  const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
-  if (!found) throw new Error(`no ${kind}/${name} in ${manifests.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')}`);
-  return found;
-};
-const container = (workload: Manifest) => workload.spec.template.spec.containers[0];
-
-/** What the container's environment would be, Secrets replaced by placeholders: env values, then the ConfigMap. */
-function environmentOf(manifests: Manifest[], workload: Manifest): Record<string, string> {
-  const c = container(workload);
-  const env: Record<string, string> = {};
-  for (const ref of c.envFrom ?? []) Object.assign(env, find(manifests, 'ConfigMap', ref.configMapRef.name).data);
-  for (const e of c.env) {
-    if (e.value !== undefined) env[e.name] = e.value;
-    else if (e.valueFrom?.secretKeyRef) env[e.name] = `secret:${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}-0123456789`;
-    else if (e.valueFrom?.fieldRef) env[e.name] = `field:${e.valueFrom.fieldRef.fieldPath}`;
-  }
-  return env;
-}
+const environmentOf = (manifests: Manifest[], workload: Manifest) => podEnvironment(manifests, workload);
 
 function keysOf(schema: z.ZodType): string[] {
   let s = schema as unknown as { _zod: { def: { type: string; in?: unknown } } };
@@ -80,10 +42,8 @@ function keysOf(schema: z.ZodType): string[] {
 }
 
 beforeAll(() => {
-  helm = tool('hl7r_ensure_helm');
-  scratch = mkdtempSync(join(tmpdir(), 'hl7-helm-'));
+  helm = HelmChart.load();
 }, 600_000);
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('Helm chart, default values', () => {
   let manifests: Manifest[];
@@ -456,9 +416,8 @@ describe('the chart README values table (scripts/helm-docs.mjs)', () => {
     expect(check(readme).status).toBe(0);
     const text = readFileSync(readme, 'utf8');
     expect(text).toContain('| `router.autoscaling.lagThreshold` | integer | `1000` |');
-    const stale = join(scratch, 'README.md');
-    writeFileSync(
-      stale,
+    const stale = helm.file(
+      'README.md',
       text.replace('| `router.autoscaling.lagThreshold` | integer | `1000` |', '| `router.autoscaling.lagThreshold` | integer | `500` |'),
     );
     const result = check(stale);
@@ -469,14 +428,12 @@ describe('the chart README values table (scripts/helm-docs.mjs)', () => {
 
 describe('the manifest validator (scripts/helm/validate-manifests.py)', () => {
   it('passes the rendered chart and fails a misspelt field, a wrong type and an unknown KEDA parameter', () => {
-    const pythonpath = tool('hl7r_ensure_kubernetes_validate');
-    const schemaArgs = tool('hl7r_validator_schemas').split('\n');
-    const rendered = execFileSync(helm, ['template', 'hl7', chart, '--values', productionValues], { encoding: 'utf8' });
-    const good = join(scratch, 'good.yaml');
-    writeFileSync(good, rendered);
-    const bad = join(scratch, 'bad.yaml');
-    writeFileSync(
-      bad,
+    const pythonpath = helmTool('hl7r_ensure_kubernetes_validate');
+    const schemaArgs = helmTool('hl7r_validator_schemas').split('\n');
+    const rendered = helm.renderText(['--values', productionValues]);
+    const good = helm.file('good.yaml', rendered);
+    const bad = helm.file(
+      'bad.yaml',
       rendered
         .replace('readOnlyRootFilesystem: true', 'readOnlyRootFilesytem: true')
         .replace('minReplicaCount: 0', 'minReplicaCount: "none"')
