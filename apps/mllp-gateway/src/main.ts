@@ -3,7 +3,7 @@
 // invalid configuration stops it before anything starts, with the list of what is wrong (exit code 2).
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, LifecycleModule, createLogger } from '@lib/platform';
+import { ConfigError, LifecycleModule, createLogger, shutdownHooks } from '@lib/platform';
 import { Gateway } from './gateway.js';
 import { loadGatewayConfig } from './gateway-config.js';
 
@@ -20,4 +20,4 @@ const app = await NestFactory.createApplicationContext(
   LifecycleModule.for(() => Gateway.start(config, log)),
   { logger: ['error', 'warn'] },
 );
-app.enableShutdownHooks();
+app.enableShutdownHooks(...shutdownHooks);

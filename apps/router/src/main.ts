@@ -5,7 +5,7 @@
 // restart resumes from the last committed transaction.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, LifecycleModule, createLogger } from '@lib/platform';
+import { ConfigError, LifecycleModule, createLogger, shutdownHooks } from '@lib/platform';
 import { Router } from './router.js';
 import { loadRouterConfig } from './router-config.js';
 import { loadRoutes } from './routes/route-config.js';
@@ -30,4 +30,4 @@ const app = await NestFactory.createApplicationContext(
   ),
   { logger: ['error', 'warn'] },
 );
-app.enableShutdownHooks();
+app.enableShutdownHooks(...shutdownHooks);

@@ -12,4 +12,4 @@ export {
   type Hl7Envelope,
 } from './envelope/hl7-envelope.js';
 export { HttpEndpoints, type HttpEndpointsOptions } from './http/http-endpoints.js';
-export { LifecycleModule, type Stoppable } from './lifecycle/lifecycle-module.js';
+export { LifecycleModule, shutdownHooks, type Stoppable } from './lifecycle/lifecycle-module.js';

@@ -1,0 +1,109 @@
+// The built gateway and router under the signals a supervisor sends: SIGHUP reloads the gateway's TLS certificate and
+// nothing else; SIGTERM drains and exits 0 with the last log line written. Before this test, Nest's default signal
+// list made SIGHUP shut the gateway down, and re-raising SIGTERM after the drain killed the process (status 143)
+// before the asynchronous logger had written "stopped".
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { writeTestPki } from '@lib/mllp/testing';
+import { eventually, testKafkaEnv } from '@lib/streams/testing';
+import { AppProcess } from '../support/app-process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'app-signals-'));
+const run = `sig${Date.now().toString(36)}`;
+const apps: AppProcess[] = [];
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.kill()));
+});
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+const logLines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { msg: string });
+
+async function ready(app: AppProcess, httpPort: number, name: string) {
+  await eventually(
+    async () => {
+      if (!app.running) throw new Error(`${name} exited:\n${readFileSync(app.logFile, 'utf8')}`);
+      const response = await fetch(`http://127.0.0.1:${httpPort}/health/ready`).catch(() => undefined);
+      return response?.status === 200 ? true : undefined;
+    },
+    60000,
+    `${name} to be ready`,
+  );
+}
+
+describe('the built apps under supervisor signals', () => {
+  it('gateway: SIGHUP reloads the TLS certificate and keeps serving; SIGTERM drains and exits 0 after logging "stopped"', async () => {
+    const kafka = testKafkaEnv();
+    const pki = await writeTestPki(dir, 'signals');
+    const httpPort = await freePort();
+    const gateway = AppProcess.start(
+      'apps/mllp-gateway/src/main.js',
+      {
+        KAFKA_BROKERS: kafka.brokers.join(','),
+        SCHEMA_REGISTRY_URL: kafka.schemaRegistryUrl,
+        LOG_HASH_KEY: 'signals-test-hash-key',
+        MLLP_PORT: String(await freePort()),
+        HTTP_PORT: String(httpPort),
+        ADT_TOPIC: `hl7.adt.${run}`,
+        DEDUP_TOPIC: `hl7.gateway.dedup.${run}`,
+        QUARANTINE_TOPIC: `hl7.quarantine.${run}`,
+        TOPIC_REPLICATION_FACTOR: '1',
+        MLLP_TLS_KEY_FILE: pki.keyFile,
+        MLLP_TLS_CERT_FILE: pki.certFile,
+      },
+      join(dir, 'gateway.log'),
+    );
+    apps.push(gateway);
+    await ready(gateway, httpPort, 'gateway');
+
+    gateway.child.kill('SIGHUP');
+    await eventually(() => logLines(gateway.logFile).some((l) => l.msg === 'TLS certificates reloaded') || undefined, 10000, 'the reload');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(gateway.running).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${httpPort}/health/ready`)).status).toBe(200);
+
+    expect(await gateway.stop(30000)).toBe(0);
+    expect(logLines(gateway.logFile).at(-1)!.msg).toBe('mllp gateway stopped');
+  }, 120000);
+
+  it('router: SIGTERM stops it with exit status 0 after logging "stopped"', async () => {
+    const kafka = testKafkaEnv();
+    const httpPort = await freePort();
+    const routes = join(dir, 'routes.yaml');
+    writeFileSync(routes, `targets:\n  - name: lab\n    topic: hl7.route.lab.${run}\n`);
+    const router = AppProcess.start(
+      'apps/router/src/main.js',
+      {
+        KAFKA_BROKERS: kafka.brokers.join(','),
+        SCHEMA_REGISTRY_URL: kafka.schemaRegistryUrl,
+        ROUTES_FILE: routes,
+        APPLICATION_ID: `router-${run}`,
+        INSTANCE_ID: 'router-0',
+        ADT_TOPIC: `hl7.adt.${run}`,
+        PATIENT_STATE_TOPIC: `hl7.patient-state.${run}`,
+        DEAD_LETTER_TOPIC: `hl7.router.dlq.${run}`,
+        TOPIC_PARTITIONS: '2',
+        TOPIC_REPLICATION_FACTOR: '1',
+        HTTP_PORT: String(httpPort),
+      },
+      join(dir, 'router.log'),
+    );
+    apps.push(router);
+    await ready(router, httpPort, 'router');
+    expect(await router.stop(60000)).toBe(0);
+    expect(logLines(router.logFile).at(-1)!.msg).toBe('router stopped');
+  }, 120000);
+});
