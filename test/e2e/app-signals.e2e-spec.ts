@@ -3,12 +3,12 @@
 // list made SIGHUP shut the gateway down, and re-raising SIGTERM after the drain killed the process (status 143)
 // before the asynchronous logger had written "stopped".
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { writeTestPki } from '@lib/mllp/testing';
 import { eventually, testKafkaEnv } from '@lib/streams/testing';
+import { freePort } from '../support/free-port.js';
 import { AppProcess } from '../support/app-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'app-signals-'));
@@ -17,14 +17,6 @@ const apps: AppProcess[] = [];
 afterAll(async () => {
   await Promise.all(apps.map((a) => a.kill()));
 });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 const logLines = (file: string) =>
   readFileSync(file, 'utf8')

@@ -7,7 +7,6 @@
 // Not covered (no cluster here): scheduling, Services, the kubelet's probes and preStop, KEDA, the image itself.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -15,6 +14,7 @@ import { MllpReceiver } from '@lib/adapter-sdk';
 import { MllpClient } from '@lib/mllp';
 import { eventually, testKafkaEnv } from '@lib/streams/testing';
 import { stringify } from 'yaml';
+import { freePort } from '../support/free-port.js';
 import { HelmChart, type Manifest, container, materializeConfigMapVolumes, podEnvironment, repoRoot } from '../support/helm-chart.js';
 
 const run = `h${Date.now().toString(36)}`;
@@ -26,14 +26,6 @@ let helm: HelmChart;
 
 /** The image's CMD, e.g. ["/bin/sh", "-c", "exec node ... dist/apps/${APP}/src/main.js"]. */
 const imageCmd = JSON.parse(/^CMD (\[.*\])$/m.exec(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'))![1]!) as string[];
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 beforeAll(async () => {
   helm = HelmChart.load();
