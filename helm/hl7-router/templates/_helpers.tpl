@@ -249,13 +249,14 @@ tls: {{ ternary "enable" "disable" .Values.kafka.tls.enabled | quote }}
 {{- if or .Values.kafka.sasl.mechanism .Values.kafka.tls.caSecret.name -}}true{{- end -}}
 {{- end -}}
 
-{{/* Fails the render when a consumer could scale past the partitions it reads. */}}
-{{- define "hl7-router.checkMaxReplicas" -}}
-{{- if and .spec.autoscaling.enabled (gt (int .spec.autoscaling.maxReplicas) (int .root.Values.topics.partitions)) -}}
-{{- fail (printf "%s.autoscaling.maxReplicas (%d) exceeds topics.partitions (%d): replicas beyond the partition count would sit idle" .path (int .spec.autoscaling.maxReplicas) (int .root.Values.topics.partitions)) -}}
+{{/* Fails the render on an impossible range, or a consumer that could scale past the partitions it reads (c: a component). */}}
+{{- define "hl7-router.checkReplicas" -}}
+{{- $a := .c.spec.autoscaling -}}
+{{- if and .c.group (gt (int $a.maxReplicas) (int .root.Values.topics.partitions)) -}}
+{{- fail (printf "%s.autoscaling.maxReplicas (%d) exceeds topics.partitions (%d): replicas beyond the partition count would sit idle" .c.path (int $a.maxReplicas) (int .root.Values.topics.partitions)) -}}
 {{- end -}}
-{{- if and .spec.autoscaling.enabled (gt (int .spec.autoscaling.minReplicas) (int .spec.autoscaling.maxReplicas)) -}}
-{{- fail (printf "%s.autoscaling.minReplicas exceeds maxReplicas" .path) -}}
+{{- if gt (int $a.minReplicas) (int $a.maxReplicas) -}}
+{{- fail (printf "%s.autoscaling.minReplicas exceeds maxReplicas" .c.path) -}}
 {{- end -}}
 {{- end -}}
 
@@ -297,19 +298,21 @@ spec:
 {{- end }}
 {{- end -}}
 
-{{/* The enabled components as a list of dicts (component, app, spec, path) for templates that cover them all. */}}
+{{/*
+The enabled components as a list of dicts, for templates that cover them all: component, app, spec, path, kind (of
+workload) and, for the Kafka consumers, group and topic (what their lag is measured on).
+*/}}
 {{- define "hl7-router.components" -}}
 {{- $list := list -}}
 {{- if .Values.gateway.enabled -}}
-{{- $list = append $list (dict "component" "gateway" "app" "mllp-gateway" "spec" .Values.gateway "path" "gateway") -}}
+{{- $list = append $list (dict "component" "gateway" "app" "mllp-gateway" "spec" .Values.gateway "path" "gateway" "kind" "Deployment") -}}
 {{- end -}}
 {{- if .Values.router.enabled -}}
-{{- $list = append $list (dict "component" "router" "app" "router" "spec" .Values.router "path" "router") -}}
+{{- $list = append $list (dict "component" "router" "app" "router" "spec" .Values.router "path" "router" "kind" "StatefulSet" "group" .Values.router.applicationId "topic" .Values.topics.adt) -}}
 {{- end -}}
 {{- range $name, $adapter := include "hl7-router.adapters" . | fromJson -}}
-{{- if $adapter.enabled -}}
-{{- $list = append $list (dict "component" (printf "adapter-%s" $name) "app" ($adapter.app | default (printf "adapter-%s" $name)) "spec" $adapter "path" (printf "adapters.%s" $name) "adapter" $name) -}}
-{{- end -}}
+{{- $component := printf "adapter-%s" $name -}}
+{{- $list = append $list (dict "component" $component "app" ($adapter.app | default $component) "spec" $adapter "path" (printf "adapters.%s" $name) "kind" "Deployment" "group" (include "hl7-router.adapterGroupId" (dict "name" $name "spec" $adapter)) "topic" (include "hl7-router.adapterSourceTopic" (dict "name" $name "spec" $adapter))) -}}
 {{- end -}}
 {{- toJson $list -}}
 {{- end -}}
