@@ -14,7 +14,7 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { MllpReceiver, envelopeFromText } from '../../dist/libs/adapter-sdk/src/index.js';
 import { HL7_ENVELOPE_SCHEMA, envelopeHeaders } from '../../dist/libs/platform/src/index.js';
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/streams/src/index.js';
-import { benchArgs } from '../lib/bench-args.mjs';
+import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -26,8 +26,7 @@ const SIZES = {
 };
 const PATIENTS = 300;
 const SLOW_MS = 10;
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
+const { brokers, registryUrl } = benchKafka();
 const tag = Date.now().toString(36);
 const kafka = new Kafka({ brokers, clientId: 'adapter-bench', logLevel: logLevel.NOTHING });
 const admin = kafka.admin();

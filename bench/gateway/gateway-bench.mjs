@@ -9,7 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { MllpClient } from '../../dist/libs/mllp/src/index.js';
-import { benchArgs } from '../lib/bench-args.mjs';
+import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -17,8 +17,7 @@ const connectionCounts = (args.connections || '1,8,64').split(',').map(Number);
 const seconds = Number(args.seconds || 10);
 const runs = Number(args.runs || 3);
 const idleConnections = Number(args.idle || 1000);
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const registry = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
+const { brokers, registryUrl: registry } = benchKafka();
 const tag = Date.now().toString(36);
 
 // The message mix: real ADT messages from the public corpus (1-8.6 KB), with CR separators. (Not the A40

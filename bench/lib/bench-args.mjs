@@ -12,3 +12,11 @@ export function benchArgs(argv = process.argv.slice(2)) {
       }),
   );
 }
+
+/** The broker and registry the benchmarks use: KAFKA_BROKERS / SCHEMA_REGISTRY_URL, else `npm run kafka:up`'s. */
+export function benchKafka(env = process.env) {
+  return {
+    brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    registryUrl: env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+  };
+}

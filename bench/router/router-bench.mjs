@@ -11,7 +11,7 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { envelopeFromText } from '../../dist/libs/adapter-sdk/src/index.js';
 import { HL7_ENVELOPE_SCHEMA, envelopeHeaders } from '../../dist/libs/platform/src/index.js';
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/streams/src/index.js';
-import { benchArgs } from '../lib/bench-args.mjs';
+import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -20,8 +20,7 @@ const RUNS = Number(args.runs ?? 3);
 const RATE = Number(args.rate ?? 500);
 const SECONDS = Number(args.seconds ?? 10);
 const PATIENTS = 5000;
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
+const { brokers, registryUrl } = benchKafka();
 const tag = Date.now().toString(36);
 const kafka = new Kafka({ brokers, clientId: 'router-bench', logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
