@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { adapterConfigSchema } from '@lib/adapter-sdk';
-import type { z } from 'zod';
+import { settingNames } from '@lib/platform';
 import { gatewayConfigSchema } from '../apps/mllp-gateway/src/gateway-config.js';
 import { routerConfigSchema } from '../apps/router/src/router-config.js';
 
@@ -12,22 +12,17 @@ const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const documented = new Set([...readme.matchAll(/`([A-Z][A-Z0-9_<>]*(?:_\*)?)`/g)].map((m) => m[1]!));
 const wildcards = [...documented].filter((d) => d.endsWith('_*')).map((d) => d.slice(0, -1));
 
-/** The keys of an app's config object, through the pipes that transforms and refinements add. */
-function keysOf(schema: z.ZodType): string[] {
-  let s = schema as unknown as { _zod: { def: { type: string; in?: unknown; shape?: Record<string, unknown> } } };
-  while (s._zod.def.type === 'pipe') s = s._zod.def.in as typeof s;
-  return Object.keys((s as unknown as { shape: Record<string, unknown> }).shape);
-}
-
 const undocumented = (keys: string[]) => keys.filter((k) => !documented.has(k) && !wildcards.some((w) => k.startsWith(w)));
 
 describe('README configuration reference', () => {
   it.each([
-    ['mllp-gateway', keysOf(gatewayConfigSchema)],
-    ['router', keysOf(routerConfigSchema)],
+    ['mllp-gateway', settingNames(gatewayConfigSchema)],
+    ['router', settingNames(routerConfigSchema)],
     [
       'an adapter',
-      keysOf(adapterConfigSchema({ name: 'x', sourceTopic: 't' })).map((k) => (k === 'ADAPTER_X_TARGET' ? 'ADAPTER_<NAME>_TARGET' : k)),
+      settingNames(adapterConfigSchema({ name: 'x', sourceTopic: 't' })).map((k) =>
+        k === 'ADAPTER_X_TARGET' ? 'ADAPTER_<NAME>_TARGET' : k,
+      ),
     ],
   ])('names every setting of %s', (_app, keys) => {
     expect(keys.length).toBeGreaterThan(10);

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { adapterConfigSchema } from '@lib/adapter-sdk';
+import { settingNames } from '@lib/platform';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { gatewayConfigSchema } from '../apps/mllp-gateway/src/gateway-config.js';
@@ -34,12 +35,6 @@ function renderError(values: Record<string, unknown>): string {
   return result.stderr;
 }
 const environmentOf = (manifests: Manifest[], workload: Manifest) => podEnvironment(manifests, workload);
-
-function keysOf(schema: z.ZodType): string[] {
-  let s = schema as unknown as { _zod: { def: { type: string; in?: unknown } } };
-  while (s._zod.def.type === 'pipe') s = s._zod.def.in as typeof s;
-  return Object.keys((s as unknown as { shape: Record<string, unknown> }).shape);
-}
 
 beforeAll(() => {
   helm = HelmChart.load();
@@ -402,7 +397,7 @@ describe('values.schema.json', () => {
     managed.add('SCHEMA_REGISTRY_USERNAME').add('SCHEMA_REGISTRY_PASSWORD');
     // a test-only fault injection, never offered
     managed.add('FAULT_KILL_AFTER_BATCHES');
-    const appKeys = keysOf(zodSchema as z.ZodType).filter((k) => k !== 'ADAPTER_X_TARGET' && !managed.has(k));
+    const appKeys = settingNames(zodSchema as z.ZodType).filter((k) => k !== 'ADAPTER_X_TARGET' && !managed.has(k));
     expect(Object.keys(node.properties.settings.properties).sort()).toEqual(appKeys.sort());
   });
 });

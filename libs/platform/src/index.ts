@@ -1,5 +1,5 @@
 export { ConfigError } from './config/config-error.js';
-export { loadConfig } from './config/load-config.js';
+export { loadConfig, settingNames } from './config/load-config.js';
 export * as configFields from './config/config-fields.js';
 export { createLogger, PHI_KEYS, type Logger, type LoggerOptions } from './logging/logger.js';
 export { hashMrn } from './logging/mrn-hash.js';

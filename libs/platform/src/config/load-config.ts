@@ -15,3 +15,10 @@ export function loadConfig<S extends z.ZodType>(app: string, schema: S, source: 
   });
   throw new ConfigError(app, problems);
 }
+
+/** The setting names an app's config schema reads: the keys of its object, through the pipes transforms add. */
+export function settingNames(schema: z.ZodType): string[] {
+  let s = schema as unknown as { _zod: { def: { type: string; in?: unknown } } };
+  while (s._zod.def.type === 'pipe') s = s._zod.def.in as typeof s;
+  return Object.keys((s as unknown as { shape: Record<string, unknown> }).shape);
+}
