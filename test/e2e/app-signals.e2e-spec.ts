@@ -24,18 +24,6 @@ const logLines = (file: string) =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { msg: string });
 
-async function ready(app: AppProcess, httpPort: number, name: string) {
-  await eventually(
-    async () => {
-      if (!app.running) throw new Error(`${name} exited:\n${readFileSync(app.logFile, 'utf8')}`);
-      const response = await fetch(`http://127.0.0.1:${httpPort}/health/ready`).catch(() => undefined);
-      return response?.status === 200 ? true : undefined;
-    },
-    60000,
-    `${name} to be ready`,
-  );
-}
-
 describe('the built apps under supervisor signals', () => {
   it('gateway: SIGHUP reloads the TLS certificate and keeps serving; SIGTERM drains and exits 0 after logging "stopped"', async () => {
     const kafka = testKafkaEnv();
@@ -59,7 +47,7 @@ describe('the built apps under supervisor signals', () => {
       join(dir, 'gateway.log'),
     );
     apps.push(gateway);
-    await ready(gateway, httpPort, 'gateway');
+    await gateway.untilReady(`http://127.0.0.1:${httpPort}/health/ready`, 60000, 'gateway to be ready');
 
     gateway.child.kill('SIGHUP');
     await eventually(() => logLines(gateway.logFile).some((l) => l.msg === 'TLS certificates reloaded') || undefined, 10000, 'the reload');
@@ -96,7 +84,7 @@ describe('the built apps under supervisor signals', () => {
       join(dir, 'router.log'),
     );
     apps.push(router);
-    await ready(router, httpPort, 'router');
+    await router.untilReady(`http://127.0.0.1:${httpPort}/health/ready`, 60000, 'router to be ready');
     expect(await router.stop(60000)).toBe(0);
     expect(logLines(router.logFile).at(-1)!.msg).toBe('router stopped');
   }, 120000);

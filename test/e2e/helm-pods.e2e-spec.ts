@@ -5,8 +5,7 @@
 // rewritten). Each must pass its rendered readiness probe, an ADT sent to the gateway must reach both target
 // systems, and each must exit 0 on SIGTERM within its rendered terminationGracePeriodSeconds.
 // Not covered (no cluster here): scheduling, Services, the kubelet's probes and preStop, KEDA, the image itself.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -14,12 +13,13 @@ import { MllpReceiver } from '@lib/adapter-sdk';
 import { MllpClient } from '@lib/mllp';
 import { eventually, testKafkaEnv } from '@lib/streams/testing';
 import { stringify } from 'yaml';
+import { AppProcess } from '../support/app-process.js';
 import { freePort } from '../support/free-port.js';
 import { HelmChart, type Manifest, container, materializeConfigMapVolumes, podEnvironment, repoRoot } from '../support/helm-chart.js';
 
 const run = `h${Date.now().toString(36)}`;
 const work = mkdtempSync(join(tmpdir(), 'helm-pods-'));
-const pods: { name: string; child: ChildProcess; log: string }[] = [];
+const pods: AppProcess[] = [];
 let lab: MllpReceiver;
 let ris: MllpReceiver;
 let helm: HelmChart;
@@ -34,38 +34,31 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const pod of pods) if (pod.child.exitCode === null && pod.child.signalCode === null) pod.child.kill('SIGKILL');
-  await Promise.all([lab?.stop(), ris?.stop()]);
+  await Promise.all([...pods.map((pod) => pod.kill()), lab?.stop(), ris?.stop()]);
 });
 
 /** Starts a workload's container as the kubelet would, in the image's working directory (the repository, built). */
 function startPod(manifests: Manifest[], workload: Manifest, podName: string) {
   const mounts = materializeConfigMapVolumes(manifests, workload, join(work, podName));
   const env = podEnvironment(manifests, workload, { podName, mounts });
-  const log = join(work, `${podName}.log`);
-  const out = openSync(log, 'a');
-  const child = spawn(imageCmd[0]!, imageCmd.slice(1), {
-    cwd: repoRoot,
-    // the image's ENV, the pod's environment, and node 24 on PATH as in the image
-    env: { NODE_ENV: 'production', ...env, PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: work },
-    stdio: ['ignore', out, out],
-  });
-  pods.push({ name: podName, child, log });
-  return { child, env };
+  // the image's ENV, the pod's environment, and node 24 on PATH as in the image
+  const app = AppProcess.spawn(
+    imageCmd[0]!,
+    imageCmd.slice(1),
+    { NODE_ENV: 'production', ...env, PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: work },
+    join(work, `${podName}.log`),
+  );
+  pods.push(app);
+  return { app, env };
 }
 
-async function ready(workload: Manifest, podName: string, child: ChildProcess) {
+/** Until the container passes its rendered readiness probe, within its startup probe's budget (at most 2 min). */
+async function ready(workload: Manifest, podName: string, app: AppProcess) {
   const c = container(workload);
   const port = c.ports.find((p: { name: string }) => p.name === c.readinessProbe.httpGet.port).containerPort;
-  // the startup probe's budget, as the kubelet would allow it
   const budgetMs = c.startupProbe.periodSeconds * c.startupProbe.failureThreshold * 1000;
-  await eventually(
-    async () => {
-      if (child.exitCode !== null)
-        throw new Error(`${podName} exited with ${child.exitCode}:\n${readFileSync(join(work, `${podName}.log`), 'utf8')}`);
-      const response = await fetch(`http://127.0.0.1:${port}${c.readinessProbe.httpGet.path}`).catch(() => undefined);
-      return response?.status === 200 ? true : undefined;
-    },
+  await app.untilReady(
+    `http://127.0.0.1:${port}${c.readinessProbe.httpGet.path}`,
     Math.min(budgetMs, 120_000),
     `${podName} to pass its readiness probe`,
   );
@@ -122,12 +115,12 @@ describe("the Helm chart's pods, run from the rendered manifests without a clust
     workloads.sort(
       (a, b) => order.indexOf(a.metadata.name.split('hl7-router-')[1]!) - order.indexOf(b.metadata.name.split('hl7-router-')[1]!),
     );
-    const started: { workload: Manifest; podName: string; child: ChildProcess; env: Record<string, string> }[] = [];
+    const started: { workload: Manifest; podName: string; app: AppProcess; env: Record<string, string> }[] = [];
     for (const workload of workloads) {
       const podName = workload.kind === 'StatefulSet' ? `${workload.metadata.name}-0` : `${workload.metadata.name}-7d9f8-x2k4q`;
-      const { child, env } = startPod(manifests, workload, podName);
-      await ready(workload, podName, child);
-      started.push({ workload, podName, child, env });
+      const { app, env } = startPod(manifests, workload, podName);
+      await ready(workload, podName, app);
+      started.push({ workload, podName, app, env });
     }
     // what the pods were given, from the rendered manifests alone
     const routerPod = started.find((p) => p.workload.kind === 'StatefulSet')!;
@@ -156,14 +149,11 @@ describe("the Helm chart's pods, run from the rendered manifests without a clust
 
     // SIGTERM, as the kubelet sends it (after preStop); each must be gone, cleanly, within its grace period.
     await Promise.all(
-      started.map(async ({ workload, podName, child }) => {
+      started.map(async ({ workload, podName, app }) => {
         const graceMs = workload.spec.template.spec.terminationGracePeriodSeconds * 1000;
-        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
         const began = Date.now();
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        const code = await exited;
-        clearTimeout(timer);
+        // SIGTERM, then SIGKILL when the grace period is over
+        const code = await app.stop(graceMs);
         expect(`${podName} exit ${code} after ${Date.now() - began < graceMs ? 'less than' : 'more than'} its grace period`).toBe(
           `${podName} exit 0 after less than its grace period`,
         );

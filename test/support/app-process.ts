@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { existsSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '@lib/streams/testing';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,13 +20,27 @@ export class AppProcess {
   static start(entry: string, env: Record<string, string>, logFile: string): AppProcess {
     const path = `${root}dist/${entry}`;
     if (!existsSync(path)) throw new Error(`${path} is missing: run the tests through npm test, which builds dist/ first`);
+    return AppProcess.spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', path], { ...process.env, ...env }, logFile);
+  }
+
+  /** Starts any command in the repository root with exactly `env` (nothing inherited). */
+  static spawn(command: string, args: readonly string[], env: NodeJS.ProcessEnv, logFile: string): AppProcess {
     const log = openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', path], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', log, log],
-    });
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', log, log] });
     return new AppProcess(child, logFile);
+  }
+
+  /** Waits until GET `url` answers 200; fails at once, with the log, if the process exits first. */
+  async untilReady(url: string, timeoutMs: number, what: string): Promise<void> {
+    await eventually(
+      async () => {
+        if (!this.running) throw new Error(`${what}: the process exited (${this.child.exitCode}):\n${readFileSync(this.logFile, 'utf8')}`);
+        const response = await fetch(url).catch(() => undefined);
+        return response?.status === 200 ? true : undefined;
+      },
+      timeoutMs,
+      what,
+    );
   }
 
   get running(): boolean {
