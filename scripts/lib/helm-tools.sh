@@ -46,8 +46,7 @@ hl7r_ensure_kubernetes_validate() {
   local dir="$HL7R_CACHE/pytools-kubernetes-validate-$HL7R_KUBERNETES_VALIDATE_VERSION"
   if [ ! -d "$dir/kubernetes_validate" ]; then
     say "installing kubernetes-validate $HL7R_KUBERNETES_VALIDATE_VERSION from PyPI into $dir"
-    python3 -m pip install --quiet --disable-pip-version-check --target "$dir" \
-      "kubernetes-validate==$HL7R_KUBERNETES_VALIDATE_VERSION" >&2
+    pip_into "$dir" "kubernetes-validate==$HL7R_KUBERNETES_VALIDATE_VERSION"
   fi
   echo "$dir"
 }
