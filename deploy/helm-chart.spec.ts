@@ -317,7 +317,7 @@ describe('Helm chart, the full example (ci/production-values.yaml)', () => {
       MLLP_TLS_KEY_FILE: '/etc/hl7-router/mllp-tls/tls.key',
       MLLP_TLS_CA_FILE: '/etc/hl7-router/mllp-tls/ca.crt',
       MLLP_TLS_REQUIRE_CLIENT_CERT: true,
-      MLLP_MAX_FRAME_BYTES: 33554432,
+      MLLP_MAX_FRAME_BYTES: 18874368,
     });
     expect(gateway.spec.template.spec.volumes).toEqual(
       expect.arrayContaining([{ name: 'mllp-tls', secret: { secretName: 'hl7-gateway-tls' } }]),

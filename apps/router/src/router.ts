@@ -3,6 +3,7 @@ import { HL7_ENVELOPE_SCHEMA, HttpEndpoints } from '@lib/platform';
 import {
   type KafkaClient,
   KafkaStreams,
+  MAX_RECORD_BYTES,
   type Serde,
   type TopicAdmin,
   type TopicSpec,
@@ -27,8 +28,6 @@ export class PartitionCountMismatchError extends Error {
     this.name = 'PartitionCountMismatchError';
   }
 }
-
-const MAX_MESSAGE_BYTES = String(20 * 1024 * 1024);
 
 /** The running router: topics ensured, schemas registered, the topology running, health and metrics served. */
 export class Router {
@@ -141,7 +140,7 @@ async function ensureRouterTopics(
   const existing = new Set(await admin.listTopics());
   const partitions = existing.has(topics.adt) ? (await admin.endOffsets(topics.adt)).length : config.TOPIC_PARTITIONS;
   const replicationFactor = config.TOPIC_REPLICATION_FACTOR;
-  const big = { 'max.message.bytes': MAX_MESSAGE_BYTES };
+  const big = { 'max.message.bytes': String(MAX_RECORD_BYTES) };
   const compacted = { 'cleanup.policy': 'compact', ...big };
   const coPartitioned: TopicSpec[] = [
     { name: topics.adt, partitions, replicationFactor, config: big },

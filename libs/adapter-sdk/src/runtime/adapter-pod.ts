@@ -4,6 +4,7 @@ import {
   CoalescingProducer,
   type KafkaClient,
   type KafkaProducer,
+  MAX_RECORD_BYTES,
   avroSerde,
   createKafkaClient,
   createSchemaRegistryClient,
@@ -159,7 +160,7 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
   const admin = kafka.admin();
   await admin.connect();
   const replicationFactor = config.TOPIC_REPLICATION_FACTOR;
-  const big = { 'max.message.bytes': String(20 * 1024 * 1024) };
+  const big = { 'max.message.bytes': String(MAX_RECORD_BYTES) };
   const created = await admin.ensureTopics([
     { name: config.SOURCE_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
     { name: config.LEDGER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor },

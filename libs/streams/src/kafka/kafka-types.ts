@@ -2,6 +2,13 @@
 // the client library can be swapped without touching apps.
 import type { ConnectionOptions } from 'node:tls';
 
+/**
+ * The largest record the pipeline's topics and consumers carry: the router's and adapters' topics are created with
+ * this max.message.bytes and consumers fetch up to it per partition. The brokers of scripts/local-kafka and
+ * docker-compose.yml set message.max.bytes to the same 20 MiB; the gateway's own topics follow MLLP_MAX_FRAME_BYTES.
+ */
+export const MAX_RECORD_BYTES = 20 * 1024 * 1024;
+
 export interface SaslCredentials {
   mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
   username: string;

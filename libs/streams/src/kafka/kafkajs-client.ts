@@ -15,6 +15,7 @@ import {
   logLevel,
 } from 'kafkajs';
 import { KafkaOperationError } from '../errors.js';
+import { MAX_RECORD_BYTES } from './kafka-types.js';
 import type {
   ConsumerOptions,
   GroupDescription,
@@ -245,7 +246,7 @@ class KafkajsConsumer implements KafkaConsumer {
       readUncommitted: options.isolation === 'read_uncommitted',
       sessionTimeout: options.sessionTimeoutMs ?? 30000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 20 * 1024 * 1024,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? MAX_RECORD_BYTES,
       allowAutoTopicCreation: false,
       ...(options.coPartitioned ? { partitionAssigners: [CoPartitionedAssigner] } : {}),
     });
