@@ -55,8 +55,29 @@ export class DeserializationError extends StreamsError {
   }
 }
 
-function isRetriable(cause: unknown): boolean {
-  return typeof cause === 'object' && cause !== null && (cause as { retriable?: unknown }).retriable === true;
+/** kafkajs errors that mean "the cluster is not reachable right now", whatever their own retriable flag says. */
+const TRANSIENT_KAFKAJS_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSLockTimeout',
+  'KafkaJSTimeout',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSStaleTopicMetadataAssignment',
+]);
+
+/**
+ * True when `error` (or anything in its cause chain) is marked retriable or is one of kafkajs' unreachable-cluster
+ * errors: worth trying again after a pause rather than giving up on the record or the process.
+ */
+export function isRetriable(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth += 1) {
+    if ((e as { retriable?: unknown }).retriable === true) return true;
+    if (TRANSIENT_KAFKAJS_ERRORS.has((e as { name?: unknown }).name as string)) return true;
+  }
+  return false;
 }
 
 function describe(cause: unknown): string {

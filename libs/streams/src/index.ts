@@ -2,6 +2,7 @@ export * from './kafka/kafka-types.js';
 export { createKafkaClient } from './kafka/kafkajs-client.js';
 export { CoalescingProducer, type CoalescingOptions } from './kafka/coalescing-producer.js';
 export { replayTopic } from './kafka/replay-topic.js';
+export { abortableSleep, retryTransient, type RetryTransientOptions } from './kafka/retry-transient.js';
 export * from './errors.js';
 export * from './serdes/serde.js';
 export { avroSerde } from './serdes/avro-serde.js';

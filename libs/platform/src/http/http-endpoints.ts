@@ -7,6 +7,8 @@ export interface HttpEndpointsOptions {
   registry: Registry;
   /** Readiness: true when the app can do its work (e.g. Kafka reachable). */
   ready: () => Promise<boolean>;
+  /** Liveness: false when the process is stuck and only a restart helps (default: it answers, so it lives). */
+  live?: () => Promise<boolean>;
 }
 
 /** /health/live, /health/ready and /metrics on a small HTTP server (no framework needed for three routes). */
@@ -34,7 +36,8 @@ export class HttpEndpoints {
 
   private async route(url: string, res: http.ServerResponse): Promise<void> {
     try {
-      if (url === '/health/live' || url === '/health') return send(res, 200, 'ok\n');
+      if (url === '/health/live' || url === '/health')
+        return (await (this.options.live?.() ?? Promise.resolve(true))) ? send(res, 200, 'ok\n') : send(res, 503, 'not live\n');
       if (url === '/health/ready') return (await this.options.ready()) ? send(res, 200, 'ready\n') : send(res, 503, 'not ready\n');
       if (url === '/metrics') return send(res, 200, await this.options.registry.metrics(), this.options.registry.contentType);
       send(res, 404, 'not found\n');

@@ -65,6 +65,8 @@ export interface PartitionOffset {
   partition: number;
   /** The next offset to read (last processed + 1), as Kafka commits it. */
   offset: string;
+  /** Committed with the offset (Kafka's offset metadata, at most offset.metadata.max.bytes, 4 KiB by default). */
+  metadata?: string;
 }
 
 export interface TopicOffsets {
@@ -121,13 +123,37 @@ export interface ConsumerOptions {
   onBatchEnd?: (progress: { topic: string; partition: number; lastOffset: string }) => void;
   /** Called with this member's partitions each time the group (re)assigns them. */
   onAssignment?: (assignment: readonly TopicOffsets[]) => void;
+  /**
+   * How long the consumer may go without any sign of life (a fetch, a heartbeat, a batch) before it is rebuilt and
+   * its health says so. Default 60 s.
+   */
+  stallTimeoutMs?: number;
+  log?: KafkaLogSink;
 }
 
 export interface BatchContext {
-  /** Tell the group coordinator this member is alive during long batches. */
+  /** Tell the group coordinator this member is alive during long batches (the consumer also does it by itself). */
   heartbeat(): Promise<void>;
   /** True once the consumer is stopping or the batch's partition was revoked: stop early. */
   isStale(): boolean;
+  /**
+   * Aborts when this member may no longer own the batch's partition: a rebalance began, the member's session could
+   * not be kept, the consumer crashed or is stopping. Work of the batch must stop at once (abort deliveries in
+   * flight, start nothing new): another member may already be taking the partition over.
+   */
+  signal: AbortSignal;
+}
+
+/** What a consumer can tell about itself, for health endpoints. */
+export interface ConsumerStatus {
+  /** running: in the group and fetching; restarting: rebuilding after a crash or a stall; stopped: disconnected. */
+  state: 'idle' | 'running' | 'restarting' | 'stopped';
+  /** Milliseconds since the last sign of life (fetch, heartbeat, batch). */
+  silentForMs: number;
+  /** How often the consumer was rebuilt. */
+  restarts: number;
+  /** True when it has been silent past its stall timeout: the process should be considered not alive. */
+  stalled: boolean;
 }
 
 export interface RecordBatch {
@@ -150,6 +176,7 @@ export interface KafkaConsumer {
   run(options: RunOptions): Promise<void>;
   commit(offsets: readonly TopicOffsets[]): Promise<void>;
   disconnect(): Promise<void>;
+  status(): ConsumerStatus;
 }
 
 export interface GroupDescription {

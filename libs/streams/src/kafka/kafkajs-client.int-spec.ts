@@ -105,6 +105,49 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     expect(received.map((r) => Number(r.value!.toString())).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 
+  it('aborts the signal of a batch in hand when a rebalance takes the partition away, and the member goes on after it', async () => {
+    const topic = uniqueName('revoke');
+    const groupId = uniqueName('revoke');
+    await admin.ensureTopics([{ name: topic, partitions: 1 }]);
+    const producer = open(kafka.producer());
+    await producer.connect();
+    await producer.send([{ topic, key: 'k', value: 'held' }]);
+
+    let aborted: string | undefined;
+    const a = open(kafka.consumer({ groupId, sessionTimeoutMs: 10000, heartbeatIntervalMs: 300 }));
+    await a.connect();
+    await a.subscribe([topic], { fromBeginning: true });
+    // A batch that would hold its partition for a minute, as a delivery retrying against a down target does.
+    await a.run({
+      eachBatch: async (_batch, context) => {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 60000);
+          context.signal.addEventListener('abort', () => {
+            aborted = String((context.signal.reason as Error)?.message);
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      },
+    });
+    await eventually(() => (a.status().state === 'running' ? true : undefined), 20000, 'first member running');
+
+    const started = Date.now();
+    const b = open(kafka.consumer({ groupId, sessionTimeoutMs: 10000, heartbeatIntervalMs: 300 }));
+    await b.connect();
+    await b.subscribe([topic], { fromBeginning: true });
+    await b.run({ eachBatch: async () => undefined });
+    await eventually(() => aborted, 30000, 'the held batch aborted by the rebalance');
+    expect(aborted).toMatch(/membership lost|rebalancing/);
+    expect(Date.now() - started).toBeLessThan(20000);
+    await eventually(
+      async () => ((await admin.describeGroup(groupId)).members.length === 2 ? true : undefined),
+      30000,
+      'both members in the group',
+    );
+    expect(a.status()).toMatchObject({ stalled: false });
+  });
+
   it('commits a transaction with its consumer offsets and hides an aborted one from read_committed readers', async () => {
     const input = uniqueName('tx-in');
     const output = uniqueName('tx-out');

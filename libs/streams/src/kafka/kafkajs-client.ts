@@ -6,6 +6,7 @@ import {
   type IHeaders,
   Kafka,
   type KafkaConfig,
+  type KafkaMessage as KafkajsMessage,
   type Message,
   type Producer,
   type RecordMetadata as KafkajsRecordMetadata,
@@ -18,6 +19,7 @@ import { KafkaOperationError } from '../errors.js';
 import { MAX_RECORD_BYTES } from './kafka-types.js';
 import type {
   ConsumerOptions,
+  ConsumerStatus,
   GroupDescription,
   IncomingRecord,
   KafkaClient,
@@ -64,9 +66,9 @@ export function createKafkaClient(config: KafkaConnectionConfig, log: KafkaLogSi
   if (config.sasl) kafkaConfig.sasl = config.sasl as SASLOptions;
   const kafka = new Kafka(kafkaConfig);
   return {
-    producer: (options) => new KafkajsProducer(kafka, options ?? {}),
+    producer: (options) => new KafkajsProducer(kafka, options ?? {}, log),
     transactionalProducer: (options) => new KafkajsTransactionalProducer(kafka, options),
-    consumer: (options) => new KafkajsConsumer(kafka, options),
+    consumer: (options) => new KafkajsConsumer(kafka, { log, ...options }),
     admin: () => new KafkajsTopicAdmin(kafka.admin()),
   };
 }
@@ -126,36 +128,95 @@ function toMetadata(result: KafkajsRecordMetadata[]): RecordMetadata[] {
   return result.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1' }));
 }
 
-class KafkajsProducer implements KafkaProducer {
-  private readonly producer: Producer;
-  private readonly timeout: number;
+/**
+ * Broker answers after which an idempotent producer's sequence numbers can never line up again. kafkajs 2.2.4 keeps
+ * counting sequence numbers for sends that failed (a broker restart mid-send), and then every later send of that
+ * producer is refused as out of order, forever: the gateway answered AE to everything after a routine broker
+ * restart (found by the fault suite). The cure is a new producer id: the producer is rebuilt.
+ */
+const BROKEN_SEQUENCE =
+  /OUT_OF_ORDER_SEQUENCE_NUMBER|out of order sequence|UNKNOWN_PRODUCER_ID|INVALID_PRODUCER_EPOCH|INVALID_PRODUCER_ID_MAPPING/i;
 
-  constructor(kafka: Kafka, options: ProducerOptions) {
-    const idempotent = options.idempotent ?? true;
+function chainText(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 6; e = (e as { cause?: unknown }).cause, depth += 1)
+    parts.push(`${(e as { type?: string }).type ?? ''} ${e instanceof Error ? e.message : String(e)}`);
+  return parts.join(' | ');
+}
+
+class KafkajsProducer implements KafkaProducer {
+  private producer: Producer;
+  private readonly timeout: number;
+  private rebuilding: Promise<void> | undefined;
+  private connected = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ProducerOptions,
+    private readonly log: KafkaLogSink,
+  ) {
+    this.producer = this.build();
+    this.timeout = options.ackTimeoutMs ?? 30000;
+  }
+
+  private build(): Producer {
+    const idempotent = this.options.idempotent ?? true;
     // kafkajs keeps per-partition order under retries only with one request in flight per broker.
-    this.producer = kafka.producer({
+    return this.kafka.producer({
       idempotent,
       maxInFlightRequests: idempotent ? 1 : 5,
       allowAutoTopicCreation: false,
       // murmur2, as Java clients: a key lands on the same partition whoever produces it.
       createPartitioner: Partitioners.JavaCompatiblePartitioner,
     });
-    this.timeout = options.ackTimeoutMs ?? 30000;
   }
 
-  connect() {
-    return attempt('producer.connect', {}, () => this.producer.connect());
+  async connect() {
+    await attempt('producer.connect', {}, () => this.producer.connect());
+    this.connected = true;
   }
 
   async send(records: readonly OutgoingRecord[]) {
+    await this.rebuilding;
     const topicMessages = byTopic(records);
-    return attempt('producer.send', { topics: topicMessages.map((t) => t.topic) }, async () =>
-      toMetadata(await this.producer.sendBatch({ topicMessages, acks: -1, timeout: this.timeout })),
-    );
+    const producer = this.producer;
+    try {
+      return await attempt('producer.send', { topics: topicMessages.map((t) => t.topic) }, async () =>
+        toMetadata(await producer.sendBatch({ topicMessages, acks: -1, timeout: this.timeout })),
+      );
+    } catch (error) {
+      if (BROKEN_SEQUENCE.test(chainText(error)) && producer === this.producer) void this.rebuild(error);
+      throw error;
+    }
   }
 
-  disconnect() {
-    return attempt('producer.disconnect', {}, () => this.producer.disconnect());
+  /** A new kafkajs producer (a new producer id); sends wait for it. The old one is disconnected in the background. */
+  private rebuild(cause: unknown): Promise<void> {
+    this.rebuilding ??= (async () => {
+      this.log('warn', 'idempotent producer out of sequence; rebuilding it', {
+        error: cause instanceof Error ? cause.message : String(cause),
+      });
+      const old = this.producer;
+      this.producer = this.build();
+      void old.disconnect().catch(() => undefined);
+      for (let delay = 200; this.connected; delay = Math.min(delay * 2, 5000)) {
+        try {
+          await this.producer.connect();
+          return;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
+    })().finally(() => {
+      this.rebuilding = undefined;
+    });
+    return this.rebuilding;
+  }
+
+  async disconnect() {
+    this.connected = false;
+    await this.rebuilding;
+    await attempt('producer.disconnect', {}, () => this.producer.disconnect());
   }
 }
 
@@ -234,84 +295,268 @@ const CoPartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
   },
 });
 
+/** kafkajs consumers that crashed (their CRASH event fired): never run again. */
+const crashed = new WeakSet<Consumer>();
+
+/** Errors of a heartbeat that mean this member's partitions are being (or were) taken away. */
+const LOST_MEMBERSHIP = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+
+/**
+ * A kafkajs consumer under supervision. kafkajs restarts a crashed consumer by itself only for errors it deems
+ * retriable, and a restart that fails again is left unhandled: after a broker restart the consumer could stay dead
+ * while the process looked healthy. Here kafkajs never restarts on its own (restartOnFailure: false); every crash,
+ * and any silence longer than the stall timeout, makes this class abort the batches in hand, throw the kafkajs
+ * consumer away and build, connect, subscribe and run a new one, with backoff, until it runs again.
+ * While a batch is in the handler it heartbeats by itself and aborts the batch's signal when membership is lost.
+ */
 class KafkajsConsumer implements KafkaConsumer {
-  private readonly consumer: Consumer;
+  private consumer: Consumer | undefined;
+  private topics: readonly string[] = [];
+  private fromBeginning = false;
+  private runOptions: RunOptions | undefined;
+  private state: ConsumerStatus['state'] = 'idle';
+  private lastAlive = Date.now();
+  private restarts = 0;
+  private rebuilding: Promise<void> | undefined;
+  private readonly batches = new Set<AbortController>();
+  private watchdog: NodeJS.Timeout | undefined;
+  private readonly stallTimeoutMs: number;
+  private readonly sessionTimeoutMs: number;
+  private readonly heartbeatIntervalMs: number;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
   ) {
-    this.consumer = kafka.consumer({
+    this.stallTimeoutMs = options.stallTimeoutMs ?? 60000;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? 30000;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000;
+    this.consumer = this.build();
+  }
+
+  private build(): Consumer {
+    const options = this.options;
+    const consumer = this.kafka.consumer({
       groupId: options.groupId,
       readUncommitted: options.isolation === 'read_uncommitted',
-      sessionTimeout: options.sessionTimeoutMs ?? 30000,
-      heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: this.heartbeatIntervalMs,
       maxBytesPerPartition: options.maxBytesPerPartition ?? MAX_RECORD_BYTES,
       allowAutoTopicCreation: false,
+      // Supervision is ours (see the class comment).
+      retry: { restartOnFailure: async () => false },
       ...(options.coPartitioned ? { partitionAssigners: [CoPartitionedAssigner] } : {}),
     });
+    const alive = () => void (this.lastAlive = Date.now());
+    const { events } = consumer;
+    for (const event of [events.FETCH_START, events.HEARTBEAT, events.START_BATCH_PROCESS, events.END_BATCH_PROCESS, events.GROUP_JOIN])
+      consumer.on(event, alive);
     const onBatchEnd = options.onBatchEnd;
     if (onBatchEnd) {
-      this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+      consumer.on(events.END_BATCH_PROCESS, ({ payload }) =>
         onBatchEnd({ topic: payload.topic, partition: payload.partition, lastOffset: payload.lastOffset }),
       );
     }
     const onAssignment = options.onAssignment;
-    if (onAssignment) {
-      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-        onAssignment(
-          Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({
-            topic,
-            partitions: partitions.map((partition) => ({ partition, offset: '-1' })),
-          })),
-        );
-      });
-    }
+    consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.state = 'running';
+      onAssignment?.(
+        Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({
+          topic,
+          partitions: partitions.map((partition) => ({ partition, offset: '-1' })),
+        })),
+      );
+    });
+    consumer.on(events.REBALANCING, () => this.abortBatches('rebalancing'));
+    consumer.on(events.CRASH, ({ payload }) => {
+      crashed.add(consumer);
+      if (consumer !== this.consumer) return;
+      this.log('error', 'consumer crashed; rebuilding it', { error: payload.error.message });
+      // During a rebuild, the rebuild sees the crash itself (kafkajs' run() resolves even when its join failed).
+      if (!this.rebuilding) void this.rebuild('crash');
+    });
+    return consumer;
   }
 
   connect() {
-    return attempt('consumer.connect', { groupId: this.options.groupId }, () => this.consumer.connect());
+    return attempt('consumer.connect', { groupId: this.options.groupId }, () => this.consumer!.connect());
   }
 
   subscribe(topics: readonly string[], options: { fromBeginning?: boolean } = {}) {
+    this.topics = topics;
+    this.fromBeginning = options.fromBeginning ?? false;
     return attempt('consumer.subscribe', { topics }, () =>
-      this.consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? false }),
+      this.consumer!.subscribe({ topics: [...topics], fromBeginning: this.fromBeginning }),
     );
   }
 
-  run(options: RunOptions) {
+  async run(options: RunOptions) {
+    this.runOptions = options;
+    await this.runCurrent();
+    this.state = 'running';
+    this.lastAlive = Date.now();
+    this.watchdog ??= setInterval(() => this.checkStall(), Math.min(5000, this.stallTimeoutMs / 4));
+    this.watchdog.unref();
+  }
+
+  private runCurrent() {
+    const options = this.runOptions!;
     return attempt('consumer.run', { groupId: this.options.groupId }, () =>
-      this.consumer.run({
+      this.consumer!.run({
         autoCommit: options.autoCommit ?? false,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
         eachBatchAutoResolve: true,
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-          const records: IncomingRecord[] = batch.messages.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key,
-            value: m.value,
-            headers: normaliseHeaders(m.headers),
-            timestamp: m.timestamp,
-          }));
-          await options.eachBatch(
-            { topic: batch.topic, partition: batch.partition, records },
-            { heartbeat, isStale: () => !isRunning() || isStale() },
-          );
-        },
+        eachBatch: ({ batch, heartbeat, isRunning, isStale }) =>
+          this.handleBatch(options, batch, heartbeat, () => !isRunning() || isStale()),
       }),
     );
   }
 
-  commit(offsets: readonly TopicOffsets[]) {
-    const flat = offsets.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
-    return attempt('consumer.commit', { groupId: this.options.groupId }, () => this.consumer.commitOffsets(flat));
+  private async handleBatch(
+    options: RunOptions,
+    batch: { topic: string; partition: number; messages: KafkajsMessage[] },
+    heartbeat: () => Promise<void>,
+    stale: () => boolean,
+  ): Promise<void> {
+    const controller = new AbortController();
+    this.batches.add(controller);
+    let lastBeat = Date.now();
+    const beat = async () => {
+      try {
+        await heartbeat();
+        lastBeat = Date.now();
+        this.lastAlive = lastBeat;
+      } catch (error) {
+        const type = (error as { type?: string }).type ?? '';
+        // Lost membership, or no heartbeat got through for a session: the coordinator gives the partition away.
+        if ((LOST_MEMBERSHIP.has(type) || Date.now() - lastBeat >= this.sessionTimeoutMs) && !controller.signal.aborted) {
+          this.log('warn', 'group membership lost; the batch in hand is aborted', {
+            topic: batch.topic,
+            partition: batch.partition,
+            reason: type || 'no heartbeat',
+          });
+          controller.abort(new Error(`membership lost (${type || 'no heartbeat'})`));
+        }
+      }
+    };
+    const timer = setInterval(() => void beat(), Math.max(100, Math.min(1000, this.heartbeatIntervalMs)));
+    const records: IncomingRecord[] = batch.messages.map((m) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: m.offset,
+      key: m.key,
+      value: m.value,
+      headers: normaliseHeaders(m.headers),
+      timestamp: m.timestamp,
+    }));
+    try {
+      await options.eachBatch(
+        { topic: batch.topic, partition: batch.partition, records },
+        { heartbeat: beat, isStale: () => stale() || controller.signal.aborted, signal: controller.signal },
+      );
+    } finally {
+      clearInterval(timer);
+      this.batches.delete(controller);
+    }
   }
 
-  disconnect() {
-    return attempt('consumer.disconnect', { groupId: this.options.groupId }, () => this.consumer.disconnect());
+  private abortBatches(reason: string): void {
+    for (const controller of this.batches) controller.abort(new Error(reason));
   }
+
+  private checkStall(): void {
+    if (this.state !== 'running' || this.rebuilding) return;
+    if (Date.now() - this.lastAlive < this.stallTimeoutMs) return;
+    this.log('error', 'consumer silent past its stall timeout; rebuilding it', { silentForMs: Date.now() - this.lastAlive });
+    void this.rebuild('stall');
+  }
+
+  /** Throws the current kafkajs consumer away and runs a new one, retrying with backoff until one runs. */
+  private rebuild(reason: string): Promise<void> {
+    this.rebuilding ??= (async () => {
+      this.state = 'restarting';
+      this.abortBatches(reason);
+      for (let delay = 500; (this.state as ConsumerStatus['state']) !== 'stopped'; delay = Math.min(delay * 2, 10000)) {
+        const old = this.consumer;
+        this.consumer = undefined;
+        await withTimeout(old?.disconnect(), this.sessionTimeoutMs).catch(() => undefined);
+        if ((this.state as ConsumerStatus['state']) === 'stopped') return;
+        this.consumer = this.build();
+        try {
+          await this.consumer.connect();
+          await this.consumer.subscribe({ topics: [...this.topics], fromBeginning: this.fromBeginning });
+          await this.runCurrent();
+          if (crashed.has(this.consumer)) throw new Error('the new consumer crashed while joining the group');
+          this.restarts += 1;
+          this.lastAlive = Date.now();
+          this.state = 'running';
+          this.log('warn', 'consumer rebuilt', { reason, restarts: this.restarts });
+          return;
+        } catch (error) {
+          this.log('warn', 'could not rebuild the consumer yet; retrying', {
+            retryInMs: delay,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
+    })().finally(() => {
+      this.rebuilding = undefined;
+      // A crash between the rebuild's last check and now would otherwise go unseen.
+      if (this.consumer && crashed.has(this.consumer) && this.state !== 'stopped') void this.rebuild('crash');
+    });
+    return this.rebuilding;
+  }
+
+  commit(offsets: readonly TopicOffsets[]) {
+    const flat = offsets.flatMap((t) =>
+      t.partitions.map((p) => ({
+        topic: t.topic,
+        partition: p.partition,
+        offset: p.offset,
+        ...(p.metadata === undefined ? {} : { metadata: p.metadata }),
+      })),
+    );
+    const consumer = this.consumer;
+    if (!consumer)
+      return Promise.reject(
+        new KafkaOperationError('consumer.commit', Object.assign(new Error('the consumer is being rebuilt'), { retriable: true })),
+      );
+    return attempt('consumer.commit', { groupId: this.options.groupId }, () => consumer.commitOffsets(flat));
+  }
+
+  async disconnect() {
+    this.state = 'stopped';
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.abortBatches('stopping');
+    await this.rebuilding;
+    const consumer = this.consumer;
+    if (consumer) await attempt('consumer.disconnect', { groupId: this.options.groupId }, () => consumer.disconnect());
+  }
+
+  status(): ConsumerStatus {
+    const silentForMs = Date.now() - this.lastAlive;
+    return {
+      state: this.state,
+      silentForMs,
+      restarts: this.restarts,
+      stalled: this.state !== 'stopped' && silentForMs >= this.stallTimeoutMs,
+    };
+  }
+
+  private log(level: 'error' | 'warn' | 'info', message: string, context: Record<string, unknown>): void {
+    this.options.log?.(level, message, { groupId: this.options.groupId, ...context });
+  }
+}
+
+/** Resolves (or rejects) with `promise`, or rejects after `ms`. */
+function withTimeout<T>(promise: Promise<T> | undefined, ms: number): Promise<T | undefined> {
+  if (!promise) return Promise.resolve(undefined);
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function normaliseHeaders(headers: IHeaders | undefined): Record<string, Buffer | undefined> {
@@ -380,7 +625,7 @@ class KafkajsTopicAdmin implements TopicAdmin {
   async committedOffsets(groupId: string, topic: string): Promise<PartitionOffset[]> {
     const result = await attempt('admin.fetchOffsets', { groupId, topic }, () => this.admin.fetchOffsets({ groupId, topics: [topic] }));
     return (result[0]?.partitions ?? [])
-      .map((p) => ({ partition: p.partition, offset: p.offset }))
+      .map((p) => ({ partition: p.partition, offset: p.offset, ...(p.metadata ? { metadata: p.metadata } : {}) }))
       .sort((a, b) => a.partition - b.partition);
   }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { isRetriable } from '../errors.js';
 import { InMemoryKeyValueStore, type KeyValueStore, type StreamRecord, type Topology } from '../dsl/topology.js';
 import type { IncomingRecord, KafkaClient, KafkaConsumer, KafkaLogSink, OutgoingRecord, RecordBatch } from '../kafka/kafka-types.js';
 import { replayTopic } from '../kafka/replay-topic.js';
@@ -14,8 +14,13 @@ export interface KafkaStreamsOptions {
   onProcessingError?: ErrorAction;
   /** Required with 'dead-letter': where such records go, with Kafka-Connect-style __connect.errors.* headers. */
   deadLetterTopic?: string;
-  /** Distinguishes instances of one application (transactional ids must differ per live instance). */
+  /**
+   * Distinguishes instances of one application in logs. Transactional ids are per task (input partition), not per
+   * instance: whoever processes partition p uses `<applicationId>-task-<p>`, so a new owner fences the old one.
+   */
   instanceId?: string;
+  /** Consumer group session timeout: how soon a member that died silently loses its partitions. Default 10 s. */
+  sessionTimeoutMs?: number;
   log?: KafkaLogSink;
   /** Called once when processing stops on an error (the app should exit non-zero so its supervisor restarts it). */
   onFailure?: (error: StreamsProcessingError) => void;
@@ -50,6 +55,23 @@ interface Sender {
 }
 
 /**
+ * Failures of a batch's transaction that retrying cannot mend: another producer took the task's transactional id
+ * over (this instance is a zombie), or the outputs can never be written (too large, not authorised, invalid).
+ * Everything else (the broker restarting, coordinators moving, a transaction in a state kafkajs no longer accepts)
+ * is recovered by dropping the task's state and producer and reading the batch again.
+ */
+const PERMANENT =
+  /fenced|PRODUCER_FENCED|INVALID_PRODUCER_EPOCH|AUTHORIZATION_FAILED|not authorized|MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE|too large|INVALID_RECORD|CORRUPT_MESSAGE/i;
+
+/** The messages of an error and its causes (Kafka client errors carry no message content). */
+function errorChain(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 6; e = (e as { cause?: unknown }).cause, depth += 1)
+    parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  return parts.join(' <- ');
+}
+
+/**
  * Runs a Topology on Kafka: one consumer group per application id, partitions processed in offset order (one
  * batch at a time), stores per partition restored from their changelog/table topics at start. With exactly_once,
  * each batch's outputs and its input offsets commit in one transaction (downstream reads use read_committed).
@@ -57,7 +79,10 @@ interface Sender {
 export class KafkaStreams {
   private readonly stores = new Map<string, Map<number, InMemoryKeyValueStore<unknown>>>();
   private consumer: KafkaConsumer | undefined;
-  private sender: Sender | undefined;
+  /** One sender per task (input partition) with exactly_once; one shared sender (key -1) with at_least_once. */
+  private readonly senders = new Map<number, Sender>();
+  /** The eager restore of newly assigned partitions' stores, awaited by their first batch. */
+  private restoring: Promise<void> = Promise.resolve();
   private failure: StreamsProcessingError | undefined;
   private processedCount = 0;
   /** Partitions whose stores are current (restored since this member was last assigned them). */
@@ -82,18 +107,30 @@ export class KafkaStreams {
     return this.failure;
   }
 
+  /** True when every assigned partition's stores are restored and the consumer runs: what readiness waits for. */
+  get ready(): boolean {
+    return this.failure === undefined && this.pendingRestore.size === 0 && this.consumer?.status().state === 'running';
+  }
+
+  /** The consumer's state (for liveness): undefined before start. */
+  consumerStatus() {
+    return this.consumer?.status();
+  }
+
   store<V>(name: string, partition: number): KeyValueStore<V> | undefined {
     return this.stores.get(name)?.get(partition) as KeyValueStore<V> | undefined;
   }
 
   async start(): Promise<void> {
-    this.sender = this.createSender();
-    await this.sender.connect();
-    this.consumer = this.kafka.consumer({
+    const sessionTimeoutMs = this.options.sessionTimeoutMs ?? 10000;
+    this.consumer ??= this.kafka.consumer({
       groupId: this.options.applicationId,
       isolation: 'read_committed',
       coPartitioned: true,
+      sessionTimeoutMs,
+      heartbeatIntervalMs: Math.max(500, Math.floor(sessionTimeoutMs / 5)),
       onAssignment: (assignment) => this.onAssignment(assignment.flatMap((t) => t.partitions.map((p) => p.partition))),
+      ...(this.options.log ? { log: this.options.log } : {}),
     });
     await this.consumer.connect();
     await this.consumer.subscribe(this.topology.sourceTopics, { fromBeginning: true });
@@ -102,7 +139,28 @@ export class KafkaStreams {
 
   async close(): Promise<void> {
     await this.consumer?.disconnect();
-    await this.sender?.disconnect();
+    await Promise.allSettled([...this.senders.values()].map((s) => s.disconnect()));
+    this.senders.clear();
+  }
+
+  /** The sender of a task: created and connected on its first batch (initTransactions fences its previous owner). */
+  private async senderFor(partition: number): Promise<Sender> {
+    const key = this.options.guarantee === 'exactly_once' ? partition : -1;
+    let sender = this.senders.get(key);
+    if (!sender) {
+      sender = this.createSender(partition);
+      await sender.connect();
+      this.senders.set(key, sender);
+    }
+    return sender;
+  }
+
+  /** Throws a task's sender away (after a failed transaction its state is unknown); the next batch makes a new one. */
+  private async dropSender(partition: number): Promise<void> {
+    const key = this.options.guarantee === 'exactly_once' ? partition : -1;
+    const sender = this.senders.get(key);
+    this.senders.delete(key);
+    await sender?.disconnect().catch(() => undefined);
   }
 
   private storeFor(name: string, partition: number): InMemoryKeyValueStore<unknown> {
@@ -129,7 +187,18 @@ export class KafkaStreams {
       for (const byPartition of this.stores.values()) byPartition.delete(partition);
     }
     for (const partition of assigned) if (!this.owned.has(partition)) this.pendingRestore.add(partition);
+    // Tasks this member lost: their producers go (the new owner's initTransactions would fence them anyway).
+    if (this.options.guarantee === 'exactly_once')
+      for (const partition of [...this.senders.keys()]) if (!assigned.has(partition)) void this.dropSender(partition);
     this.options.log?.('info', 'partitions assigned', { partitions: [...assigned].sort((a, b) => a - b) });
+    // Restore now, not at the first batch: readiness waits for it, and a quiet partition is ready too.
+    this.restoring = this.restoring
+      .then(() => (this.pendingRestore.size > 0 ? this.restorePending() : undefined))
+      .catch((error: unknown) =>
+        this.options.log?.('warn', 'store restore failed; retried at the next batch', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
   }
 
   /** The stores of every partition waiting for a restore, from the changelog's beginning to its current end. */
@@ -162,11 +231,9 @@ export class KafkaStreams {
     }
   }
 
-  private createSender(): Sender {
+  private createSender(partition: number): Sender {
     if (this.options.guarantee === 'exactly_once') {
-      const producer = this.kafka.transactionalProducer({
-        transactionalId: `${this.options.applicationId}-${this.options.instanceId ?? randomBytes(4).toString('hex')}`,
-      });
+      const producer = this.kafka.transactionalProducer({ transactionalId: `${this.options.applicationId}-task-${partition}` });
       return {
         connect: () => producer.connect(),
         disconnect: () => producer.disconnect(),
@@ -200,31 +267,43 @@ export class KafkaStreams {
 
   private async processBatch(batch: RecordBatch): Promise<void> {
     if (this.failure || batch.records.length === 0) return;
+    await this.restoring;
     if (!this.owned.has(batch.partition)) {
       this.pendingRestore.add(batch.partition);
       await this.restorePending();
     }
-    const outputs: OutgoingRecord[] = [];
-    for (const record of batch.records) {
-      const result = await this.processRecord(record);
-      if (result === 'fail') return;
-      outputs.push(...result);
-    }
     const last = batch.records[batch.records.length - 1]!;
     try {
-      await this.sender!.complete(outputs, { topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) });
+      const outputs: OutgoingRecord[] = [];
+      for (const record of batch.records) {
+        const result = await this.processRecord(record);
+        if (result === 'fail') return;
+        outputs.push(...result);
+      }
+      const sender = await this.senderFor(batch.partition);
+      await sender.complete(outputs, { topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) });
       this.processedCount += batch.records.length;
     } catch (cause) {
-      // The stores already hold this batch's updates: stop rather than continue with state Kafka does not have.
-      this.stop(
-        new StreamsProcessingError(
-          'could not commit the batch; stopping',
-          { topic: batch.topic, partition: batch.partition, offset: last.offset },
-          { cause },
-        ),
-      );
+      // The stores already hold some of this batch's updates, which Kafka does not have: drop them (restored from the
+      // changelogs before the batch is read again) and the task's producer, whose transaction state is unknown.
+      this.forget(batch.partition);
+      await this.dropSender(batch.partition);
+      const context = { topic: batch.topic, partition: batch.partition, offset: last.offset, error: errorChain(cause) };
+      if (!PERMANENT.test(context.error)) {
+        // Kafka or the registry unreachable for a moment: the batch is read again (kafkajs retries it; if it gives
+        // up, the consumer is rebuilt). Nothing was committed, nothing is skipped.
+        this.options.log?.('warn', 'could not complete a batch; it will be processed again', context);
+        throw cause;
+      }
+      this.stop(new StreamsProcessingError('could not commit the batch; stopping', context, { cause }));
       throw this.failure;
     }
+  }
+
+  /** A partition's stores no longer match Kafka: drop them; they are restored before its next batch. */
+  private forget(partition: number): void {
+    this.owned.delete(partition);
+    for (const byPartition of this.stores.values()) byPartition.delete(partition);
   }
 
   private async processRecord(record: IncomingRecord): Promise<OutgoingRecord[] | 'fail'> {
@@ -241,6 +320,8 @@ export class KafkaStreams {
         offset: record.offset,
       };
     } catch (error) {
+      // The registry unreachable is not the record's fault: never dead-letter or skip it for that.
+      if (isRetriable(error)) throw error;
       return this.handleError(this.options.onDeserializationError ?? 'fail', 'deserialization', record, error);
     }
     try {
@@ -258,6 +339,7 @@ export class KafkaStreams {
       }
       return outputs;
     } catch (error) {
+      if (isRetriable(error)) throw error;
       return this.handleError(this.options.onProcessingError ?? 'fail', 'processing', record, error);
     }
   }

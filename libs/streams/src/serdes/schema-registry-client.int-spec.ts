@@ -1,7 +1,8 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KafkaClient, TopicAdmin } from '../kafka/kafka-types.js';
 import { type TestKafka, openTestKafka, readTopic, testKafkaEnv, uniqueName } from '../testing/index.js';
-import { DeserializationError, SchemaIncompatibleError } from '../errors.js';
+import { DeserializationError, SchemaIncompatibleError, SchemaRegistryError, isRetriable } from '../errors.js';
 import { avroSerde } from './avro-serde.js';
 import { createSchemaRegistryClient, readAvsc, topicValueSubject } from './schema-registry-client.js';
 
@@ -93,5 +94,18 @@ describe('Avro serde on the real schema registry and broker', () => {
     ['unknown schema id', Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 2, 65])],
   ])('refuses to decode %s bytes with a DeserializationError', async (_name, bytes) => {
     await expect(registry.decode(bytes)).rejects.toBeInstanceOf(DeserializationError);
+  });
+
+  it('a registry that does not answer is a retriable SchemaRegistryError, never a DeserializationError (records are not dead-lettered for it)', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const unreachable = createSchemaRegistryClient({ url: `http://127.0.0.1:${port}/apis/ccompat/v7` });
+    const decoding = unreachable.decode(Buffer.from([0, 0, 0, 0, 7, 2, 65]));
+    await expect(decoding).rejects.toBeInstanceOf(SchemaRegistryError);
+    expect(isRetriable(await decoding.catch((e: unknown) => e))).toBe(true);
+    const registering = unreachable.register('x-value', { type: 'record', name: 'X', fields: [] });
+    expect(isRetriable(await registering.catch((e: unknown) => e))).toBe(true);
   });
 });

@@ -49,8 +49,13 @@ export function createSchemaRegistryClient(config: SchemaRegistryConfig): Schema
             await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
             continue;
           }
-          if (status === 409) throw new SchemaIncompatibleError(subject, cause);
-          throw new SchemaRegistryError(`registering a schema under ${subject} failed`, status, { subject }, { cause });
+          if (status === 409 && !unreachable(cause)) throw new SchemaIncompatibleError(subject, cause);
+          throw new SchemaRegistryError(
+            `registering a schema under ${subject} failed`,
+            unreachable(cause) ? undefined : status,
+            { subject },
+            { cause },
+          );
         }
       }
     },
@@ -59,7 +64,13 @@ export function createSchemaRegistryClient(config: SchemaRegistryConfig): Schema
         return await registry.encode(schemaId, value);
       } catch (cause) {
         const status = httpStatus(cause);
-        if (status !== undefined) throw new SchemaRegistryError(`fetching schema ${schemaId} failed`, status, { schemaId }, { cause });
+        if (status !== undefined || unreachable(cause))
+          throw new SchemaRegistryError(
+            `fetching schema ${schemaId} failed`,
+            unreachable(cause) ? undefined : status,
+            { schemaId },
+            { cause },
+          );
         throw new SchemaRegistryError(`value does not match schema ${schemaId}`, undefined, { schemaId }, { cause });
       }
     },
@@ -72,13 +83,28 @@ export function createSchemaRegistryClient(config: SchemaRegistryConfig): Schema
         return await registry.decode(bytes);
       } catch (cause) {
         const status = httpStatus(cause);
-        if (status !== undefined && status !== 404) {
-          throw new SchemaRegistryError(`fetching schema ${schemaId} failed`, status, { schemaId }, { cause });
+        if (unreachable(cause) || (status !== undefined && status !== 404)) {
+          // Retriable when the registry did not answer or answered 5xx: the record is fine, the registry is not.
+          throw new SchemaRegistryError(
+            `fetching schema ${schemaId} failed`,
+            unreachable(cause) ? undefined : status,
+            { schemaId },
+            { cause },
+          );
         }
         throw new DeserializationError(`cannot decode a record written with schema ${schemaId}`, { schemaId }, { cause });
       }
     },
   };
+}
+
+/**
+ * The registry did not answer: mappersmith (under @kafkajs/confluent-schema-registry) reports a refused connection,
+ * a reset or its own timeout as an HTTP 400 whose body is the socket error's text, not the registry's JSON error
+ * (which the client's message would carry instead). Seen as "Error, status 400: connect ECONNREFUSED ...".
+ */
+function unreachable(cause: unknown): boolean {
+  return httpStatus(cause) === 400 && cause instanceof Error && /Error, status 400/.test(cause.message);
 }
 
 function httpStatus(cause: unknown): number | undefined {
