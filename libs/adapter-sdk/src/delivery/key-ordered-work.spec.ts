@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { KeyOrderedWork, type WorkItem } from './key-ordered-work.js';
+import { KeyOrderedWork, type WorkItem, decodeCompleted, encodeCompleted } from './key-ordered-work.js';
 
 const items = (...keys: string[]): WorkItem<string>[] =>
   keys.map((key, i) => ({ offset: BigInt(10 + i), key, record: `${key}@${10 + i}` }));
@@ -25,7 +25,7 @@ describe('KeyOrderedWork', () => {
     expect(work.running).toBe(first.length);
   });
 
-  it('starts the next record of a key only after the running one finished', () => {
+  it('starts the next record of a key only after the running one finished and its completion was committed', () => {
     const work = new KeyOrderedWork<string>();
     work.add(items('A', 'A', 'B'));
     expect(offsets(work.start())).toEqual([10, 12]);
@@ -33,7 +33,44 @@ describe('KeyOrderedWork', () => {
     work.finish(12n);
     expect(offsets(work.start())).toEqual([]);
     work.finish(10n);
+    expect(work.waitingForCommit()).toBe(true);
+    expect(offsets(work.start())).toEqual([]);
+    expect(work.notDurable()).toEqual([10n, 12n]);
+    work.confirmDurable(work.notDurable());
+    expect(work.waitingForCommit()).toBe(false);
     expect(offsets(work.start())).toEqual([11]);
+  });
+
+  it('runs an abandoned record again, before anything later of its key', () => {
+    const work = new KeyOrderedWork<string>();
+    work.add(items('A', 'A', 'B'));
+    expect(offsets(work.start())).toEqual([10, 12]);
+    work.abandon(10n);
+    expect(work.running).toBe(1);
+    expect(work.unfinished).toBe(3);
+    expect(offsets(work.start())).toEqual([10]);
+    expect(() => work.abandon(11n)).toThrow('not running');
+  });
+
+  it('never runs records an earlier owner finished and committed, and counts them as done', () => {
+    const work = new KeyOrderedWork<string>();
+    work.add(items('A', 'A', 'B', 'A'), new Set([10n, 12n]));
+    expect(work.unfinished).toBe(2);
+    expect(offsets(work.start())).toEqual([11]);
+    work.finish(11n);
+    work.confirmDurable([11n]);
+    expect(offsets(work.start())).toEqual([13]);
+    expect(work.committable()).toBe(13n);
+  });
+
+  it('names the finished records above the committed offset', () => {
+    const work = new KeyOrderedWork<string>();
+    work.add(items('A', 'B', 'C', 'D'));
+    work.start();
+    work.finish(11n);
+    work.finish(13n);
+    expect(work.committable()).toBe(10n);
+    expect(work.completedAbove(10n)).toEqual([11n, 13n]);
   });
 
   it('commits up to the lowest unfinished offset, never past it', () => {
@@ -83,6 +120,8 @@ describe('KeyOrderedWork', () => {
             if (running.length === 0) break;
             const [done] = running.splice(choice % running.length, 1);
             work.finish(done!.offset);
+            // Commit after every finish here: completion becomes durable and the key may go on.
+            work.confirmDurable(work.notDurable());
             finished.add(Number(done!.offset));
             const commit = Number(work.committable());
             for (let o = 0; o < commit; o += 1) expect(finished.has(o)).toBe(true);
@@ -95,5 +134,26 @@ describe('KeyOrderedWork', () => {
         },
       ),
     );
+  });
+});
+
+describe('completed-offsets metadata', () => {
+  it.each([
+    { name: 'none', committed: 100n, completed: [], text: 'hl7r.done.v1:' },
+    { name: 'some above the committed offset', committed: 100n, completed: [102n, 105n], text: 'hl7r.done.v1:2,5' },
+  ])('round-trips $name', ({ committed, completed, text }) => {
+    expect(encodeCompleted(committed, completed)).toBe(text);
+    expect([...decodeCompleted(committed, text)]).toEqual(completed);
+  });
+
+  it('keeps to the size limit by leaving records out (they run again: safe)', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => 1000n + BigInt(i) + 1n);
+    const text = encodeCompleted(1000n, many, 100);
+    expect(text.length).toBeLessThanOrEqual(100);
+    expect(decodeCompleted(1000n, text).size).toBeGreaterThan(10);
+  });
+
+  it.each([undefined, '', 'someone else', 'hl7r.done.v1:x,-3,0,1e5'])('reads nothing from foreign or malformed metadata %p', (text) => {
+    expect(decodeCompleted(5n, text).size).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 // Outbound delivery over real TCP to the test receiver: every ACK condition, retries, dead letters, holds.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MllpReceiver, type ReceiverAnswer } from '../receiver/mllp-receiver.js';
-import { type AttemptEvent, MllpDelivery, type MllpDeliveryOptions } from './mllp-delivery.js';
+import { type AttemptEvent, DeliveryAbortedError, MllpDelivery, type MllpDeliveryOptions } from './mllp-delivery.js';
 
 const message = (controlId: string, mrn = 'M1') =>
   Buffer.from(
@@ -120,4 +120,54 @@ describe('MllpDelivery to a real MLLP receiver', () => {
     expect(new Set(receiver.received.map((m) => m.connection)).size).toBe(2);
     expect(receiver.peakInFlight).toBe(2);
   });
+
+  it('abort while waiting for the ACK: rejects at once, drops the connection, and never sends the message again', async () => {
+    const { receiver, delivery, events } = await setup([{ kind: 'silent' }], { ackTimeoutMs: 10000 });
+    const aborter = new AbortController();
+    const pending = delivery.deliver(message('E1'), 'E1', undefined, aborter.signal);
+    await waitUntil(() => receiver.received.length === 1);
+    const abortedAt = Date.now();
+    aborter.abort();
+    await expect(pending).rejects.toBeInstanceOf(DeliveryAbortedError);
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received.map((m) => m.controlId)).toEqual(['E1']);
+    expect(events).toEqual([]);
+    // The connection it used is usable again for the next message.
+    expect(await delivery.deliver(message('E2'), 'E2')).toMatchObject({ status: 'delivered' });
+  });
+
+  it('abort while waiting to retry: no further attempt', async () => {
+    const { receiver, delivery, events } = await setup([{ kind: 'ack', code: 'AE' }], {
+      retry: { initialDelayMs: 5000, maxDelayMs: 5000, maxAttempts: 5 },
+    });
+    const aborter = new AbortController();
+    const pending = delivery.deliver(message('E3'), 'E3', undefined, aborter.signal);
+    await waitUntil(() => events.length === 1);
+    aborter.abort();
+    await expect(pending).rejects.toBeInstanceOf(DeliveryAbortedError);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received.map((m) => m.controlId)).toEqual(['E3']);
+    expect(events.map((e) => e.status)).toEqual(['retrying']);
+  });
+
+  it('abort while waiting for a free connection: gives up without sending', async () => {
+    const { receiver, delivery } = await setup([], { connections: 1 });
+    receiver.setAnswer(() => ({ kind: 'ack', code: 'AA', delayMs: 300 }));
+    const first = delivery.deliver(message('E4'), 'E4');
+    const aborter = new AbortController();
+    const second = delivery.deliver(message('E5'), 'E5', undefined, aborter.signal);
+    aborter.abort();
+    await expect(second).rejects.toBeInstanceOf(DeliveryAbortedError);
+    expect(await first).toMatchObject({ status: 'delivered' });
+    expect(receiver.received.map((m) => m.controlId)).toEqual(['E4']);
+  });
 });
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -62,6 +62,25 @@ export class DeliveryClosedError extends Error {
 }
 
 /**
+ * Thrown by deliver() when its signal aborts (the partition was revoked, the pod is stopping, the Lambda deadline
+ * is near): the message may or may not have reached the target, it is not finished, and this delivery will not send
+ * it again — whoever owns the record next does.
+ */
+export class DeliveryAbortedError extends Error {
+  readonly code = 'DELIVERY_ABORTED';
+  readonly retriable = true;
+  constructor(readonly controlId: string) {
+    super('the delivery was aborted before the message was delivered');
+    this.name = 'DeliveryAbortedError';
+  }
+}
+
+/** True for the errors that say "not delivered, not finished: redo it", as opposed to a failure. */
+export function isDeliveryInterrupted(error: unknown): boolean {
+  return error instanceof DeliveryAbortedError || error instanceof DeliveryClosedError;
+}
+
+/**
  * Sends HL7 messages to one target over a small pool of persistent MLLP connections and tracks each to its ACK:
  * MSA-2 must equal the sent MSH-10, answers map to actions (DEFAULT_ACK_ACTIONS, overridable), retries back off
  * exponentially with jitter and reuse the same bytes (same MSH-10, so a de-duplicating target can). A timeout or a
@@ -90,13 +109,20 @@ export class MllpDelivery {
    * Delivers one message (its MSH-10 is `controlId`): resolves when it is delivered or dead, never rejects but on
    * close. `onAttempt` (besides the options') hears this message's attempts.
    */
-  async deliver(message: Buffer, controlId: string, onAttempt?: (event: AttemptEvent) => void): Promise<DeliveryResult> {
+  async deliver(
+    message: Buffer,
+    controlId: string,
+    onAttempt?: (event: AttemptEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<DeliveryResult> {
     const now = this.options.now ?? Date.now;
     const started = now();
     for (let attempt = 1; ; attempt += 1) {
       if (this.closed) throw new DeliveryClosedError(controlId);
+      if (signal?.aborted) throw new DeliveryAbortedError(controlId);
       const sentAt = now();
-      const { condition, ackCode, detail } = await this.attempt(message, controlId);
+      const { condition, ackCode, detail } = await this.attempt(message, controlId, signal);
+      if (signal?.aborted) throw new DeliveryAbortedError(controlId);
       const latencyMs = now() - sentAt;
       const action = this.actions[condition];
       const report = (status: AttemptEvent['status'], retryInMs?: number) => {
@@ -132,7 +158,7 @@ export class MllpDelivery {
       }
       const delay = canRetry ? retryDelayMs(this.retry, attempt, (this.options.random ?? Math.random)()) : this.retry.maxDelayMs;
       report(canRetry ? 'retrying' : 'holding', delay);
-      await this.pause(delay);
+      await this.pause(delay, signal);
     }
   }
 
@@ -148,8 +174,16 @@ export class MllpDelivery {
     await Promise.all(this.all.map((c) => c.close()));
   }
 
-  private async attempt(message: Buffer, controlId: string): Promise<{ condition: AckCondition; ackCode: string; detail: string }> {
-    const client = await this.acquire();
+  private async attempt(
+    message: Buffer,
+    controlId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ condition: AckCondition; ackCode: string; detail: string }> {
+    const client = await this.acquire(signal);
+    if (!client) return { condition: 'connection', ackCode: '', detail: 'aborted' };
+    // An abort drops the connection: the send ends at once, and a late ACK can never be read as another's answer.
+    const onAbort = () => client.reset();
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const reply = await client.send(message, this.options.ackTimeoutMs ?? 30000);
       const ack = readAck(reply, controlId);
@@ -163,14 +197,29 @@ export class MllpDelivery {
         detail: error instanceof Error ? error.message : String(error),
       };
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       this.release(client);
     }
   }
 
-  private acquire(): Promise<MllpClient> {
+  /** A free connection, or undefined when `signal` aborts first. */
+  private acquire(signal?: AbortSignal): Promise<MllpClient | undefined> {
+    if (signal?.aborted) return Promise.resolve(undefined);
     const client = this.idle.pop();
     if (client) return Promise.resolve(client);
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve) => {
+      const take = (c: MllpClient) => {
+        signal?.removeEventListener('abort', giveUp);
+        resolve(c);
+      };
+      const giveUp = () => {
+        const index = this.waiting.indexOf(take);
+        if (index >= 0) this.waiting.splice(index, 1);
+        resolve(undefined);
+      };
+      signal?.addEventListener('abort', giveUp, { once: true });
+      this.waiting.push(take);
+    });
   }
 
   private release(client: MllpClient): void {
@@ -179,7 +228,7 @@ export class MllpDelivery {
     else this.idle.push(client);
   }
 
-  private pause(ms: number): Promise<void> {
+  private pause(ms: number, signal?: AbortSignal): Promise<void> {
     if (this.options.sleep) return this.options.sleep(ms);
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
@@ -187,9 +236,11 @@ export class MllpDelivery {
       function done() {
         clearTimeout(timer);
         sleepers.delete(done);
+        signal?.removeEventListener('abort', done);
         resolve();
       }
       sleepers.add(done);
+      signal?.addEventListener('abort', done, { once: true });
     });
   }
 }

@@ -11,13 +11,19 @@ export interface KeyOrderedRun<R> {
 /**
  * Runs `handle` over one partition's records (offset order) with KEY ordering: one record per key at a time, keys
  * concurrently up to `limit`. A key whose record fails stops there. At `deadline` (epoch ms) it stops starting
- * records and stops waiting for running ones (they count as unfinished). For one-shot batches (a Lambda invocation).
+ * records and aborts the running ones through their signal (they count as unfinished, and a delivery aborted this
+ * way sends nothing more: the event source's retry of the batch is then the only sender). For one-shot batches
+ * (a Lambda invocation), whose progress becomes durable only when the invocation succeeds.
  */
+/** How long aborted records may take to settle (a ledger write in hand) before the run returns anyway. */
+const SETTLE_MS = 3000;
+
 export async function runKeyOrdered<R>(
   records: readonly { offset: bigint; key: string; record: R }[],
-  handle: (record: R) => Promise<unknown>,
+  handle: (record: R, signal: AbortSignal) => Promise<unknown>,
   options: { limit: number; deadline?: number },
 ): Promise<KeyOrderedRun<R>> {
+  const aborter = new AbortController();
   const work = new KeyOrderedWork<R>();
   work.add(records);
   const finished: R[] = [];
@@ -30,10 +36,12 @@ export async function runKeyOrdered<R>(
     if (!expired()) {
       for (const item of work.start(Math.max(0, options.limit - inFlight))) {
         inFlight += 1;
-        void handle(item.record)
+        void handle(item.record, aborter.signal)
           .then(
             () => {
               work.finish(item.offset);
+              // Durable or not is the invocation's business: within it, the key goes on.
+              work.confirmDurable([item.offset]);
               done.add(item.offset);
               finished.push(item.record);
             },
@@ -47,7 +55,21 @@ export async function runKeyOrdered<R>(
       }
     }
     // Nothing running: all done, or what is left waits behind a failed record of its key.
-    if (inFlight === 0 || expired()) break;
+    if (inFlight === 0) break;
+    if (expired()) {
+      // Abort what runs and wait for it to settle, so nothing of this invocation is still sending afterwards.
+      aborter.abort(new Error('deadline'));
+      const settleBy = Date.now() + SETTLE_MS;
+      while (inFlight > 0 && Date.now() < settleBy)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(1, settleBy - Date.now()));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      break;
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, options.deadline === undefined ? 1000 : Math.max(1, Math.min(1000, options.deadline - Date.now())));
       wake = () => {

@@ -62,8 +62,8 @@ class WarmRuntime {
       groups.map((records) =>
         runKeyOrdered(
           records.map((record) => ({ offset: BigInt(record.offset), key: record.key?.toString('utf8') ?? '', record })),
-          async (record) => {
-            const outcome = await effects.processor.process(record);
+          async (record, signal) => {
+            const outcome = await effects.processor.process(record, signal);
             effects.metrics.outcomes.inc({ outcome });
             outcomes.set(record, outcome);
           },

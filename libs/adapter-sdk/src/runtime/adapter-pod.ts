@@ -3,6 +3,7 @@ import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, HttpEndpoints, type Logger } fro
 import {
   CoalescingProducer,
   type KafkaClient,
+  type KafkaLogSink,
   type KafkaProducer,
   MAX_RECORD_BYTES,
   avroSerde,
@@ -10,6 +11,7 @@ import {
   createSchemaRegistryClient,
   kafkaConnection,
   schemaRegistryConnection,
+  retryTransient,
   topicValueSubject,
 } from '@lib/streams';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -75,10 +77,10 @@ export class AdapterPod {
     const { target } = config;
     const runner = new PodRunner(
       kafka,
-      async (record) => {
+      async (record, signal) => {
         metrics.inFlight.inc();
         try {
-          metrics.outcomes.inc({ outcome: await processor.process(record) });
+          metrics.outcomes.inc({ outcome: await processor.process(record, signal) });
         } finally {
           metrics.inFlight.dec();
         }
@@ -96,7 +98,10 @@ export class AdapterPod {
     const http = new HttpEndpoints({
       port: config.HTTP_PORT,
       registry: metrics.registry,
-      ready: () => Promise.resolve(runner.error === undefined),
+      // Live: the consumer is not stalled (a stalled one is being rebuilt; past the bound the kubelet restarts us).
+      live: () => Promise.resolve(runner.error === undefined && runner.status()?.stalled !== true),
+      // Ready: in the group and consuming.
+      ready: () => Promise.resolve(runner.error === undefined && runner.status()?.state === 'running'),
     });
     const httpPort = await http.listen();
     log.info(
@@ -156,23 +161,32 @@ export interface AdapterEffects {
  * RecordProcessor wired to them. Values decode from the Confluent wire format, or from JSON (envelopeFromJson).
  */
 export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig, log: Logger): Promise<AdapterEffects> {
-  const kafka = createKafkaClient(kafkaConnection(config), (level, message, context) => log[level]({ kafka: context }, message));
+  const kafkaLog: KafkaLogSink = (level, message, context) => log[level]({ kafka: context }, message);
+  const kafka = createKafkaClient(kafkaConnection(config), kafkaLog);
+  // Started together with the broker and registry (as Kubernetes does), each step waits for them instead of failing.
+  const untilUp = <T>(what: string, step: () => Promise<T>) => retryTransient(what, step, { log: kafkaLog });
   const admin = kafka.admin();
-  await admin.connect();
+  await untilUp('admin connect', () => admin.connect());
   const replicationFactor = config.TOPIC_REPLICATION_FACTOR;
   const big = { 'max.message.bytes': String(MAX_RECORD_BYTES) };
-  const created = await admin.ensureTopics([
-    { name: config.SOURCE_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
-    { name: config.LEDGER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor },
-    { name: config.DEAD_LETTER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
-  ]);
+  const created = await untilUp('create topics', () =>
+    admin.ensureTopics([
+      { name: config.SOURCE_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
+      { name: config.LEDGER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor },
+      { name: config.DEAD_LETTER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
+    ]),
+  );
   if (created.length > 0) log.info({ topics: created }, 'created topics');
 
   const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
-  const envelopes = await avroSerde<Hl7Envelope>(registry, topicValueSubject(config.SOURCE_TOPIC), HL7_ENVELOPE_SCHEMA);
-  const events = await avroSerde<DeliveryEvent>(registry, topicValueSubject(config.LEDGER_TOPIC), DELIVERY_EVENT_SCHEMA);
+  const envelopes = await untilUp('register the envelope schema', () =>
+    avroSerde<Hl7Envelope>(registry, topicValueSubject(config.SOURCE_TOPIC), HL7_ENVELOPE_SCHEMA),
+  );
+  const events = await untilUp('register the delivery event schema', () =>
+    avroSerde<DeliveryEvent>(registry, topicValueSubject(config.LEDGER_TOPIC), DELIVERY_EVENT_SCHEMA),
+  );
   const producer = new CoalescingProducer(kafka.producer({ idempotent: true }));
-  await producer.connect();
+  await untilUp('producer connect', () => producer.connect());
 
   const metrics = new AdapterMetrics();
   const { target } = config;
@@ -203,12 +217,17 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
     {
       // '{': a JSON envelope (Lambda Sink Connector, ESM JSON mode); otherwise the Confluent wire format.
       decode: async (value) => (value[0] === 0x7b ? envelopeFromJson(JSON.parse(value.toString('utf8'))) : envelopes.deserialize(value)),
-      deliver: (message, onAttempt) =>
-        delivery.deliver(message.bytes, message.controlId, (attempt) => {
-          metrics.attempts.inc({ condition: attempt.condition });
-          metrics.ackLatency.observe(attempt.latencyMs / 1000);
-          onAttempt(attempt);
-        }),
+      deliver: (message, onAttempt, signal) =>
+        delivery.deliver(
+          message.bytes,
+          message.controlId,
+          (attempt) => {
+            metrics.attempts.inc({ condition: attempt.condition });
+            metrics.ackLatency.observe(attempt.latencyMs / 1000);
+            onAttempt(attempt);
+          },
+          signal,
+        ),
       ledger: async (event) => {
         await producer.send([{ topic: config.LEDGER_TOPIC, key: event.mrnHash || null, value: await events.serialize(event) }]);
       },

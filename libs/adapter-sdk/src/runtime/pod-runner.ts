@@ -1,5 +1,16 @@
-import type { BatchContext, KafkaClient, KafkaConsumer, KafkaLogSink, RecordBatch } from '@lib/streams';
-import { KeyOrderedWork } from '../delivery/key-ordered-work.js';
+import {
+  type BatchContext,
+  type KafkaClient,
+  type KafkaConsumer,
+  type KafkaLogSink,
+  type RecordBatch,
+  type TopicAdmin,
+  abortableSleep,
+  isRetriable,
+  retryTransient,
+} from '@lib/streams';
+import { KeyOrderedWork, decodeCompleted, encodeCompleted } from '../delivery/key-ordered-work.js';
+import { isDeliveryInterrupted } from '../delivery/mllp-delivery.js';
 import type { SourceRecord } from './record-processor.js';
 
 export interface PodRunnerOptions {
@@ -12,32 +23,44 @@ export interface PodRunnerOptions {
   ordering?: 'key' | 'partition';
   /** Records being processed at once over all partitions (different patients). Default 64. */
   maxInFlight?: number;
-  /** How often progress is committed (and the coordinator heartbeated) while a batch is worked on. Default 1000 ms. */
+  /** How often progress is committed while a batch is worked on (sooner when a patient's next record waits). Default 1000 ms. */
   commitIntervalMs?: number;
+  /** On stop, how long running records may take to finish before they are aborted. Default 10 s. */
+  drainTimeoutMs?: number;
+  /** Consumer group session timeout: a member silent this long loses its partitions. Default 10 s. */
+  sessionTimeoutMs?: number;
   log?: KafkaLogSink;
-  /** Called once when processing a record failed in a way that needs a restart (an effect could not be written). */
+  /** Called once when processing a record failed in a way retrying cannot mend (the process should exit). */
   onFailure?: (error: unknown) => void;
 }
 
 /**
  * Runs a record handler over a topic as a consumer group member, like Confluent Parallel Consumer's KEY mode:
  * within a partition, records of one key (an MRN) are handled strictly in offset order, one at a time; records of
- * different keys run concurrently (bounded by maxInFlight). Offsets are committed only up to the lowest record not
- * yet finished, so a crash never skips one (it may repeat finished ones: at least once). A batch's partition takes
- * its next batch once every record of this one is finished; other partitions go on meanwhile.
+ * different keys run concurrently (bounded by maxInFlight). The committed offset is the lowest record not yet
+ * finished, with the finished ones above it in the offset metadata, and a key's next record starts only once its
+ * previous one's completion is committed: a crash, a rebalance or a restart never skips a record and never sends a
+ * patient's earlier message after a later one (it may repeat the one in hand: same MSH-10).
+ * When the partition is taken away (rebalance, lost session, consumer rebuilt) the batch's deliveries are aborted at
+ * once. A record whose effects could not be written for a transient reason (Kafka or the registry unreachable) is
+ * tried again with backoff; anything else stops the runner (onFailure).
  */
 export class PodRunner {
   private consumer: KafkaConsumer | undefined;
+  private admin: TopicAdmin | undefined;
   private inFlight = 0;
   /** Batches waiting for a record to finish (or their commit interval). */
   private readonly waiters = new Set<() => void>();
   private stopping = false;
+  private readonly stopController = new AbortController();
   private failure: unknown;
   private handledCount = 0;
+  /** Partitions whose committed progress this member has read since it was (re)assigned them. */
+  private readonly known = new Set<number>();
 
   constructor(
     private readonly kafka: KafkaClient,
-    private readonly handle: (record: SourceRecord) => Promise<unknown>,
+    private readonly handle: (record: SourceRecord, signal: AbortSignal) => Promise<unknown>,
     private readonly options: PodRunnerOptions,
   ) {}
 
@@ -49,79 +72,189 @@ export class PodRunner {
     return this.failure;
   }
 
+  /** The consumer's state, for health: undefined before start. */
+  status() {
+    return this.consumer?.status();
+  }
+
   async start(): Promise<void> {
-    this.consumer = this.kafka.consumer({ groupId: this.options.groupId, isolation: 'read_committed' });
-    await this.consumer.connect();
-    await this.consumer.subscribe([this.options.topic], { fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      // Every assigned partition may be worked on at once; the in-flight bound applies across them.
-      partitionsConsumedConcurrently: 64,
-      eachBatch: (batch, context) => this.processBatch(batch, context),
+    this.admin = this.kafka.admin();
+    const log = this.options.log;
+    await retryTransient('admin connect', () => this.admin!.connect(), log ? { log } : {});
+    this.consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      isolation: 'read_committed',
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10000,
+      heartbeatIntervalMs: Math.max(500, Math.floor((this.options.sessionTimeoutMs ?? 10000) / 5)),
+      onAssignment: () => this.known.clear(),
+      ...(log ? { log } : {}),
     });
+    await retryTransient('consumer connect', () => this.consumer!.connect(), log ? { log } : {});
+    await retryTransient(
+      'consumer subscribe',
+      () => this.consumer!.subscribe([this.options.topic], { fromBeginning: true }),
+      log ? { log } : {},
+    );
+    await retryTransient(
+      'consumer run',
+      () =>
+        this.consumer!.run({
+          autoCommit: false,
+          // Every assigned partition may be worked on at once; the in-flight bound applies across them.
+          partitionsConsumedConcurrently: 64,
+          eachBatch: (batch, context) => this.processBatch(batch, context),
+        }),
+      log ? { log } : {},
+    );
   }
 
   /**
-   * Stops taking records; `whileDraining` runs then (an adapter closes its delivery there, so records waiting to
-   * retry end unfinished instead of holding the shutdown); running records finish; progress is committed.
+   * Stops taking records; running records get drainTimeoutMs to finish, then are aborted; `whileDraining` runs
+   * then (an adapter closes its delivery there); progress is committed; the consumer leaves the group.
    */
   async stop(whileDraining: () => Promise<void> = () => Promise.resolve()): Promise<void> {
     this.stopping = true;
     this.wakeAll();
+    const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10000);
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    this.stopController.abort(new Error('stopping'));
     await whileDraining();
-    await this.consumer?.disconnect();
+    await this.consumer
+      ?.disconnect()
+      .catch((error: unknown) => this.options.log?.('warn', 'consumer disconnect failed', { error: String(error) }));
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+
+  private halted(signal: AbortSignal): boolean {
+    return this.stopping || this.failure !== undefined || signal.aborted;
   }
 
   private async processBatch(batch: RecordBatch, context: BatchContext): Promise<void> {
-    if (batch.records.length === 0 || this.stopping || this.failure) return;
+    const signal = AbortSignal.any([context.signal, this.stopController.signal]);
+    if (batch.records.length === 0 || this.halted(signal)) return;
+    const completed = await this.completedBefore(batch, signal);
+    if (completed === undefined) return;
     const work = new KeyOrderedWork<SourceRecord>();
     const keyOf = this.options.ordering === 'partition' ? () => '' : (r: SourceRecord) => r.key?.toString('utf8') ?? '';
-    work.add(batch.records.map((r) => ({ offset: BigInt(r.offset), key: keyOf(r), record: r })));
+    work.add(
+      batch.records.map((r) => ({ offset: BigInt(r.offset), key: keyOf(r), record: r })),
+      completed,
+    );
     const limit = this.options.maxInFlight ?? 64;
     const interval = this.options.commitIntervalMs ?? 1000;
     let lastCommit = Date.now();
     let committed: bigint | undefined;
+    let retryAt = 0;
+    let retryDelay = 200;
     const commit = async () => {
       const next = work.committable();
-      if (next === undefined || next === committed) return;
-      await this.consumer!.commit([{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next.toString() }] }]);
+      const pending = work.notDurable();
+      if (next === undefined || (next === committed && pending.length === 0)) return;
+      const metadata = encodeCompleted(next, work.completedAbove(next));
+      await this.consumer!.commit([
+        { topic: batch.topic, partitions: [{ partition: batch.partition, offset: next.toString(), metadata }] },
+      ]);
+      work.confirmDurable(pending);
       committed = next;
     };
     while (work.unfinished > 0) {
-      const startable = this.stopping || this.failure || context.isStale() ? [] : work.start(Math.max(0, limit - this.inFlight));
+      const startable = this.halted(signal) || Date.now() < retryAt ? [] : work.start(Math.max(0, limit - this.inFlight));
       for (const item of startable) {
         this.inFlight += 1;
-        void this.handle(item.record)
+        void this.handle(item.record, signal)
           .then(
             () => {
               work.finish(item.offset);
               this.handledCount += 1;
+              retryDelay = 200;
             },
-            (error: unknown) => this.fail(error, item.record),
+            (error: unknown) => {
+              work.abandon(item.offset);
+              if (isDeliveryInterrupted(error) || signal.aborted) return;
+              if (isRetriable(error)) {
+                retryAt = Date.now() + retryDelay;
+                this.options.log?.('warn', 'a record could not be finished; retrying', {
+                  ...where(item.record),
+                  retryInMs: retryDelay,
+                  error: error instanceof Error ? error.name : typeof error,
+                });
+                retryDelay = Math.min(retryDelay * 2, 10000);
+              } else this.fail(error, item.record);
+            },
           )
           .finally(() => {
             this.inFlight -= 1;
             this.wakeAll();
           });
       }
-      if (work.running === 0 && (this.stopping || this.failure || context.isStale())) break;
-      await new Promise<void>((resolve) => {
-        const waiters = this.waiters;
-        const timer = setTimeout(done, Math.max(10, interval - (Date.now() - lastCommit)));
-        function done() {
-          clearTimeout(timer);
-          waiters.delete(done);
-          resolve();
+      if (work.running === 0 && this.halted(signal)) break;
+      // A patient's next record waits for its previous one's completion to be committed: commit now, not later.
+      if (work.waitingForCommit() || Date.now() - lastCommit >= interval) {
+        try {
+          await commit();
+        } catch (error) {
+          // Kafka unreachable: the records wait (their keys do); a session lost meanwhile aborts the batch.
+          this.options.log?.('warn', 'could not commit progress; retrying', {
+            topic: batch.topic,
+            partition: batch.partition,
+            error: String(error),
+          });
+          await abortableSleep(Math.min(interval, 1000), signal);
         }
-        waiters.add(done);
-      });
-      if (Date.now() - lastCommit >= interval) {
-        await context.heartbeat().catch(() => undefined);
-        await commit();
         lastCommit = Date.now();
+        continue;
       }
+      const untilCommit = interval - (Date.now() - lastCommit);
+      const untilRetry = retryAt - Date.now();
+      await this.pause(Math.max(10, untilRetry > 0 ? Math.min(untilCommit, untilRetry) : untilCommit));
     }
-    await commit();
+    await commit().catch((error: unknown) =>
+      this.options.log?.('warn', 'could not commit progress at the end of a batch', {
+        topic: batch.topic,
+        partition: batch.partition,
+        error: String(error),
+      }),
+    );
+    // Aborted or failed part-way: what was finished but not committed must be read back from Kafka next time.
+    if (this.halted(signal)) this.known.delete(batch.partition);
+  }
+
+  /**
+   * The records of this partition an earlier owner finished above its committed offset (offset metadata), read
+   * once per assignment; undefined when the batch was aborted meanwhile.
+   */
+  private async completedBefore(batch: RecordBatch, signal: AbortSignal): Promise<Set<bigint> | undefined> {
+    if (this.known.has(batch.partition)) return new Set();
+    try {
+      const offsets = await retryTransient(
+        'read committed progress',
+        () => this.admin!.committedOffsets(this.options.groupId, batch.topic),
+        {
+          signal,
+          ...(this.options.log ? { log: this.options.log } : {}),
+        },
+      );
+      const mine = offsets.find((o) => o.partition === batch.partition);
+      this.known.add(batch.partition);
+      if (!mine || BigInt(mine.offset) < 0n) return new Set();
+      return decodeCompleted(BigInt(mine.offset), mine.metadata);
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      throw error;
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const waiters = this.waiters;
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      }
+      waiters.add(done);
+    });
   }
 
   private wakeAll(): void {
@@ -131,12 +264,14 @@ export class PodRunner {
   private fail(error: unknown, record: SourceRecord): void {
     if (this.failure) return;
     this.failure = error;
-    this.options.log?.('error', 'processing stopped: an effect of a record could not be written', {
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
+    this.options.log?.('error', 'processing stopped: a record failed in a way retrying cannot mend', {
+      ...where(record),
       error: error instanceof Error ? error.name : typeof error,
     });
     this.options.onFailure?.(error);
   }
+}
+
+function where(record: SourceRecord) {
+  return { topic: record.topic, partition: record.partition, offset: record.offset };
 }

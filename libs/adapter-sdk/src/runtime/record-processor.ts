@@ -1,5 +1,5 @@
 import { type Hl7Envelope, hashMrn } from '@lib/platform';
-import type { IncomingRecord } from '@lib/streams';
+import { type IncomingRecord, isRetriable } from '@lib/streams';
 import { type Adapter, type OutboundMessage, mapEnvelope } from '../define-adapter.js';
 import type { AttemptEvent, DeliveryResult } from '../delivery/mllp-delivery.js';
 
@@ -34,7 +34,7 @@ export interface ProcessorPorts {
   /** Decodes the record value (the Avro envelope). */
   decode(value: Buffer): Promise<Hl7Envelope>;
   /** Sends one mapped message to the target, with retries; reports every attempt. */
-  deliver(message: OutboundMessage, onAttempt: (event: AttemptEvent) => void): Promise<DeliveryResult>;
+  deliver(message: OutboundMessage, onAttempt: (event: AttemptEvent) => void, signal?: AbortSignal): Promise<DeliveryResult>;
   ledger(event: DeliveryEvent): Promise<void>;
   deadLetter(record: SourceRecord, reason: DeadLetterReason): Promise<void>;
 }
@@ -55,7 +55,12 @@ export class RecordProcessor {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async process(record: SourceRecord): Promise<ProcessOutcome> {
+  /**
+   * `signal` aborts the delivery in hand (the record then rejects with DeliveryAbortedError: not finished). A decode
+   * that failed because the schema registry could not be reached rejects too (retriable): the record is fine, so it
+   * is never dead-lettered for that.
+   */
+  async process(record: SourceRecord, signal?: AbortSignal): Promise<ProcessOutcome> {
     const headerControlId = record.headers['hl7.control-id']?.toString() ?? '';
     const event = (fields: Partial<DeliveryEvent> & Pick<DeliveryEvent, 'status' | 'condition'>, mrn = ''): DeliveryEvent => ({
       target: this.adapter.name,
@@ -79,6 +84,7 @@ export class RecordProcessor {
     try {
       envelope = await this.ports.decode(record.value);
     } catch (error) {
+      if (isRetriable(error)) throw error;
       return this.refuse(record, { stage: 'deserialization', ...describe(error) }, event);
     }
     const outcome = mapEnvelope(this.adapter, envelope);
@@ -97,26 +103,36 @@ export class RecordProcessor {
     let result: ProcessOutcome = 'delivered';
     for (const message of outcome.messages) {
       const writes: Promise<void>[] = [];
-      const delivered = await this.ports.deliver(message, (attempt) => {
-        const status =
-          attempt.status === 'delivered' ? 'ACKED' : attempt.status === 'dead' ? 'DEAD' : attempt.ackCode ? 'NACKED' : 'RETRYING';
-        writes.push(
-          this.ports.ledger(
-            event(
-              {
-                status,
-                controlId: message.controlId,
-                ackCode: attempt.ackCode,
-                condition: attempt.condition,
-                attempt: attempt.attempt,
-                latencyMs: attempt.latencyMs,
-                detail: attempt.detail,
-              },
-              mrn,
-            ),
-          ),
-        );
-      });
+      const delivered = await this.ports
+        .deliver(
+          message,
+          (attempt) => {
+            const status =
+              attempt.status === 'delivered' ? 'ACKED' : attempt.status === 'dead' ? 'DEAD' : attempt.ackCode ? 'NACKED' : 'RETRYING';
+            writes.push(
+              this.ports.ledger(
+                event(
+                  {
+                    status,
+                    controlId: message.controlId,
+                    ackCode: attempt.ackCode,
+                    condition: attempt.condition,
+                    attempt: attempt.attempt,
+                    latencyMs: attempt.latencyMs,
+                    detail: attempt.detail,
+                  },
+                  mrn,
+                ),
+              ),
+            );
+          },
+          signal,
+        )
+        .catch(async (error: unknown) => {
+          // Interrupted: the attempts' ledger events still land (or fail) before the record is given back.
+          await Promise.allSettled(writes);
+          throw error;
+        });
       await Promise.all(writes);
       if (delivered.status === 'dead') {
         await this.ports.deadLetter(record, {
