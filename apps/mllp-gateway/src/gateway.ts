@@ -7,7 +7,9 @@ import {
   createSchemaRegistryClient,
   kafkaConnection,
   schemaRegistryConnection,
+  type KafkaLogSink,
   type KafkaProducer,
+  retryTransient,
   type Serde,
   type TopicAdmin,
   topicValueSubject,
@@ -33,52 +35,68 @@ export class Gateway {
   ) {}
 
   static async start(config: GatewayConfig, log: Logger): Promise<Gateway> {
-    const kafka = createKafkaClient(kafkaConnection(config), (level, message, context) => log[level]({ kafka: context }, message));
+    const kafkaLog: KafkaLogSink = (level, message, context) => log[level]({ kafka: context }, message);
+    const kafka = createKafkaClient(kafkaConnection(config), kafkaLog);
+    // Started together with the broker and registry (as Kubernetes does), each step waits for them instead of failing.
+    const untilUp = <T>(what: string, step: () => Promise<T>) => retryTransient(what, step, { log: kafkaLog });
 
     const topics = topicsByType(config);
     const maxMessageBytes = String(config.MLLP_MAX_FRAME_BYTES + 1024 * 1024);
     const admin = kafka.admin();
-    await admin.connect();
-    const created = await admin.ensureTopics([
-      ...[...new Set(Object.values(topics))].map((name) => ({
-        name,
-        partitions: config.TOPIC_PARTITIONS,
-        replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-        config: { 'max.message.bytes': maxMessageBytes },
-      })),
-      {
-        name: config.QUARANTINE_TOPIC,
-        partitions: 1,
-        replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-        config: { 'max.message.bytes': maxMessageBytes },
-      },
-      {
-        name: config.DEDUP_TOPIC,
-        partitions: 1,
-        replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-        config: { 'cleanup.policy': 'compact' },
-      },
-    ]);
+    await untilUp('admin connect', () => admin.connect());
+    const created = await untilUp('create topics', () =>
+      admin.ensureTopics([
+        ...[...new Set(Object.values(topics))].map((name) => ({
+          name,
+          partitions: config.TOPIC_PARTITIONS,
+          replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+          config: { 'max.message.bytes': maxMessageBytes },
+        })),
+        {
+          name: config.QUARANTINE_TOPIC,
+          partitions: 1,
+          replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+          config: { 'max.message.bytes': maxMessageBytes },
+        },
+        {
+          name: config.DEDUP_TOPIC,
+          partitions: 1,
+          replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+          // Entries older than the window are useless: the broker deletes them (segments roll within the window), so
+          // the topic stays bounded and the start-up replay reads about one window of entries, not all history.
+          config: {
+            'cleanup.policy': 'compact,delete',
+            'retention.ms': String(config.DEDUP_WINDOW_MS),
+            'segment.ms': String(Math.min(config.DEDUP_WINDOW_MS, 3600000)),
+          },
+        },
+      ]),
+    );
     if (created.length > 0) log.info({ topics: created }, 'created topics');
 
     const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
     const serdes = new Map<string, Serde<Hl7Envelope>>();
     for (const topic of new Set(Object.values(topics)))
-      serdes.set(topic, await avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA));
+      serdes.set(
+        topic,
+        await untilUp('register the envelope schema', () =>
+          avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA),
+        ),
+      );
 
     const idempotent = kafka.producer({ idempotent: true, ackTimeoutMs: config.KAFKA_WRITE_TIMEOUT_MS });
     const producer = config.KAFKA_COALESCE_WRITES ? new CoalescingProducer(idempotent) : idempotent;
     // The dedup log is best effort: its own producer, so its writes never queue in front of an envelope.
     const dedupProducer = kafka.producer({ idempotent: false, ackTimeoutMs: config.KAFKA_WRITE_TIMEOUT_MS });
-    await Promise.all([producer.connect(), dedupProducer.connect()]);
+    await untilUp('producer connect', () => Promise.all([producer.connect(), dedupProducer.connect()]));
 
     const duplicates = new BoundedDuplicateWindow(
       config.DEDUP_WINDOW_MS,
       config.DEDUP_MAX_ENTRIES,
       new KafkaDuplicateLog(dedupProducer, config.DEDUP_TOPIC, log),
     );
-    const restored = await KafkaDuplicateLog.replay(kafka, config.DEDUP_TOPIC, config.KAFKA_CLIENT_ID, (key, ack, at) =>
-      duplicates.restore(key, ack, at),
+    const restored = await untilUp('restore the duplicate window', () =>
+      KafkaDuplicateLog.replay(kafka, config.DEDUP_TOPIC, config.KAFKA_CLIENT_ID, (key, ack, at) => duplicates.restore(key, ack, at)),
     );
     log.info({ entries: restored }, 'duplicate window restored');
 

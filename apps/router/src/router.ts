@@ -2,6 +2,7 @@ import type { Hl7Envelope, Logger } from '@lib/platform';
 import { HL7_ENVELOPE_SCHEMA, HttpEndpoints } from '@lib/platform';
 import {
   type KafkaClient,
+  type KafkaLogSink,
   KafkaStreams,
   MAX_RECORD_BYTES,
   type Serde,
@@ -12,6 +13,7 @@ import {
   createSchemaRegistryClient,
   kafkaConnection,
   schemaRegistryConnection,
+  retryTransient,
   topicValueSubject,
 } from '@lib/streams';
 import { RouterMetrics } from './observability/router-metrics.js';
@@ -47,9 +49,10 @@ export class Router {
     log: Logger,
     onFailure: (error: Error) => void = () => undefined,
   ): Promise<Router> {
-    const kafka = createKafkaClient(kafkaConnection(config), (level, message, context) => log[level]({ kafka: context }, message));
+    const kafkaLog: KafkaLogSink = (level, message, context) => log[level]({ kafka: context }, message);
+    const kafka = createKafkaClient(kafkaConnection(config), kafkaLog);
     const admin = kafka.admin();
-    await admin.connect();
+    await retryTransient('admin connect', () => admin.connect(), { log: kafkaLog });
     try {
       return await Router.startWith(kafka, admin, config, targets, log, onFailure);
     } catch (error) {
@@ -67,12 +70,20 @@ export class Router {
     onFailure: (error: Error) => void,
   ): Promise<Router> {
     const topics: RouterTopics = { adt: config.ADT_TOPIC, patientState: config.PATIENT_STATE_TOPIC, ...internalTopics(config) };
-    await ensureRouterTopics(admin, config, topics, targets, log);
+    // Started together with the broker and registry (as Kubernetes does), each step waits for them instead of failing.
+    const untilUp = <T>(what: string, step: () => Promise<T>) =>
+      retryTransient(what, step, { log: (level, message, context) => log[level]({ kafka: context }, message) });
+    await untilUp('create topics', () => ensureRouterTopics(admin, config, topics, targets, log));
 
     const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
     const serdes = new Map<string, Serde<Hl7Envelope>>();
     for (const topic of new Set([topics.adt, topics.mergeKeys, ...targets.map((t) => t.topic)]))
-      serdes.set(topic, await avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA));
+      serdes.set(
+        topic,
+        await untilUp('register the envelope schema', () =>
+          avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA),
+        ),
+      );
 
     const metrics = new RouterMetrics(() => consumerLag(admin, config.APPLICATION_ID, [topics.adt, topics.mergeKeys, topics.control]));
     const topology = buildRouterTopology({
@@ -97,7 +108,7 @@ export class Router {
       onFailure,
     });
     try {
-      await streams.start();
+      await untilUp('start the topology', () => streams.start());
     } catch (error) {
       await streams.close().catch(() => undefined);
       throw error;
@@ -106,7 +117,9 @@ export class Router {
     const http = new HttpEndpoints({
       port: config.HTTP_PORT,
       registry: metrics.registry,
-      ready: () => Promise.resolve(streams.error === undefined),
+      // Ready once in the group with every assigned partition's stores restored; live unless the consumer stalled.
+      ready: () => Promise.resolve(streams.ready),
+      live: () => Promise.resolve(streams.error === undefined && streams.consumerStatus()?.stalled !== true),
     });
     const httpPort = await http.listen();
     log.info(

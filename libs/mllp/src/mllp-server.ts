@@ -17,7 +17,7 @@ export interface MllpHandler {
   /** Handle one complete frame; resolve to the reply payload (an ACK), or undefined to send none. */
   handleFrame(payload: Buffer, connection: ConnectionInfo): Promise<Buffer | undefined>;
   /** A frame exceeded the size limit: the reply to send (a NAK) before the connection is closed, if any. */
-  handleOversize(bytes: number, connection: ConnectionInfo): Buffer | undefined;
+  handleOversize(bytes: number, connection: ConnectionInfo): Buffer | undefined | Promise<Buffer | undefined>;
 }
 
 export type ServerEvent =
@@ -225,8 +225,8 @@ export class MllpServer {
       while (c.queue.length > 0 && !c.socket.destroyed) {
         const payload = c.queue.shift()!;
         if (!Buffer.isBuffer(payload)) {
-          const nak = this.handler.handleOversize(payload.oversize, c.info);
-          if (nak) c.socket.write(encodeFrame(nak));
+          const nak = await this.handler.handleOversize(payload.oversize, c.info);
+          if (nak && !c.socket.destroyed) c.socket.write(encodeFrame(nak));
           this.end(c, 'oversize');
           return;
         }

@@ -95,11 +95,27 @@ describe('MessageIntake', () => {
 
   it('NAKs an oversize frame and quarantines the event without bytes', async () => {
     const { intake, quarantine } = setup();
-    const nak = intake.handleOversize(20_000_000, connection);
+    const nak = await intake.handleOversize(20_000_000, connection);
     expect(msa(nak)).toBe("MSA|AR||frame of 20000000 bytes exceeds this listener's maximum");
-    await new Promise((resolve) => setImmediate(resolve));
     expect(quarantine.records).toEqual([expect.objectContaining({ code: '102', bytes: 20_000_000 })]);
     expect(quarantine.records[0]!.raw).toBeUndefined();
+  });
+
+  it.each([
+    ['fails', 'failing'],
+    ['never completes', 'hanging'],
+  ] as const)('answers an oversize frame AE 207, not AR, when its quarantine write %s', async (_name, behaviour) => {
+    const { intake, quarantine } = setup();
+    quarantine[behaviour] = true;
+    const nak = await intake.handleOversize(20_000_000, connection);
+    expect(msa(nak)).toMatch(/^MSA\|AE\|/);
+    expect(segments(nak).find((s) => s.startsWith('ERR'))).toContain('|207^');
+  });
+
+  it('answers a refused message AE within the write timeout when the quarantine write never completes', async () => {
+    const { intake, quarantine } = setup();
+    quarantine.hanging = true;
+    expect(msa(await intake.handleFrame(Buffer.from('not hl7'), connection))).toMatch(/^MSA\|AE\|/);
   });
 
   it('sends no accept ACK when MSH-15 is NE, but still stores the message', async () => {

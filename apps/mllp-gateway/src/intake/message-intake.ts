@@ -25,6 +25,8 @@ import type { ConnectionInfo, MllpHandler } from '@lib/mllp';
 import { type Hl7Envelope, type Logger, buildEnvelope, hashMrn, sha256Hex } from '@lib/platform';
 import type { DuplicateWindow, EnvelopePublisher, IntakeMetrics, PublishRecord, QuarantineRecord, QuarantineSink } from './intake-ports.js';
 
+const QUARANTINE_FAILED = 'message refused but could not be recorded; send it again';
+
 export interface IntakeOptions {
   listener: string;
   headerPolicy: HeaderPolicy;
@@ -110,24 +112,48 @@ export class MessageIntake implements MllpHandler {
     return reply;
   }
 
-  handleOversize(bytes: number, connection: ConnectionInfo): Buffer | undefined {
+  /**
+   * An oversize frame: AR once its quarantine record (the event, without the bytes, which were never buffered past
+   * the limit) is written; AE if that write fails or times out, so the refusal is never lost unrecorded.
+   */
+  async handleOversize(bytes: number, connection: ConnectionInfo): Promise<Buffer | undefined> {
     const reason = `frame of ${bytes} bytes exceeds this listener's maximum`;
     this.deps.metrics.rejected('oversize');
     this.deps.log.warn({ connection: connection.id, bytes }, 'oversize frame refused; closing the connection');
-    // The bytes are gone (never buffered past the limit); quarantine records the event without them.
-    void this.deps.quarantine
-      .quarantine([
-        {
-          code: Hl7ErrorCode.DataTypeError,
-          reason,
-          listener: this.options.listener,
-          remoteAddress: connection.remoteAddress,
-          receivedAt: this.clock().getTime(),
-          bytes,
-        },
-      ])
-      .catch((error: unknown) => this.deps.log.error({ err: errorSummary(error) }, 'could not quarantine an oversize-frame record'));
+    try {
+      await this.withinWriteTimeout(
+        this.deps.quarantine.quarantine([
+          {
+            code: Hl7ErrorCode.DataTypeError,
+            reason,
+            listener: this.options.listener,
+            remoteAddress: connection.remoteAddress,
+            receivedAt: this.clock().getTime(),
+            bytes,
+          },
+        ]),
+      );
+    } catch (error) {
+      this.deps.log.error({ err: errorSummary(error) }, 'could not quarantine an oversize-frame record; answering AE');
+      return this.reply([{ outcome: 'error', issues: [issue(Hl7ErrorCode.ApplicationInternalError, QUARANTINE_FAILED)] }], this.clock());
+    }
     return this.reply([{ outcome: 'reject', issues: [issue(Hl7ErrorCode.DataTypeError, reason)] }], this.clock());
+  }
+
+  /** `write` if Kafka confirms it within the write timeout; otherwise rejects (the write may still land). */
+  private async withinWriteTimeout<T>(write: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`kafka write not confirmed within ${this.options.writeTimeoutMs} ms`)),
+        this.options.writeTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([write, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async process(payload: Buffer, connection: ConnectionInfo, receivedAt: Date): Promise<Answer[]> {
@@ -246,23 +272,14 @@ export class MessageIntake implements MllpHandler {
   /** Writes to Kafka within the write timeout; false when Kafka did not confirm. */
   private async write(records: PublishRecord[]): Promise<boolean> {
     const started = process.hrtime.bigint();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`kafka write not confirmed within ${this.options.writeTimeoutMs} ms`)),
-        this.options.writeTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([this.deps.publisher.publish(records), timeout]);
+      await this.withinWriteTimeout(this.deps.publisher.publish(records));
       this.deps.metrics.kafkaWrite(Number(process.hrtime.bigint() - started) / 1e9, true);
       return true;
     } catch (error) {
       this.deps.metrics.kafkaWrite(Number(process.hrtime.bigint() - started) / 1e9, false);
       this.deps.log.error({ err: errorSummary(error), messages: records.length }, 'kafka write failed; answering AE');
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -290,14 +307,11 @@ export class MessageIntake implements MllpHandler {
       ...(verdict.charset ? { charset: verdict.charset } : {}),
     };
     try {
-      await this.deps.quarantine.quarantine([record]);
+      // Bounded like an ADT write: a refusal gets its answer (AE while Kafka is away) within the write timeout.
+      await this.withinWriteTimeout(this.deps.quarantine.quarantine([record]));
     } catch (error) {
       this.deps.log.error({ err: errorSummary(error) }, 'quarantine write failed; answering AE so the sender retries');
-      return {
-        ...context,
-        outcome: 'error',
-        issues: [issue(Hl7ErrorCode.ApplicationInternalError, 'message refused but could not be recorded; send it again')],
-      };
+      return { ...context, outcome: 'error', issues: [issue(Hl7ErrorCode.ApplicationInternalError, QUARANTINE_FAILED)] };
     }
     return { ...context, outcome: 'reject', issues: verdict.issues };
   }

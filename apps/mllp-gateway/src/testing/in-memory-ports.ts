@@ -24,9 +24,12 @@ export class InMemoryPublisher implements EnvelopePublisher {
 export class InMemoryQuarantine implements QuarantineSink {
   readonly records: QuarantineRecord[] = [];
   failing = false;
+  /** Never completes (a broker that accepts the connection and does not answer). */
+  hanging = false;
 
   async quarantine(records: readonly QuarantineRecord[]): Promise<void> {
     if (this.failing) throw new Error('broker unavailable');
+    if (this.hanging) return new Promise<void>(() => undefined);
     this.records.push(...records);
   }
 }
