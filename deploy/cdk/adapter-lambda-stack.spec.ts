@@ -31,7 +31,7 @@ function synth(props: Partial<AdapterLambdaStackProps>) {
 }
 
 describe('AdapterLambdaStack', () => {
-  it('self-managed Kafka: the event-source mapping carries topic, batching, start, group, SASL secret and the on-failure topic', () => {
+  it('self-managed Kafka: the event-source mapping carries topic, batching, start, group and SASL secret; no on-failure destination', () => {
     const template = synth({
       batchSize: 500,
       maxBatchingWindow: Duration.seconds(2),
@@ -46,10 +46,14 @@ describe('AdapterLambdaStack', () => {
       SelfManagedEventSource: { Endpoints: { KafkaBootstrapServers: ['b1.example.com:9096', 'b2.example.com:9096'] } },
       SourceAccessConfigurations: [{ Type: 'SASL_SCRAM_512_AUTH', URI: secretArn }],
       SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: 'hl7-adapter-lab-lambda' },
-      DestinationConfig: { OnFailure: { Destination: 'kafka://hl7.dlq.lab.v1' } },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 6 },
     });
+    // A batch that cannot finish is retried until it does (AWS's defaults): no record is ever skipped by default.
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as { Properties: Record<string, unknown> };
+    expect(mapping.Properties).not.toHaveProperty('DestinationConfig');
+    expect(mapping.Properties).not.toHaveProperty('MaximumRetryAttempts');
+    expect(mapping.Properties).not.toHaveProperty('MaximumRecordAgeInSeconds');
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'hl7-adapter-lab',
       Runtime: 'nodejs24.x',
@@ -65,6 +69,20 @@ describe('AdapterLambdaStack', () => {
         Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']), Effect: 'Allow' })]),
       },
     });
+  });
+
+  it('an explicit on-failure topic comes with explicit retry and age limits, in provisioned mode, on a topic of its own', () => {
+    const onFailure = { topic: 'hl7.lambda-failures.lab.v1', retryAttempts: 100, maxRecordAge: Duration.hours(6) };
+    const template = synth({ onFailure, provisionedPollers: { minimumPollers: 1, maximumPollers: 2 } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      DestinationConfig: { OnFailure: { Destination: 'kafka://hl7.lambda-failures.lab.v1' } },
+      MaximumRetryAttempts: 100,
+      MaximumRecordAgeInSeconds: 21600,
+    });
+    expect(() => synth({ onFailure })).toThrow('provisioned mode');
+    expect(() =>
+      synth({ onFailure: { ...onFailure, topic: 'hl7.dlq.lab.v1' }, provisionedPollers: { minimumPollers: 1, maximumPollers: 2 } }),
+    ).toThrow('a topic of its own');
   });
 
   it('mutual TLS to a self-managed cluster, inside a VPC', () => {

@@ -28,8 +28,16 @@ export interface AdapterLambdaStackProps extends StackProps {
   batchSize?: number;
   maxBatchingWindow?: Duration;
   startingPosition?: lambda.StartingPosition;
-  /** Failed batches go here (kafka://<topic>; provisioned mode). Default: the adapter's dead-letter topic. */
-  onFailureTopic?: string;
+  /**
+   * By default a batch the function cannot finish (Kafka or the registry unreachable, the deadline reached) is retried
+   * until it succeeds: its partition waits, and no patient's message is ever skipped. Refused and undeliverable
+   * messages never get here: the adapter dead-letters those itself, in the replayable Kafka Connect form.
+   * `onFailure` trades that for liveness (provisioned mode only): after `retryAttempts`, or once a record is older
+   * than `maxRecordAge`, Lambda writes the record in its own JSON form to `kafka://<topic>` and moves on, so that
+   * patient's later messages are delivered before it. Use a topic of its own (not the adapter's dead-letter topic,
+   * whose replay reads the Connect form) and alert on it.
+   */
+  onFailure?: { topic: string; retryAttempts: number; maxRecordAge: Duration };
   /** Return batchItemFailures instead of failing the batch (provisioned mode; sets REPORT_BATCH_ITEM_FAILURES). */
   reportBatchItemFailures?: boolean;
   provisionedPollers?: { minimumPollers: number; maximumPollers: number };
@@ -53,6 +61,11 @@ export class AdapterLambdaStack extends Stack {
   constructor(scope: Construct, id: string, props: AdapterLambdaStackProps) {
     super(scope, id, props);
     const topic = props.topic ?? `hl7.route.${props.adapter}.v1`;
+    const deadLetterTopic = `hl7.dlq.${props.adapter}.v1`;
+    if (props.onFailure && !props.provisionedPollers)
+      throw new Error('onFailure (retry limits and a kafka:// destination) needs provisioned mode: set provisionedPollers');
+    if (props.onFailure?.topic === deadLetterTopic || props.onFailure?.topic === topic)
+      throw new Error(`onFailure.topic must be a topic of its own, not ${props.onFailure.topic}`);
     const vpc = props.vpc
       ? ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
           vpcId: props.vpc.vpcId,
@@ -88,7 +101,13 @@ export class AdapterLambdaStack extends Stack {
       batchSize: props.batchSize ?? 100,
       maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
       consumerGroupId: props.consumerGroupId ?? `hl7-adapter-${props.adapter}-lambda`,
-      onFailure: new KafkaDlq(props.onFailureTopic ?? `hl7.dlq.${props.adapter}.v1`),
+      ...(props.onFailure
+        ? {
+            onFailure: new KafkaDlq(props.onFailure.topic),
+            retryAttempts: props.onFailure.retryAttempts,
+            maxRecordAge: props.onFailure.maxRecordAge,
+          }
+        : {}),
       reportBatchItemFailures: props.reportBatchItemFailures ?? false,
       ...(props.provisionedPollers ? { provisionedPollerConfig: props.provisionedPollers } : {}),
     };
