@@ -10,7 +10,8 @@
 #
 # Settings (environment): HL7R_KAFKA_VERSION (4.1.2), HL7R_KAFKA_PORT (9092), HL7R_KAFKA_CONTROLLER_PORT (9093),
 # HL7R_KAFKA_HEAP (768m), HL7R_APICURIO_VERSION (3.3.3), HL7R_REGISTRY_PORT (8081), HL7R_REGISTRY_MGMT_PORT (9001),
-# HL7R_CACHE (~/.cache/hl7-router), HL7R_STATE ($HL7R_CACHE/run).
+# HL7R_CACHE (~/.cache/hl7-router), HL7R_STATE ($HL7R_CACHE/run), HL7R_REGISTRY_PERSISTENT (0: schemas in memory;
+# 1: in an H2 file under the run directory, so a registry restart keeps them, as a production registry does).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/../lib/common.sh"
@@ -147,6 +148,11 @@ start_registry() {
   local jar java; jar="$(find "$REGISTRY_HOME" -name quarkus-run.jar -print -quit)"
   # Apicurio 3.3 is compiled for Java 21 (class file 65); the broker is fine on 17.
   java="$(find_java 21)"
+  local storage=()
+  if [ "${HL7R_REGISTRY_PERSISTENT:-0}" = 1 ]; then
+    mkdir -p "$REGISTRY_RUN/data"
+    storage=("-Dapicurio.datasource.url=jdbc:h2:file:$REGISTRY_RUN/data/registry")
+  fi
   say "starting Apicurio Registry $APICURIO_VERSION on 127.0.0.1:$REGISTRY_PORT (in-memory; logs: $REGISTRY_RUN/registry.out)"
   local started=$SECONDS
   # Working directory = the run dir, so a stray ./config/application.properties elsewhere cannot leak in.
@@ -155,7 +161,7 @@ start_registry() {
     exec "$java" -Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
       -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
       -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MGMT_PORT" \
-      -jar "$jar"
+      "${storage[@]}" -jar "$jar"
   ) > "$REGISTRY_RUN/registry.out" 2>&1 < /dev/null &
   echo $! > "$REGISTRY_RUN/registry.pid"
   wait_ready registry registry_ready "$REGISTRY_RUN/registry.pid" "$REGISTRY_RUN/registry.out" 180 "$started"
