@@ -113,7 +113,7 @@ const FAULTS: Fault[] = [
       await sleep(5000);
       pipeline.targets.lab.answerWith(() => ({ kind: 'ack', code: 'AA' }));
       await sleep(3000);
-      expect(await pipeline.process('lab#2').stop(30000)).toBe(0);
+      expect(await pipeline.stopInstance('lab#2')).toBe(0);
     },
   },
   {

@@ -29,6 +29,8 @@ describe('judgeTarget', () => {
   it('measures recovery from the fault to the first arrival after it', () => {
     expect(judgeTarget('lab', sent, at(['a0', 'a1', 'a2', 'b0'], 1000), 1150).recoverySeconds).toBeCloseTo(0.05);
     expect(judgeTarget('lab', sent, at(['a0'], 1000), 5000).recoverySeconds).toBeUndefined();
+    // Everything had arrived before the fault cleared: nothing waited for it.
+    expect(judgeTarget('lab', sent, at(['a0', 'a1', 'a2', 'b0'], 1000), 5000).recoverySeconds).toBe(0);
   });
 });
 

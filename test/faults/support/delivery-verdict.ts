@@ -28,7 +28,10 @@ export interface TargetVerdict {
   reordered: number;
   /** Arrivals whose MSH-10 the EHR never had accepted (stored before an AE, then the run ended): reported, not failed. */
   unaccepted: number;
-  /** Seconds from the fault's end to this target's first arrival after it (undefined: nothing arrived after it). */
+  /**
+   * Seconds from the fault's end to this target's first arrival after it; 0 when every message had arrived before
+   * (nothing waited); undefined when messages were missing and nothing arrived after it.
+   */
   recoverySeconds: number | undefined;
 }
 
@@ -59,6 +62,7 @@ export function judgeTarget(
     else highest.set(message.patient, message.seq);
   }
   const delivered = accepted.filter((m) => seen.has(m.controlId)).length;
+  const nothingWaited = firstAfter === undefined && delivered === accepted.length;
   return {
     target,
     accepted: accepted.length,
@@ -67,7 +71,7 @@ export function judgeTarget(
     duplicates,
     reordered,
     unaccepted,
-    recoverySeconds: firstAfter === undefined ? undefined : Math.max(0, (firstAfter - faultClearedAt) / 1000),
+    recoverySeconds: nothingWaited ? 0 : firstAfter === undefined ? undefined : Math.max(0, (firstAfter - faultClearedAt) / 1000),
   };
 }
 

@@ -175,6 +175,13 @@ export class FaultPipeline {
     return response?.status ?? 0;
   }
 
+  /** Stops an instance on purpose (SIGTERM): it no longer counts among the running ones. Resolves with its exit code. */
+  async stopInstance(instance: string, graceMs = 30000): Promise<number | null> {
+    const code = await this.process(instance).stop(graceMs);
+    this.processes.delete(instance);
+    return code;
+  }
+
   process(app: string): AppProcess {
     const found = this.processes.get(app);
     if (!found) throw new Error(`${app} was not started`);

@@ -68,11 +68,15 @@ export interface RetryPolicy {
   jitter: number;
 }
 
+/**
+ * Retries end on the time budget (10 minutes), not the count: a target restarted or unreachable for a few minutes
+ * loses nothing, and the longest pause (15 s) bounds how long a delivery waits after the target is back.
+ */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 10,
+  maxAttempts: 100,
   budgetMs: 10 * 60_000,
   initialDelayMs: 500,
-  maxDelayMs: 60_000,
+  maxDelayMs: 15_000,
   multiplier: 2,
   jitter: 0.2,
 };

@@ -119,6 +119,33 @@ describe('Lambda handlers, real MLLP receiver and broker', () => {
     }
   }, 60000);
 
+  it('deadline mid-batch: deliveries in flight are aborted, nothing is sent after the handler returned, and the retried batch keeps each patient in order', async () => {
+    const { env, topics } = environment({ RETRY_MAX_ATTEMPTS: '1000', RETRY_BUDGET_MS: '600000', ACK_TIMEOUT_MS: '10000' });
+    // The target answers AE to everything at first: the warm container would keep retrying DL-1 past the deadline.
+    receiver.setAnswer(() => ({ kind: 'ack', code: 'AE' }));
+    try {
+      const event = await esmEvent('SelfManagedKafka', topics.source, [
+        [adt('DL', 'A01', 'DL-1'), adt('DL', 'A08', 'DL-2'), adt('DL', 'A03', 'DL-3')],
+      ]);
+      const handler = createKafkaEventHandler(adapter, { env, safetyMarginMs: 1000 });
+      closers.push(() => handler.close());
+      await expect(handler(event, context(2500))).rejects.toBeInstanceOf(UnfinishedRecordsError);
+      const atReturn = receiver.controlIdsOf('DL').length;
+      expect(atReturn).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Nothing of that invocation is still sending.
+      expect(receiver.controlIdsOf('DL')).toHaveLength(atReturn);
+      // The event source retries the batch once the target is back: in order, DL-1 first.
+      receiver.setAnswer(() => ({ kind: 'ack', code: 'AA' }));
+      expect(await handler(event, context(60000))).toEqual({ batchItemFailures: [] });
+      const arrivals = receiver.controlIdsOf('DL');
+      expect(arrivals.slice(atReturn)).toEqual(['DL-1', 'DL-2', 'DL-3']);
+      expect(arrivals.slice(0, atReturn).every((id) => id === 'DL-1')).toBe(true);
+    } finally {
+      receiver.setAnswer(() => ({ kind: 'ack', code: 'AA' }));
+    }
+  }, 60000);
+
   it('Lambda Sink Connector, sync: one result per record in input order; refused and skipped ones say so; dead letters written', async () => {
     const { env, topics } = environment();
     const handler = createConnectorHandler({ [topics.source]: adapter }, { env });

@@ -1,6 +1,12 @@
 import { configFields, loadConfig } from '@lib/platform';
 import { z } from 'zod';
-import { type AckActionTable, type AckCondition, type DeliveryAction, DEFAULT_ACK_ACTIONS } from '../delivery/ack-policy.js';
+import {
+  type AckActionTable,
+  type AckCondition,
+  type DeliveryAction,
+  DEFAULT_ACK_ACTIONS,
+  DEFAULT_RETRY_POLICY,
+} from '../delivery/ack-policy.js';
 
 const { checkKafkaSettings, flag, kafkaSettings, logLevel, port } = configFields;
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -77,10 +83,10 @@ export function adapterConfigSchema(adapter: { name: string; sourceTopic: string
       MAX_IN_FLIGHT: positive(64),
       ACK_TIMEOUT_MS: positive(30000),
       ACK_ACTIONS: ackActions,
-      RETRY_MAX_ATTEMPTS: positive(10),
-      RETRY_BUDGET_MS: positive(600000),
-      RETRY_INITIAL_DELAY_MS: positive(500),
-      RETRY_MAX_DELAY_MS: positive(60000),
+      RETRY_MAX_ATTEMPTS: positive(DEFAULT_RETRY_POLICY.maxAttempts),
+      RETRY_BUDGET_MS: positive(DEFAULT_RETRY_POLICY.budgetMs),
+      RETRY_INITIAL_DELAY_MS: positive(DEFAULT_RETRY_POLICY.initialDelayMs),
+      RETRY_MAX_DELAY_MS: positive(DEFAULT_RETRY_POLICY.maxDelayMs),
       HOLD_ON_FAILURE: flag(false),
       LOG_HASH_KEY: z.string({ error: 'is required (at least 16 characters): the key of the MRN hash in the ledger and logs' }).min(16),
       HTTP_PORT: port(9470),
