@@ -14,7 +14,7 @@ export {
 } from './delivery/ack-policy.js';
 export { KeyOrderedWork, type WorkItem } from './delivery/key-ordered-work.js';
 export {
-  DeliveryClosedError,
+  DeliveryInterruptedError,
   MllpDelivery,
   type AttemptEvent,
   type DeliveryResult,

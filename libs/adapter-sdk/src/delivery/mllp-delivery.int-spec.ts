@@ -1,7 +1,7 @@
 // Outbound delivery over real TCP to the test receiver: every ACK condition, retries, dead letters, holds.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MllpReceiver, type ReceiverAnswer } from '../receiver/mllp-receiver.js';
-import { type AttemptEvent, DeliveryAbortedError, MllpDelivery, type MllpDeliveryOptions } from './mllp-delivery.js';
+import { type AttemptEvent, MllpDelivery, type MllpDeliveryOptions } from './mllp-delivery.js';
 
 const message = (controlId: string, mrn = 'M1') =>
   Buffer.from(
@@ -128,7 +128,7 @@ describe('MllpDelivery to a real MLLP receiver', () => {
     await waitUntil(() => receiver.received.length === 1);
     const abortedAt = Date.now();
     aborter.abort();
-    await expect(pending).rejects.toBeInstanceOf(DeliveryAbortedError);
+    await expect(pending).rejects.toMatchObject({ name: 'DeliveryInterruptedError', reason: 'aborted' });
     expect(Date.now() - abortedAt).toBeLessThan(1000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(receiver.received.map((m) => m.controlId)).toEqual(['E1']);
@@ -145,7 +145,7 @@ describe('MllpDelivery to a real MLLP receiver', () => {
     const pending = delivery.deliver(message('E3'), 'E3', undefined, aborter.signal);
     await waitUntil(() => events.length === 1);
     aborter.abort();
-    await expect(pending).rejects.toBeInstanceOf(DeliveryAbortedError);
+    await expect(pending).rejects.toMatchObject({ name: 'DeliveryInterruptedError', reason: 'aborted' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(receiver.received.map((m) => m.controlId)).toEqual(['E3']);
     expect(events.map((e) => e.status)).toEqual(['retrying']);
@@ -158,7 +158,7 @@ describe('MllpDelivery to a real MLLP receiver', () => {
     const aborter = new AbortController();
     const second = delivery.deliver(message('E5'), 'E5', undefined, aborter.signal);
     aborter.abort();
-    await expect(second).rejects.toBeInstanceOf(DeliveryAbortedError);
+    await expect(second).rejects.toMatchObject({ name: 'DeliveryInterruptedError', reason: 'aborted' });
     expect(await first).toMatchObject({ status: 'delivered' });
     expect(receiver.received.map((m) => m.controlId)).toEqual(['E4']);
   });

@@ -51,33 +51,28 @@ export interface MllpDeliveryOptions {
   now?: () => number;
 }
 
-/** Thrown by deliver() when the delivery is closed while a message waits: it was not delivered and must be redone. */
-export class DeliveryClosedError extends Error {
-  readonly code = 'DELIVERY_CLOSED';
-  readonly retriable = true;
-  constructor(readonly controlId: string) {
-    super('the delivery was closed before the message was delivered');
-    this.name = 'DeliveryClosedError';
-  }
-}
-
 /**
- * Thrown by deliver() when its signal aborts (the partition was revoked, the pod is stopping, the Lambda deadline
- * is near): the message may or may not have reached the target, it is not finished, and this delivery will not send
- * it again — whoever owns the record next does.
+ * Thrown by deliver() when it is interrupted before the message was delivered: the delivery was closed (the pod
+ * stops), or its signal aborted (the partition was revoked, the Lambda deadline is near). The message may or may not
+ * have reached the target; it is not finished, and this delivery will not send it again: whoever owns the record
+ * next does.
  */
-export class DeliveryAbortedError extends Error {
-  readonly code = 'DELIVERY_ABORTED';
+export class DeliveryInterruptedError extends Error {
+  readonly code: 'DELIVERY_CLOSED' | 'DELIVERY_ABORTED';
   readonly retriable = true;
-  constructor(readonly controlId: string) {
-    super('the delivery was aborted before the message was delivered');
-    this.name = 'DeliveryAbortedError';
+  constructor(
+    readonly controlId: string,
+    readonly reason: 'closed' | 'aborted',
+  ) {
+    super(`the delivery was ${reason} before the message was delivered`);
+    this.name = 'DeliveryInterruptedError';
+    this.code = reason === 'closed' ? 'DELIVERY_CLOSED' : 'DELIVERY_ABORTED';
   }
 }
 
 /** True for the errors that say "not delivered, not finished: redo it", as opposed to a failure. */
-export function isDeliveryInterrupted(error: unknown): boolean {
-  return error instanceof DeliveryAbortedError || error instanceof DeliveryClosedError;
+export function isDeliveryInterrupted(error: unknown): error is DeliveryInterruptedError {
+  return error instanceof DeliveryInterruptedError;
 }
 
 /**
@@ -118,11 +113,11 @@ export class MllpDelivery {
     const now = this.options.now ?? Date.now;
     const started = now();
     for (let attempt = 1; ; attempt += 1) {
-      if (this.closed) throw new DeliveryClosedError(controlId);
-      if (signal?.aborted) throw new DeliveryAbortedError(controlId);
+      if (this.closed) throw new DeliveryInterruptedError(controlId, 'closed');
+      if (signal?.aborted) throw new DeliveryInterruptedError(controlId, 'aborted');
       const sentAt = now();
       const { condition, ackCode, detail } = await this.attempt(message, controlId, signal);
-      if (signal?.aborted) throw new DeliveryAbortedError(controlId);
+      if (signal?.aborted) throw new DeliveryInterruptedError(controlId, 'aborted');
       const latencyMs = now() - sentAt;
       const action = this.actions[condition];
       const report = (status: AttemptEvent['status'], retryInMs?: number) => {
@@ -167,7 +162,7 @@ export class MllpDelivery {
     return this.all.length;
   }
 
-  /** Stops: waiting retries end (their deliver() rejects with DeliveryClosedError), connections close. */
+  /** Stops: waiting retries end (their deliver() rejects with DeliveryInterruptedError), connections close. */
   async close(): Promise<void> {
     this.closed = true;
     for (const wake of this.sleepers) wake();

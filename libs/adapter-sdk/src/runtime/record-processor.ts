@@ -56,7 +56,7 @@ export class RecordProcessor {
   ) {}
 
   /**
-   * `signal` aborts the delivery in hand (the record then rejects with DeliveryAbortedError: not finished). A decode
+   * `signal` aborts the delivery in hand (the record then rejects with DeliveryInterruptedError: not finished). A decode
    * that failed because the schema registry could not be reached rejects too (retriable): the record is fine, so it
    * is never dead-lettered for that.
    */
