@@ -3,7 +3,8 @@
 # when set, else starts the local Kafka broker and schema registry (unless already running); then the MLLP gateway,
 # the router, two demo receiving systems (a lab and a RIS) and the lab and radiology adapters delivering to them.
 # Ctrl-C (or SIGTERM) stops exactly what it started. Ports and folders can be moved with the variables below;
-# HL7R_RUN_ID=<id> gives this run its own consumer groups (a second pipeline on the same broker: the e2e test);
+# HL7R_RUN_ID=<id> gives this run its own consumer groups and topics (a second pipeline on the same broker, which
+# neither sees nor leaves records of any other run: the e2e test);
 # HL7R_SKIP_BUILD=1 uses dist/ as it is.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -45,6 +46,17 @@ else
 fi
 
 mkdir -p "$demo/logs"
+routes="${ROUTES_FILE:-apps/router/config/routes.yaml}"
+if [ -n "$run_suffix" ]; then
+  # This run's own topics: every topic the apps use, suffixed; each route gets an explicit suffixed topic.
+  for v in ADT_TOPIC:hl7.adt.v1 QUARANTINE_TOPIC:hl7.quarantine.v1 DEDUP_TOPIC:hl7.gateway.dedup.v1 \
+    PATIENT_STATE_TOPIC:hl7.patient-state.v1 LEDGER_TOPIC:hl7.delivery.v1; do
+    export "${v%%:*}=${v#*:}$run_suffix"
+  done
+  awk -v s="$run_suffix" '{ print } /^  - name: / { print "    topic: hl7.route." $3 ".v1" s }' "$routes" > "$demo/routes.yaml"
+  routes="$demo/routes.yaml"
+fi
+topic_of() { echo "$1${run_suffix}"; }
 # launch NAME HTTP_PORT(or -) command...: starts one app in the background, its output in $demo/logs/NAME.log.
 launch() {
   local name="$1" http="$2"
@@ -71,13 +83,16 @@ say "starting the MLLP gateway on 127.0.0.1:$mllp_port"
 MLLP_HOST=127.0.0.1 MLLP_PORT="$mllp_port" HTTP_PORT="$gateway_http" LISTENER_NAME=local LOG_HASH_KEY="$hash_key" \
   launch mllp-gateway "$gateway_http" node_app mllp-gateway
 say "starting the router (routes: apps/router/config/routes.yaml)"
-ROUTES_FILE="${ROUTES_FILE:-apps/router/config/routes.yaml}" HTTP_PORT="$router_http" INSTANCE_ID="local$run_suffix" \
-  APPLICATION_ID="hl7-router$run_suffix" \
+ROUTES_FILE="$routes" HTTP_PORT="$router_http" INSTANCE_ID="local$run_suffix" \
+  APPLICATION_ID="hl7-router$run_suffix" DEAD_LETTER_TOPIC="$(topic_of hl7.router.dlq.v1)" \
   launch router "$router_http" node_app router
 say "starting the adapters"
 ADAPTER_LAB_TARGET="mllp://127.0.0.1:$lab_port" HTTP_PORT="$lab_http" LOG_HASH_KEY="$hash_key" GROUP_ID="hl7-adapter-lab$run_suffix" \
+  SOURCE_TOPIC="$(topic_of hl7.route.lab.v1)" DEAD_LETTER_TOPIC="$(topic_of hl7.dlq.lab.v1)" \
   launch adapter-lab "$lab_http" node_app adapter-lab
-ADAPTER_RADIOLOGY_TARGET="mllp://127.0.0.1:$ris_port" HTTP_PORT="$ris_http" LOG_HASH_KEY="$hash_key" GROUP_ID="hl7-adapter-radiology$run_suffix" \
+ADAPTER_RADIOLOGY_TARGET="mllp://127.0.0.1:$ris_port" HTTP_PORT="$ris_http" LOG_HASH_KEY="$hash_key" \
+  GROUP_ID="hl7-adapter-radiology$run_suffix" SOURCE_TOPIC="$(topic_of hl7.route.radiology.v1)" \
+  DEAD_LETTER_TOPIC="$(topic_of hl7.dlq.radiology.v1)" \
   launch adapter-radiology "$ris_http" node_app adapter-radiology
 
 cat <<INFO
