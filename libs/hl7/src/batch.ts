@@ -22,8 +22,9 @@ export function splitFrame(payload: Buffer): SplitFrame {
   let current = -1;
   let pos = bom;
   let sequence = 0;
+  const breaks = new LineBreaks(text);
   while (pos < text.length) {
-    const lineEnd = nextBreak(text, pos);
+    const lineEnd = breaks.next(pos);
     let next = lineEnd;
     while (next < text.length && (text[next] === '\r' || text[next] === '\n')) next += 1;
     const line = text.slice(pos, lineEnd);
@@ -52,9 +53,19 @@ export function splitFrame(payload: Buffer): SplitFrame {
   return { messages, batch };
 }
 
-function nextBreak(text: string, from: number): number {
-  const cr = text.indexOf('\r', from);
-  const lf = text.indexOf('\n', from);
-  if (cr === -1) return lf === -1 ? text.length : lf;
-  return lf === -1 ? cr : Math.min(cr, lf);
+/**
+ * The next CR or LF at or after a position, for positions that only grow. Each kind's next position is remembered
+ * until passed: with CR-only text, looking for an LF from every line scanned to the end each time (quadratic).
+ */
+class LineBreaks {
+  private cr = -2;
+  private lf = -2;
+  constructor(private readonly text: string) {}
+
+  next(from: number): number {
+    if (this.cr !== -1 && this.cr < from) this.cr = this.text.indexOf('\r', from);
+    if (this.lf !== -1 && this.lf < from) this.lf = this.text.indexOf('\n', from);
+    if (this.cr === -1) return this.lf === -1 ? this.text.length : this.lf;
+    return this.lf === -1 ? this.cr : Math.min(this.cr, this.lf);
+  }
 }

@@ -1,3 +1,4 @@
+import { unescapeValue } from './escape.js';
 import { Hl7ErrorCode, type Hl7Issue, issue } from './hl7-error.js';
 import type { Hl7Message } from './message.js';
 
@@ -24,13 +25,16 @@ export function extractPatientId(message: Hl7Message, rule: PatientIdRule = {}):
   const pidIndex = message.segments.findIndex((s) => s.name === 'PID');
   if (pidIndex === -1) return issue(Hl7ErrorCode.RequiredFieldMissing, 'PID segment missing: no patient identifier', { segment: 'PID' });
   const location = { ...PID3, sequence: pidIndex + 1 };
+  // Each repetition split once: a get() per component re-split the whole field, quadratic in the repetitions.
+  const d = message.delimiters;
   const repetitions = message.repetitions('PID-3');
-  for (let i = 1; i <= repetitions.length; i += 1) {
-    const id = message.get(`PID-3[${i}].1`).trim();
-    const type = message.get(`PID-3[${i}].5`).trim();
-    const authority = message.get(`PID-3[${i}].4.1`).trim();
+  for (let i = 0; i < repetitions.length; i += 1) {
+    const components = repetitions[i]!.split(d.component);
+    const id = unescapeValue(components[0] ?? '', d).trim();
+    const type = unescapeValue(components[4] ?? '', d).trim();
+    const authority = unescapeValue((components[3] ?? '').split(d.subcomponent)[0] ?? '', d).trim();
     if (id && type === typeCode && (rule.assigningAuthority === undefined || authority === rule.assigningAuthority)) {
-      return { id, assigningAuthority: authority, repetition: i };
+      return { id, assigningAuthority: authority, repetition: i + 1 };
     }
   }
   const what = rule.assigningAuthority ? `type ${typeCode} from authority ${rule.assigningAuthority}` : `type ${typeCode}`;

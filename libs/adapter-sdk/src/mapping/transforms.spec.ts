@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { MessageEditor } from '@lib/hl7';
+import { LINEAR_BOUND, measureGrowth } from '../../../../test/support/linear-growth.js';
 import { convertVersion, formatTimestamp, upperCaseName, versionBefore } from './transforms.js';
 
 const adt = (version: string, type = 'ADT^A01^ADT_A01') =>
@@ -53,6 +54,15 @@ describe('transforms', () => {
 
   it('formatTimestamp refuses what is no DTM', () => {
     expect(() => formatTimestamp('26/11/2026', 'date')).toThrow('not an HL7 date/time');
+  });
+
+  it('upperCaseName is linear in the number of subcomponents (a hostile PID-5 of thousands)', () => {
+    const growth = measureGrowth(
+      (scale) => `MSH|^~\\&|A|B|C|D|1||ADT^A01|C1|P|2.5.1\rPID|1||M1^^^H^MR||${'doe&'.repeat(500 * scale)}doe^jane\r`,
+      // A fresh editor each run: the transform edits in place.
+      (text) => upperCaseName(MessageEditor.parse(text), 'PID-5'),
+    );
+    expect(growth.ratio).toBeLessThan(LINEAR_BOUND);
   });
 
   it('upperCaseName upper-cases every repetition, component and subcomponent, keeping the structure', () => {

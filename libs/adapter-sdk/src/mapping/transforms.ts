@@ -1,4 +1,4 @@
-import type { MessageEditor } from '@lib/hl7';
+import { type MessageEditor, escapeValue, unescapeValue } from '@lib/hl7';
 
 /**
  * The message structure (MSH-9.3) of an ADT trigger event, from HL7 v2.5 table 0354, for the events ADT feeds
@@ -74,15 +74,35 @@ export function formatTimestamp(value: string, precision: 'date' | 'minute' | 's
 
 /** Upper-cases every repetition, component and subcomponent of a name field (XPN), e.g. PID-5. */
 export function upperCaseName(message: MessageEditor, path: string): MessageEditor {
+  // One pass over the field and one write: linear in its size (a get/set per subcomponent re-split the field each
+  // time, quadratic in the number of subcomponents). Changed parts are re-escaped and trimmed as set() would.
   const d = message.delimiters;
-  message.repetitions(path).forEach((repetition, r) => {
-    repetition.split(d.component).forEach((component, c) => {
-      component.split(d.subcomponent).forEach((_, s) => {
-        const at = `${path}[${r + 1}].${c + 1}.${s + 1}`;
-        const value = message.get(at);
-        if (value !== value.toUpperCase()) message.set(at, value.toUpperCase());
+  let changed = false;
+  const repetitions = message.repetitions(path).map((repetition) => {
+    let repetitionChanged = false;
+    const components = repetition.split(d.component).map((component) => {
+      let componentChanged = false;
+      const subcomponents = component.split(d.subcomponent).map((raw) => {
+        const value = unescapeValue(raw, d);
+        const upper = value.toUpperCase();
+        if (upper === value) return raw;
+        componentChanged = true;
+        return escapeValue(upper, d);
       });
+      if (!componentChanged) return component;
+      repetitionChanged = true;
+      return trimTrailingEmpty(subcomponents).join(d.subcomponent);
     });
+    if (!repetitionChanged) return repetition;
+    changed = true;
+    return trimTrailingEmpty(components).join(d.component);
   });
+  if (changed) message.setRepetitions(path, repetitions);
   return message;
+}
+
+function trimTrailingEmpty(values: string[]): string[] {
+  let end = values.length;
+  while (end > 1 && values[end - 1] === '') end -= 1;
+  return values.slice(0, end);
 }
