@@ -8,11 +8,12 @@ export type AckCode = 'AA' | 'AE' | 'AR' | 'CA' | 'CE' | 'CR';
 
 /**
  * Original mode (MSA-1 AA/AE/AR) unless the sender asked for enhanced mode by filling MSH-15 (accept
- * acknowledgment type); then the gateway answers with commit codes CA/CE/CR. MSH-16 (application acknowledgment)
- * is not ours to answer: the gateway only commits the message to Kafka; downstream systems own application ACKs.
+ * acknowledgment type) or MSH-16 (application acknowledgment type), as HL7 defines it; then the gateway answers with
+ * commit codes CA/CE/CR. The application acknowledgment itself is not ours to send: the gateway only commits the
+ * message to Kafka; downstream systems own application ACKs.
  */
 export function ackCode(header: Partial<MessageHeader> | undefined, outcome: AckOutcome): AckCode {
-  const enhanced = Boolean(header?.acceptAckType);
+  const enhanced = Boolean(header?.acceptAckType || header?.applicationAckType);
   const codes = enhanced ? { accept: 'CA', error: 'CE', reject: 'CR' } : { accept: 'AA', error: 'AE', reject: 'AR' };
   return codes[outcome] as AckCode;
 }
@@ -57,7 +58,8 @@ export function buildAck(input: AckInput): string {
   const version = h.version || '2.5.1';
   const code = ackCode(h, input.outcome);
   const esc = (v: string) => escapeValue(v, d);
-  const trigger = h.triggerEvent ?? '';
+  // Values echoed from the sender's header are escaped: a trigger written \X0D\ must not become a segment break.
+  const trigger = esc(h.triggerEvent ?? '');
   // ACK^<trigger>^ACK from 2.3.1 on (message structure), ACK^<trigger> before; plain ACK when the trigger is unknown.
   const ackType = !trigger ? ['ACK'] : versionAtLeast(version, '2.3.1') ? ['ACK', trigger, 'ACK'] : ['ACK', trigger];
   const msh = [
@@ -71,12 +73,14 @@ export function buildAck(input: AckInput): string {
     '',
     ackType.join(d.component),
     esc(input.controlId),
-    h.processingId || 'P',
-    version,
+    esc(h.processingId || 'P'),
+    esc(version),
   ];
   if (h.charset) msh.push('', '', '', '', '', esc(h.charset));
   const issues = input.issues ?? [];
-  const msa = ['MSA', code, esc(h.controlId ?? '')];
+  // MSA-2 is MSH-10 exactly as sent (in the sender's own delimiters, which this ACK uses), else the decoded one escaped.
+  const echoed = input.delimiters && h.rawControlId !== undefined ? h.rawControlId : esc(h.controlId ?? '');
+  const msa = ['MSA', code, echoed];
   if (issues.length > 0 && input.outcome !== 'accept') msa.push(esc(issues[0]!.text));
   const segments = [msh.join(d.field), msa.join(d.field)];
   for (const problem of issues) segments.push(errSegment(problem, version, d));

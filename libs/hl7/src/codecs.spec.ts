@@ -206,6 +206,32 @@ describe('ACK', () => {
     expect(ackRequested({ acceptAckType: msh15 }, outcome)).toBe(sent);
   });
 
+  it.each([
+    ['trailing spaces', 'ABC123  ', 'ABC123  '],
+    ['an escape sequence', 'A\\X41\\1', 'A\\X41\\1'],
+    ['plain', 'MSG-9', 'MSG-9'],
+  ])('MSA-2 echoes MSH-10 exactly as sent: %s', (_name, sent, echoed) => {
+    const message = parseMessage(`MSH|^~\\&|EHR|HOSP|GW|HUB|1||ADT^A01^ADT_A01|${sent}|P|2.5.1`);
+    const ack = buildAck({ header: readHeader(message), delimiters: message.delimiters, outcome: 'accept', controlId: 'A6', now });
+    expect(ack.split('\r')[1]).toBe(`MSA|AA|${echoed}`);
+  });
+
+  it('escapes header values it echoes: a trigger, processing id or version cannot break the ACK into more segments', () => {
+    const message = parseMessage('MSH|^~\\&|EHR|HOSP|GW|HUB|1||ADT^A01\\X0D\\MSA\\F\\AA\\F\\FORGED^ADT_A01|M7|P\\X0D\\|2.5\\X0D\\');
+    const ack = buildAck({ header: readHeader(message), delimiters: message.delimiters, outcome: 'accept', controlId: 'A7', now });
+    const segments = ack.split('\r').filter(Boolean);
+    expect(segments.map((s) => s.slice(0, 3))).toEqual(['MSH', 'MSA']);
+    expect(segments[1]).toBe('MSA|AA|M7');
+  });
+
+  it.each([
+    ['', 'AL', 'accept', 'CA'],
+    ['', 'NE', 'reject', 'CR'],
+    ['', '', 'accept', 'AA'],
+  ] as const)('enhanced mode when MSH-15=%j or MSH-16=%j is valued: %s → %s', (msh15, msh16, outcome, code) => {
+    expect(ackCode({ acceptAckType: msh15, applicationAckType: msh16 }, outcome)).toBe(code);
+  });
+
   it('formats timestamps in UTC', () => {
     expect(hl7Timestamp(new Date('2024-12-31T23:59:58.999Z'))).toBe('20241231235958+0000');
   });

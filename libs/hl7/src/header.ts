@@ -14,8 +14,10 @@ export interface MessageHeader {
   triggerEvent: string;
   /** MSH-9.3, e.g. ADT_A01 ('' before v2.3.1 or when absent). */
   structure: string;
-  /** MSH-10 */
+  /** MSH-10, decoded and trimmed (the message's identity: dedup keys, headers, logs). */
   controlId: string;
+  /** MSH-10 exactly as sent (escaped, untrimmed): what MSA-2 echoes, so a strict sender matches its ACK. */
+  rawControlId: string;
   /** MSH-11.1: P, D or T. */
   processingId: string;
   /** MSH-12.1 */
@@ -42,6 +44,7 @@ export function readHeader(message: Hl7Message): MessageHeader {
     triggerEvent: g('MSH-9.2'),
     structure: g('MSH-9.3'),
     controlId: g('MSH-10'),
+    rawControlId: message.getRaw('MSH-10'),
     processingId: g('MSH-11.1'),
     version: g('MSH-12.1'),
     acceptAckType: g('MSH-15'),

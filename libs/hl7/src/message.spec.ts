@@ -113,6 +113,7 @@ describe('parseMessage', () => {
       triggerEvent: 'A01',
       structure: 'ADT_A01',
       controlId: 'CTRL-1',
+      rawControlId: 'CTRL-1',
       processingId: 'P',
       version: '2.5.1',
       acceptAckType: 'AL',

@@ -93,6 +93,15 @@ describe('MessageIntake', () => {
     expect(publisher.published).toHaveLength(0);
   });
 
+  it('labels metrics with accepted message types only: anything else the sender writes in MSH-9.1 is "other"', async () => {
+    const { intake, metrics } = setup();
+    await intake.handleFrame(adt(), connection);
+    await intake.handleFrame(Buffer.from('MSH|^~\\&|A|B|C|D|1||X\\F\\Y^R01|C2|P|2.5\rPID|1||M1^^^H^MR\r'), connection);
+    await intake.handleFrame(Buffer.from('MSH|^~\\&|A|B|C|D|1||DOE JANE^R01|C3|P|2.5\rPID|1||M1^^^H^MR\r'), connection);
+    await intake.handleFrame(Buffer.from('not hl7'), connection);
+    expect(metrics.types).toEqual(['ADT', 'other', 'other', 'other']);
+  });
+
   it('NAKs an oversize frame and quarantines the event without bytes', async () => {
     const { intake, quarantine } = setup();
     const nak = await intake.handleOversize(20_000_000, connection);

@@ -324,7 +324,9 @@ export class MessageIntake implements MllpHandler {
         continue;
       }
       const code = ackCode(answer.header, answer.outcome);
-      this.deps.metrics.message(answer.header?.messageType || 'unknown', code);
+      // A label from a closed set: a sender's MSH-9.1 is text from the message (any value, unbounded series).
+      const type = answer.header?.messageType;
+      this.deps.metrics.message(type && this.options.headerPolicy.messageTypes.includes(type) ? type : 'other', code);
       if (answers.length === 1 && !ackRequested(answer.header, answer.outcome)) return undefined;
       const text = buildAck({
         ...(answer.header ? { header: answer.header } : {}),

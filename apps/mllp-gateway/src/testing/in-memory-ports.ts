@@ -36,9 +36,11 @@ export class InMemoryQuarantine implements QuarantineSink {
 
 export class CountingMetrics implements IntakeMetrics {
   readonly acks: string[] = [];
+  readonly types: string[] = [];
   readonly rejections: string[] = [];
   duplicates = 0;
-  message(_type: string, ackCode: string): void {
+  message(type: string, ackCode: string): void {
+    this.types.push(type);
     this.acks.push(ackCode);
   }
   frameBytes(): void {}
