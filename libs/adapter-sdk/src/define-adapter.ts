@@ -60,6 +60,27 @@ export function defineAdapter(definition: AdapterDefinition): Adapter {
   return { name: definition.name, sourceTopic: definition.sourceTopic ?? `hl7.route.${definition.name}.v1`, definition, codeSets };
 }
 
+/** The mapped message cannot be written in its declared character set. The text names a field, never a value. */
+export class UnrepresentableTextError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnrepresentableTextError';
+  }
+}
+
+/** Where `decoded` first differs from `text` ('PID-5' style), or undefined when they are equal. */
+function firstLoss(text: string, decoded: string): string | undefined {
+  if (text === decoded) return undefined;
+  let at = 0;
+  while (at < text.length && text[at] === decoded[at]) at += 1;
+  const start = Math.max(text.lastIndexOf('\r', at - 1) + 1, 0);
+  const segment = text.slice(start, start + 3);
+  const separator = text[3] ?? '|';
+  let field = 0;
+  for (let i = start + 3; i < at; i += 1) if (text[i] === separator) field += 1;
+  return segment === 'MSH' ? `${segment}-${field + 1}` : `${segment}-${field}`;
+}
+
 /**
  * Maps one routed envelope to what the target receives. Pure (the code sets are loaded): the same input gives
  * the same output, which is what the golden-file harness relies on.
@@ -98,8 +119,20 @@ export function mapEnvelope(adapter: Adapter, envelope: Hl7Envelope): MapOutcome
     const parsed = parseMessage(text);
     const violations = checkProfile(parsed, adapter.definition.profile);
     if (violations.length > 0) return { kind: 'rejected', stage: 'profile', error: new ProfileViolationError(violations) };
-    const charset = resolveCharset(parsed.get('MSH-18') || 'UNICODE UTF-8') ?? 'utf8';
-    messages.push({ controlId: parsed.get('MSH-10'), messageType: parsed.getRaw('MSH-9'), text, bytes: encodeText(text, charset) });
+    const declared = parsed.get('MSH-18');
+    const charset = resolveCharset(declared || 'UNICODE UTF-8');
+    if (!charset)
+      return { kind: 'rejected', stage: 'map', error: new UnrepresentableTextError(`MSH-18 names no character set we can write`) };
+    const bytes = encodeText(text, charset);
+    // iconv-lite writes '?' for what the charset cannot hold: the target would take M??ller for the patient's name.
+    const lost = firstLoss(text, decodeWith(bytes, charset));
+    if (lost)
+      return {
+        kind: 'rejected',
+        stage: 'map',
+        error: new UnrepresentableTextError(`${lost} holds a character ${declared} cannot represent`),
+      };
+    messages.push({ controlId: parsed.get('MSH-10'), messageType: parsed.getRaw('MSH-9'), text, bytes });
   }
   if (messages.length === 0) return { kind: 'skipped', reason: 'the mapping produced no message' };
   return { kind: 'mapped', messages };

@@ -38,12 +38,13 @@ const CHARSET_SYNONYMS: Record<string, string> = {
   CP1252: 'windows-1252',
 };
 
-/** Normalise a declared charset name (MSH-18, a listener default, a fallback) to an iconv-lite encoding. */
+/**
+ * Normalise a declared charset name (MSH-18, a listener default, a fallback) to an iconv-lite encoding: HL7 table
+ * 0211 values and the synonyms above only. Anything else iconv-lite happens to know (UTF-7, EBCDIC, ...) is refused:
+ * it is not an HL7 character set, and the ACK would come back encoded in it.
+ */
 export function resolveCharset(name: string): string | undefined {
-  const key = name.trim().toUpperCase().replace(/_/g, ' ');
-  const known = CHARSET_SYNONYMS[key];
-  if (known) return known;
-  return iconv.encodingExists(name.trim()) ? name.trim().toLowerCase() : undefined;
+  return CHARSET_SYNONYMS[name.trim().toUpperCase().replace(/_/g, ' ')];
 }
 
 export interface CharsetPolicy {

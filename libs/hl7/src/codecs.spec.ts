@@ -20,6 +20,9 @@ describe('charset', () => {
     ['unicode_utf-8', 'utf8'],
     ['windows-1252', 'windows-1252'],
     ['KLINGON', undefined],
+    ['UTF-7', undefined],
+    ['utf7', undefined],
+    ['cp037', undefined],
   ])('resolveCharset(%j) = %j', (name, encoding) => {
     expect(resolveCharset(name)).toBe(encoding);
   });
