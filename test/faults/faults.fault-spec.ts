@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '@lib/streams/testing';
 import { type TargetVerdict, formatTable, judgeTarget } from './support/delivery-verdict.js';
 import { FaultCluster } from './support/fault-cluster.js';
 import { type AppName, FaultPipeline, TARGETS } from './support/fault-pipeline.js';
@@ -187,7 +188,7 @@ describe('operational faults', () => {
         }
         const ehr = new PacedEhr({ port: pipeline.mllpPort, runId: pipeline.runId, ...WORKLOAD });
         ehr.start();
-        await waitFor(() => ehr.accepted.length >= ehr.total / 3, 60000, 'a third of the stream accepted');
+        await eventually(() => (ehr.accepted.length >= ehr.total / 3 ? true : undefined), 60000, 'a third of the stream accepted');
         await fault.inject({ cluster, pipeline, ehr });
         const clearedAt = startClearedAt ?? Date.now();
         let timer: NodeJS.Timeout | undefined;
@@ -217,11 +218,3 @@ describe('operational faults', () => {
     600000,
   );
 });
-
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}

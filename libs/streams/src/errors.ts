@@ -73,11 +73,33 @@ const TRANSIENT_KAFKAJS_ERRORS = new Set([
  * errors: worth trying again after a pause rather than giving up on the record or the process.
  */
 export function isRetriable(error: unknown): boolean {
-  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth += 1) {
-    if ((e as { retriable?: unknown }).retriable === true) return true;
-    if (TRANSIENT_KAFKAJS_ERRORS.has((e as { name?: unknown }).name as string)) return true;
-  }
-  return false;
+  return causeChain(error).some(
+    (e) =>
+      typeof e === 'object' &&
+      e !== null &&
+      ((e as { retriable?: unknown }).retriable === true || TRANSIENT_KAFKAJS_ERRORS.has((e as { name?: unknown }).name as string)),
+  );
+}
+
+/** An error and its causes, outermost first (at most 8: cause chains can loop). */
+export function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = error; e !== undefined && e !== null && chain.length < 8; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
+/**
+ * The chain as one line of text: each error's name, Kafka error type and message (Kafka client errors carry no
+ * message content), for matching broker answers and for logs.
+ */
+export function describeChain(error: unknown): string {
+  return causeChain(error)
+    .map((e) => {
+      if (!(e instanceof Error)) return String(e);
+      const type = (e as { type?: unknown }).type;
+      return `${e.name}${typeof type === 'string' ? ` ${type}` : ''}: ${e.message}`;
+    })
+    .join(' <- ');
 }
 
 function describe(cause: unknown): string {

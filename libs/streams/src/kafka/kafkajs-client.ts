@@ -15,7 +15,7 @@ import {
   Partitioners,
   logLevel,
 } from 'kafkajs';
-import { KafkaOperationError } from '../errors.js';
+import { KafkaOperationError, describeChain } from '../errors.js';
 import { MAX_RECORD_BYTES } from './kafka-types.js';
 import type {
   ConsumerOptions,
@@ -137,13 +137,6 @@ function toMetadata(result: KafkajsRecordMetadata[]): RecordMetadata[] {
 const BROKEN_SEQUENCE =
   /OUT_OF_ORDER_SEQUENCE_NUMBER|out of order sequence|UNKNOWN_PRODUCER_ID|INVALID_PRODUCER_EPOCH|INVALID_PRODUCER_ID_MAPPING/i;
 
-function chainText(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 6; e = (e as { cause?: unknown }).cause, depth += 1)
-    parts.push(`${(e as { type?: string }).type ?? ''} ${e instanceof Error ? e.message : String(e)}`);
-  return parts.join(' | ');
-}
-
 class KafkajsProducer implements KafkaProducer {
   private producer: Producer;
   private readonly timeout: number;
@@ -185,7 +178,7 @@ class KafkajsProducer implements KafkaProducer {
         toMetadata(await producer.sendBatch({ topicMessages, acks: -1, timeout: this.timeout })),
       );
     } catch (error) {
-      if (BROKEN_SEQUENCE.test(chainText(error)) && producer === this.producer) void this.rebuild(error);
+      if (BROKEN_SEQUENCE.test(describeChain(error)) && producer === this.producer) void this.rebuild(error);
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { KafkaOperationError, SchemaIncompatibleError, isRetriable } from '../errors.js';
+import { KafkaOperationError, SchemaIncompatibleError, describeChain, isRetriable } from '../errors.js';
 import { retryTransient } from './retry-transient.js';
 
 const named = (name: string, retriable?: boolean) =>
@@ -25,6 +25,25 @@ describe('isRetriable', () => {
     { name: 'not an error', error: 'text', expected: false },
   ])('$name: $expected', ({ error, expected }) => {
     expect(isRetriable(error)).toBe(expected);
+  });
+});
+
+describe('describeChain', () => {
+  it('names each error of the chain with its Kafka error type, outermost first', () => {
+    const broker = Object.assign(new Error('The broker received an out of order sequence number'), {
+      name: 'KafkaJSProtocolError',
+      type: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+    });
+    expect(describeChain(new KafkaOperationError('producer.send', broker))).toBe(
+      'KafkaOperationError: kafka producer.send failed: The broker received an out of order sequence number <- ' +
+        'KafkaJSProtocolError OUT_OF_ORDER_SEQUENCE_NUMBER: The broker received an out of order sequence number',
+    );
+  });
+
+  it('stops at 8 errors when a cause chain loops', () => {
+    const a: Error & { cause?: unknown } = new Error('a');
+    a.cause = a;
+    expect(describeChain(a).split(' <- ')).toHaveLength(8);
   });
 });
 

@@ -1,4 +1,4 @@
-import { isRetriable } from '../errors.js';
+import { describeChain, isRetriable } from '../errors.js';
 import { InMemoryKeyValueStore, type KeyValueStore, type StreamRecord, type Topology } from '../dsl/topology.js';
 import type { IncomingRecord, KafkaClient, KafkaConsumer, KafkaLogSink, OutgoingRecord, RecordBatch } from '../kafka/kafka-types.js';
 import { replayTopic } from '../kafka/replay-topic.js';
@@ -62,14 +62,6 @@ interface Sender {
  */
 const PERMANENT =
   /fenced|PRODUCER_FENCED|INVALID_PRODUCER_EPOCH|AUTHORIZATION_FAILED|not authorized|MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE|too large|INVALID_RECORD|CORRUPT_MESSAGE/i;
-
-/** The messages of an error and its causes (Kafka client errors carry no message content). */
-function errorChain(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 6; e = (e as { cause?: unknown }).cause, depth += 1)
-    parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-  return parts.join(' <- ');
-}
 
 /**
  * Runs a Topology on Kafka: one consumer group per application id, partitions processed in offset order (one
@@ -288,7 +280,7 @@ export class KafkaStreams {
       // changelogs before the batch is read again) and the task's producer, whose transaction state is unknown.
       this.forget(batch.partition);
       await this.dropSender(batch.partition);
-      const context = { topic: batch.topic, partition: batch.partition, offset: last.offset, error: errorChain(cause) };
+      const context = { topic: batch.topic, partition: batch.partition, offset: last.offset, error: describeChain(cause) };
       if (!PERMANENT.test(context.error)) {
         // Kafka or the registry unreachable for a moment: the batch is read again (kafkajs retries it; if it gives
         // up, the consumer is rebuilt). Nothing was committed, nothing is skipped.
