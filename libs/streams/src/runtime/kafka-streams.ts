@@ -178,6 +178,7 @@ export class KafkaStreams {
       this.owned.delete(partition);
       for (const byPartition of this.stores.values()) byPartition.delete(partition);
     }
+    for (const partition of [...this.pendingRestore]) if (!assigned.has(partition)) this.pendingRestore.delete(partition);
     for (const partition of assigned) if (!this.owned.has(partition)) this.pendingRestore.add(partition);
     // Tasks this member lost: their producers go (the new owner's initTransactions would fence them anyway).
     if (this.options.guarantee === 'exactly_once')
