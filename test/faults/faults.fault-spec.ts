@@ -207,7 +207,11 @@ describe('operational faults', () => {
           accepted: ehr.total,
         });
         for (const v of verdicts) {
-          expect({ target: v.target, missing: v.missing, reordered: v.reordered }).toEqual({ target: v.target, missing: 0, reordered: 0 });
+          expect({ target: v.target, missing: v.missingIds, reordered: v.reordered }).toEqual({
+            target: v.target,
+            missing: [],
+            reordered: 0,
+          });
           expect(v.recoverySeconds).toBeDefined();
           expect(v.recoverySeconds!).toBeLessThanOrEqual(RECOVERY_LIMIT_S);
         }

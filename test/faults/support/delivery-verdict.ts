@@ -19,6 +19,8 @@ export interface TargetVerdict {
   /** Accepted messages that arrived at least once. */
   delivered: number;
   missing: number;
+  /** The first missing MSH-10s (at most 10), to look for in the apps' logs. */
+  missingIds: string[];
   /** Arrivals of a message that had already arrived (the same MSH-10 again: the only duplicate allowed). */
   duplicates: number;
   /**
@@ -62,12 +64,17 @@ export function judgeTarget(
     else highest.set(message.patient, message.seq);
   }
   const delivered = accepted.filter((m) => seen.has(m.controlId)).length;
+  const missingIds = accepted
+    .filter((m) => !seen.has(m.controlId))
+    .slice(0, 10)
+    .map((m) => m.controlId);
   const nothingWaited = firstAfter === undefined && delivered === accepted.length;
   return {
     target,
     accepted: accepted.length,
     delivered,
     missing: accepted.length - delivered,
+    missingIds,
     duplicates,
     reordered,
     unaccepted,

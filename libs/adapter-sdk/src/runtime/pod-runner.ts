@@ -100,6 +100,9 @@ export class PodRunner {
       () =>
         this.consumer!.run({
           autoCommit: false,
+          // Only finished records are resolved: a batch aborted part-way (rebalance, lost session, a failed read) is
+          // fetched again from its first unfinished record instead of being skipped in memory.
+          autoResolve: false,
           // Every assigned partition may be worked on at once; the in-flight bound applies across them.
           partitionsConsumedConcurrently: 64,
           eachBatch: (batch, context) => this.processBatch(batch, context),
@@ -131,9 +134,11 @@ export class PodRunner {
 
   private async processBatch(batch: RecordBatch, context: BatchContext): Promise<void> {
     const signal = AbortSignal.any([context.signal, this.stopController.signal]);
-    if (batch.records.length === 0 || this.halted(signal)) return;
+    if (batch.records.length === 0) return;
+    // Nothing is resolved on these early returns: the batch is fetched again (after a pause, not in a hot loop).
+    if (this.halted(signal)) return pause(200);
     const completed = await this.completedBefore(batch, signal);
-    if (completed === undefined) return;
+    if (completed === undefined) return pause(200);
     const work = new KeyOrderedWork<SourceRecord>();
     const keyOf = this.options.ordering === 'partition' ? () => '' : (r: SourceRecord) => r.key?.toString('utf8') ?? '';
     work.add(
@@ -215,6 +220,9 @@ export class PodRunner {
         error: String(error),
       }),
     );
+    // Resolve what is finished, no further: the rest of the batch is fetched again, never skipped.
+    const next = work.committable();
+    if (next !== undefined && next > BigInt(batch.records[0]!.offset)) context.resolveOffset((next - 1n).toString());
     // Aborted or failed part-way: what was finished but not committed must be read back from Kafka next time.
     if (this.halted(signal)) this.known.delete(batch.partition);
   }
@@ -275,3 +283,5 @@ export class PodRunner {
 function where(record: SourceRecord) {
   return { topic: record.topic, partition: record.partition, offset: record.offset };
 }
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -142,6 +142,11 @@ export interface BatchContext {
    * flight, start nothing new): another member may already be taking the partition over.
    */
   signal: AbortSignal;
+  /**
+   * With `autoResolve: false`: the records up to this offset are done; the next fetch of the partition starts after
+   * it. What is not resolved is fetched again (a batch left unfinished is never skipped in memory).
+   */
+  resolveOffset(offset: string): void;
 }
 
 /** What a consumer can tell about itself, for health endpoints. */
@@ -165,6 +170,11 @@ export interface RecordBatch {
 export interface RunOptions {
   /** Commit offsets automatically after each batch resolves (default false: the handler commits). */
   autoCommit?: boolean;
+  /**
+   * Treat the whole batch as done when the handler returns (default true). false: only what the handler resolves
+   * (BatchContext.resolveOffset) is; a batch it leaves unfinished is fetched again from the first unresolved record.
+   */
+  autoResolve?: boolean;
   /** Partitions processed at once by this member; records within a partition always stay in order. */
   partitionsConsumedConcurrently?: number;
   eachBatch: (batch: RecordBatch, context: BatchContext) => Promise<void>;

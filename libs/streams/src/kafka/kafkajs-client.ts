@@ -398,9 +398,9 @@ class KafkajsConsumer implements KafkaConsumer {
       this.consumer!.run({
         autoCommit: options.autoCommit ?? false,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-        eachBatchAutoResolve: true,
-        eachBatch: ({ batch, heartbeat, isRunning, isStale }) =>
-          this.handleBatch(options, batch, heartbeat, () => !isRunning() || isStale()),
+        eachBatchAutoResolve: options.autoResolve ?? true,
+        eachBatch: ({ batch, heartbeat, isRunning, isStale, resolveOffset }) =>
+          this.handleBatch(options, batch, heartbeat, () => !isRunning() || isStale(), resolveOffset),
       }),
     );
   }
@@ -410,6 +410,7 @@ class KafkajsConsumer implements KafkaConsumer {
     batch: { topic: string; partition: number; messages: KafkajsMessage[] },
     heartbeat: () => Promise<void>,
     stale: () => boolean,
+    resolveOffset: (offset: string) => void,
   ): Promise<void> {
     const controller = new AbortController();
     this.batches.add(controller);
@@ -445,7 +446,7 @@ class KafkajsConsumer implements KafkaConsumer {
     try {
       await options.eachBatch(
         { topic: batch.topic, partition: batch.partition, records },
-        { heartbeat: beat, isStale: () => stale() || controller.signal.aborted, signal: controller.signal },
+        { heartbeat: beat, isStale: () => stale() || controller.signal.aborted, signal: controller.signal, resolveOffset },
       );
     } finally {
       clearInterval(timer);
