@@ -75,6 +75,7 @@ export class Router {
       retryTransient(what, step, { log: (level, message, context) => log[level]({ kafka: context }, message) });
     await untilUp('create topics', () => ensureRouterTopics(admin, config, topics, targets, log));
 
+    log.info('registering schemas');
     const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
     const serdes = new Map<string, Serde<Hl7Envelope>>();
     for (const topic of new Set([topics.adt, topics.mergeKeys, ...targets.map((t) => t.topic)]))
@@ -107,6 +108,7 @@ export class Router {
       ...(config.FAULT_KILL_AFTER_BATCHES ? { afterSend: killAfterBatches(config.FAULT_KILL_AFTER_BATCHES, log) } : {}),
       onFailure,
     });
+    log.info('starting the topology');
     try {
       await untilUp('start the topology', () => streams.start());
     } catch (error) {

@@ -126,6 +126,7 @@ export class KafkaStreams {
     });
     await this.consumer.connect();
     await this.consumer.subscribe(this.topology.sourceTopics, { fromBeginning: true });
+    this.options.log?.('info', 'joining the group', { groupId: this.options.applicationId });
     await this.consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachBatch: (batch) => this.processBatch(batch) });
   }
 
