@@ -68,6 +68,8 @@ describe('adapter config', () => {
     expect(problems({ ...base, TARGET_TLS_CERT_FILE: '/c.pem' })).toEqual([
       'TARGET_TLS_CERT_FILE: TARGET_TLS_CERT_FILE and TARGET_TLS_KEY_FILE go together',
     ]);
-    expect(problems({ ...base, KAFKA_SASL_MECHANISM: 'plain' })).toEqual(['KAFKA_SASL_USERNAME: SASL needs a username and a password']);
+    expect(problems({ ...base, KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toEqual([
+      'KAFKA_SASL_USERNAME: SASL needs a username and a password',
+    ]);
   });
 });

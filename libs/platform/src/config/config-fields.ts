@@ -38,14 +38,42 @@ export const kafkaSettings = (clientId: string) => ({
   SCHEMA_REGISTRY_URL: httpUrl,
   SCHEMA_REGISTRY_USERNAME: z.string().optional(),
   SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
+  /** Send SASL PLAIN passwords to Kafka, or registry passwords over http://, unencrypted: for a local test setup only. */
+  ALLOW_PLAINTEXT_CREDENTIALS: flag(false),
 });
 
-/** For a schema's superRefine: SASL needs both credentials. */
+/**
+ * For a schema's superRefine: SASL needs both credentials, and a password never crosses the network in clear text
+ * (SASL PLAIN without KAFKA_SSL, registry credentials over http://) unless ALLOW_PLAINTEXT_CREDENTIALS says so.
+ */
 export function checkKafkaSettings(
-  c: { KAFKA_SASL_MECHANISM?: string | undefined; KAFKA_SASL_USERNAME?: string | undefined; KAFKA_SASL_PASSWORD?: string | undefined },
+  c: {
+    KAFKA_SSL?: boolean;
+    KAFKA_SASL_MECHANISM?: string | undefined;
+    KAFKA_SASL_USERNAME?: string | undefined;
+    KAFKA_SASL_PASSWORD?: string | undefined;
+    SCHEMA_REGISTRY_URL?: string | undefined;
+    SCHEMA_REGISTRY_PASSWORD?: string | undefined;
+    ALLOW_PLAINTEXT_CREDENTIALS?: boolean;
+  },
   ctx: z.RefinementCtx,
 ): void {
   if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
     ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: 'SASL needs a username and a password' });
+  }
+  if (c.ALLOW_PLAINTEXT_CREDENTIALS) return;
+  if (c.KAFKA_SASL_MECHANISM === 'plain' && !c.KAFKA_SSL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KAFKA_SASL_MECHANISM'],
+      message: 'SASL PLAIN sends the password in clear text: set KAFKA_SSL=true (or ALLOW_PLAINTEXT_CREDENTIALS=true for local use)',
+    });
+  }
+  if (c.SCHEMA_REGISTRY_PASSWORD && c.SCHEMA_REGISTRY_URL?.startsWith('http:')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SCHEMA_REGISTRY_URL'],
+      message: 'registry credentials over http:// travel in clear text: use https:// (or ALLOW_PLAINTEXT_CREDENTIALS=true for local use)',
+    });
   }
 }
