@@ -317,6 +317,7 @@ describe('Helm chart, the full example (ci/production-values.yaml)', () => {
       MLLP_TLS_KEY_FILE: '/etc/hl7-router/mllp-tls/tls.key',
       MLLP_TLS_CA_FILE: '/etc/hl7-router/mllp-tls/ca.crt',
       MLLP_TLS_REQUIRE_CLIENT_CERT: true,
+      MLLP_TLS_ALLOWED_CLIENTS: ['CN=epic-bridge', 'DNS:interfaces.hospital.example'],
       MLLP_MAX_FRAME_BYTES: 18874368,
     });
     expect(gateway.spec.template.spec.volumes).toEqual(
@@ -393,6 +394,9 @@ describe('values.schema.json', () => {
     const managed = new Set(Object.keys(environmentOf(rendered, workload)));
     managed.add('TARGET_TLS_CA_FILE').add('TARGET_TLS_CERT_FILE').add('TARGET_TLS_KEY_FILE').add('TARGET_TLS_SERVERNAME');
     managed.add('MLLP_TLS_KEY_FILE').add('MLLP_TLS_CERT_FILE').add('MLLP_TLS_CA_FILE').add('MLLP_TLS_REQUIRE_CLIENT_CERT');
+    managed.add('MLLP_TLS_ALLOWED_CLIENTS');
+    // clear-text passwords are for a local test setup, never offered in a cluster
+    managed.add('ALLOW_PLAINTEXT_CREDENTIALS');
     managed.add('KAFKA_SASL_MECHANISM').add('KAFKA_SASL_USERNAME').add('KAFKA_SASL_PASSWORD');
     managed.add('SCHEMA_REGISTRY_USERNAME').add('SCHEMA_REGISTRY_PASSWORD');
     // a test-only fault injection, never offered

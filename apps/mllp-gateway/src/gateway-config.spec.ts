@@ -46,6 +46,14 @@ describe('gateway config', () => {
     ['bad topic map', { TOPIC_BY_TYPE: 'ORU' }, 'TOPIC_BY_TYPE'],
     ['bad listener name', { LISTENER_NAME: 'Main Feed' }, 'LISTENER_NAME'],
     ['SASL without password', { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' }, 'KAFKA_SASL_USERNAME'],
+    [
+      'SASL PLAIN without TLS',
+      { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' },
+      'KAFKA_SASL_MECHANISM',
+    ],
+    ['a client allow-list without mutual TLS', { MLLP_TLS_ALLOWED_CLIENTS: 'CN=lab' }, 'MLLP_TLS_ALLOWED_CLIENTS: an allow-list'],
+    ['a client allow-list entry of no known form', { MLLP_TLS_ALLOWED_CLIENTS: 'lab-engine' }, 'MLLP_TLS_ALLOWED_CLIENTS.0'],
+    ['a total buffer smaller than one frame', { MLLP_MAX_BUFFERED_BYTES: '1000' }, 'MLLP_MAX_BUFFERED_BYTES'],
   ])('refuses %s', (_name, overrides, expected) => {
     // An empty value counts as unset, as in a shell.
     const env = { ...base, ...overrides } as Record<string, string>;

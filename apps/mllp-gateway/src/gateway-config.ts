@@ -48,12 +48,28 @@ export const gatewayConfigSchema = z
     MLLP_TLS_CERT_FILE: z.string().optional(),
     MLLP_TLS_CA_FILE: z.string().optional(),
     MLLP_TLS_REQUIRE_CLIENT_CERT: flag(false),
+    /** With mutual TLS: the client certificates served, as `CN=<name>` or `DNS:<name>`/`URI:<uri>`/`email:<addr>` SANs. */
+    MLLP_TLS_ALLOWED_CLIENTS: list.pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^(CN=|DNS:|URI:|email:|IP Address:).+/,
+            'each entry is CN=<name>, DNS:<name>, URI:<uri>, email:<address> or IP Address:<ip>',
+          ),
+      ),
+    ),
+    MLLP_TLS_HANDSHAKE_TIMEOUT_MS: positive(10000),
     /** How often to check the TLS files for a new key/certificate (reloaded without a restart; SIGHUP too). */
     MLLP_TLS_RELOAD_INTERVAL_MS: positive(10000),
     MLLP_MAX_FRAME_BYTES: positive(16 * 1024 * 1024),
     MLLP_IDLE_TIMEOUT_MS: positive(600000),
     MLLP_FRAME_TIMEOUT_MS: positive(60000),
     MLLP_MAX_CONNECTIONS: positive(1000),
+    /** Bytes of received frames waiting per connection before reading from it pauses (TCP backpressure). */
+    MLLP_MAX_QUEUED_BYTES_PER_CONNECTION: positive(16 * 1024 * 1024),
+    /** Bytes of frames held for all connections together before reading pauses (see libs/mllp). */
+    MLLP_MAX_BUFFERED_BYTES: positive(256 * 1024 * 1024),
     ACCEPTED_MESSAGE_TYPES: list.pipe(z.array(z.string().regex(/^[A-Z0-9]{3}$/, 'message types are 3 characters')).min(1)).default(['ADT']),
     ADT_TOPIC: z.string().default('hl7.adt.v1'),
     TOPIC_BY_TYPE: topicMap,
@@ -83,6 +99,14 @@ export const gatewayConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['MLLP_TLS_CERT_FILE'], message: 'MLLP_TLS_KEY_FILE and MLLP_TLS_CERT_FILE go together' });
     if (c.MLLP_TLS_REQUIRE_CLIENT_CERT && !c.MLLP_TLS_CA_FILE)
       ctx.addIssue({ code: 'custom', path: ['MLLP_TLS_CA_FILE'], message: 'mutual TLS needs a CA file' });
+    if (c.MLLP_TLS_ALLOWED_CLIENTS.length > 0 && !c.MLLP_TLS_REQUIRE_CLIENT_CERT)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MLLP_TLS_ALLOWED_CLIENTS'],
+        message: 'an allow-list of client certificates needs MLLP_TLS_REQUIRE_CLIENT_CERT=true',
+      });
+    if (c.MLLP_MAX_BUFFERED_BYTES < c.MLLP_MAX_FRAME_BYTES)
+      ctx.addIssue({ code: 'custom', path: ['MLLP_MAX_BUFFERED_BYTES'], message: 'must be at least MLLP_MAX_FRAME_BYTES' });
     checkKafkaSettings(c, ctx);
     for (const type of c.ACCEPTED_MESSAGE_TYPES) {
       if (type !== 'ADT' && !c.TOPIC_BY_TYPE[type])

@@ -135,6 +135,7 @@ export class Gateway {
               certFile: config.MLLP_TLS_CERT_FILE,
               ...(config.MLLP_TLS_CA_FILE ? { caFile: config.MLLP_TLS_CA_FILE } : {}),
               requireClientCert: config.MLLP_TLS_REQUIRE_CLIENT_CERT,
+              allowedClients: config.MLLP_TLS_ALLOWED_CLIENTS,
             },
           }
         : {}),
@@ -142,6 +143,9 @@ export class Gateway {
       idleTimeoutMs: config.MLLP_IDLE_TIMEOUT_MS,
       frameTimeoutMs: config.MLLP_FRAME_TIMEOUT_MS,
       maxConnections: config.MLLP_MAX_CONNECTIONS,
+      maxQueuedBytesPerConnection: config.MLLP_MAX_QUEUED_BYTES_PER_CONNECTION,
+      maxBufferedBytes: config.MLLP_MAX_BUFFERED_BYTES,
+      tlsHandshakeTimeoutMs: config.MLLP_TLS_HANDSHAKE_TIMEOUT_MS,
       onEvent: (event) => {
         metrics.serverEvent(event);
         logServerEvent(log, event);

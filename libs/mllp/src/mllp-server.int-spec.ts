@@ -49,6 +49,17 @@ async function start(handler: MllpHandler, options: Partial<MllpServerOptions> =
   return { server, events, port: server.address().port };
 }
 
+/** A handler that answers "ACK:<payload>" after `ms` per frame: a slow consumer for backpressure tests. */
+function slowHandler(ms: number): MllpHandler {
+  return {
+    async handleFrame(payload: Buffer) {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return Buffer.from(`ACK:${text(payload.subarray(0, 16)).split('x')[0]}`, 'latin1');
+    },
+    handleOversize: () => undefined,
+  };
+}
+
 /** A raw socket that collects reply frames: for sending bytes no well-behaved client would. */
 function rawPeer(port: number) {
   const socket = net.connect({ host: '127.0.0.1', port });
@@ -146,6 +157,87 @@ describe('MllpServer and MllpClient over real sockets', () => {
     b.socket.destroy();
   });
 
+  it('answers the frames of a peer that half-closes right after sending them, then ends the connection', async () => {
+    const { port, events } = await start(echoHandler({ FIRST: 100 }).handler);
+    const peer = rawPeer(port);
+    await peer.connected;
+    peer.socket.end(Buffer.concat([frame('FIRST'), frame('SECOND')]));
+    await peer.closed;
+    expect(peer.replies).toEqual(['ACK:FIRST', 'ACK:SECOND']);
+    await until(() => events.some((e) => e.type === 'connection-closed'));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'connection-closed', reason: 'peer-closed' }));
+  });
+
+  it('times each frame on its own: a sender streaming frames back to back, never between frames, is not cut', async () => {
+    const { port, events } = await start(echoHandler().handler, { frameTimeoutMs: 200 });
+    const peer = rawPeer(port);
+    await peer.connected;
+    // Every write ends frame n and starts frame n+1, so a chunk never ends between frames; 12 writes over ~1 s.
+    peer.socket.write(Buffer.from('\x0bM0', 'latin1'));
+    for (let i = 1; i <= 12; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      peer.socket.write(Buffer.from(`\x1c\r\x0bM${i}`, 'latin1'));
+    }
+    await until(() => peer.replies.length === 12);
+    expect(peer.replies).toEqual(Array.from({ length: 12 }, (_, i) => `ACK:M${i}`));
+    expect(events.some((e) => e.type === 'connection-closed')).toBe(false);
+    peer.socket.destroy();
+  });
+
+  it('bounds the bytes one connection queues: its socket is paused, every frame is still answered', async () => {
+    const frameBytes = 256 * 1024;
+    const { port, server } = await start(slowHandler(15), { maxQueuedBytesPerConnection: 1024 * 1024 });
+    const peer = rawPeer(port);
+    await peer.connected;
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, server.bufferedBytes)), 2);
+    peer.socket.write(Buffer.concat(Array.from({ length: 40 }, (_, i) => frame(`${i}:`.padEnd(frameBytes, 'x')))));
+    await until(() => peer.replies.length === 40, 20000);
+    clearInterval(sampler);
+    expect(peer.replies.map((r) => r.split(':')[1])).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+    // Queued (1 MiB) + the frame being handled + the frame being read + one socket read past the bound.
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(1024 * 1024 + 2 * frameBytes + 64 * 1024);
+    expect(server.bufferedBytes).toBe(0);
+    peer.socket.destroy();
+  });
+
+  it('bounds the bytes held for all connections together: senders beyond it wait, none is lost', async () => {
+    const frameBytes = 128 * 1024;
+    const limit = 1024 * 1024;
+    const { port, server } = await start(slowHandler(5), { maxBufferedBytes: limit });
+    const peers = Array.from({ length: 6 }, () => rawPeer(port));
+    await Promise.all(peers.map((p) => p.connected));
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, server.bufferedBytes)), 2);
+    peers.forEach((p, n) =>
+      p.socket.write(Buffer.concat(Array.from({ length: 10 }, (_, i) => frame(`${n}.${i}:`.padEnd(frameBytes, 'x'))))),
+    );
+    await until(() => peers.every((p) => p.replies.length === 10), 20000);
+    clearInterval(sampler);
+    for (const [n, p] of peers.entries())
+      expect(p.replies.map((r) => r.split(':')[1])).toEqual(Array.from({ length: 10 }, (_, i) => `${n}.${i}`));
+    expect(peak).toBeLessThanOrEqual(limit + peers.length * (64 * 1024 + frameBytes));
+    for (const p of peers) p.socket.destroy();
+  });
+
+  it('closes the largest holder when only unfinished frames fill the server-wide bound (nothing else would free it)', async () => {
+    const { port, events, server } = await start(echoHandler().handler, { maxBufferedBytes: 256 * 1024 });
+    const small = rawPeer(port);
+    const large = rawPeer(port);
+    await Promise.all([small.connected, large.connected]);
+    small.socket.write(Buffer.from('\x0b' + 's'.repeat(1000), 'latin1'));
+    await until(() => server.bufferedBytes >= 1000);
+    large.socket.write(Buffer.from('\x0b' + 'l'.repeat(300 * 1024), 'latin1'));
+    await large.closed;
+    await until(() => events.some((e) => e.type === 'connection-closed'));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'connection-closed', reason: 'memory-limit' }));
+    small.socket.write(Buffer.from('\x1c\r', 'latin1'));
+    await until(() => small.replies.length === 1);
+    expect(small.replies[0]).toBe(`ACK:${'s'.repeat(1000)}`);
+    small.socket.destroy();
+  });
+
   it('closes gracefully: the message in flight is answered, then connections end and new ones are refused', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -233,6 +325,48 @@ describe('MLLP over TLS', () => {
     });
     clients.push(oldTls);
     await expect(oldTls.send(Buffer.from('OLD'), 2000)).rejects.toMatchObject({ code: 'MLLP_CONNECT_FAILED' });
+  });
+
+  it('counts TLS sockets still in their handshake against maxConnections and closes them at the handshake timeout', async () => {
+    const pems = await writePems('d');
+    const { port, events } = await start(echoHandler().handler, {
+      tls: { keyFile: pems.keyFile, certFile: pems.certFile },
+      maxConnections: 2,
+      tlsHandshakeTimeoutMs: 300,
+    });
+    const silent = Array.from({ length: 5 }, () => rawPeer(port));
+    await Promise.all(silent.map((p) => p.connected));
+    await until(() => events.filter((e) => e.type === 'connection-refused').length === 3);
+    const started = Date.now();
+    await Promise.all(silent.map((p) => p.closed));
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(events.filter((e) => e.type === 'connection-refused' && e.reason === 'max-connections')).toHaveLength(3);
+    const client = new MllpClient({ host: '127.0.0.1', port, tls: { ca: pems.ca } });
+    clients.push(client);
+    expect(text(await client.send(Buffer.from('AFTER')))).toBe('ACK:AFTER');
+  });
+
+  it('with mutual TLS, serves only the client identities on the allow-list', async () => {
+    const pems = await writePems('e');
+    const tlsFiles = { keyFile: pems.keyFile, certFile: pems.certFile, caFile: pems.caFile, requireClientCert: true };
+    const { port, events } = await start(echoHandler().handler, { tls: { ...tlsFiles, allowedClients: ['CN=e-client'] } });
+    const allowed = new MllpClient({ host: '127.0.0.1', port, tls: { ca: pems.ca, cert: pems.clientCert, key: pems.clientKey } });
+    clients.push(allowed);
+    expect(text(await allowed.send(Buffer.from('IN')))).toBe('ACK:IN');
+
+    const { port: strictPort, events: strictEvents } = await start(echoHandler().handler, {
+      tls: { ...tlsFiles, allowedClients: ['CN=someone-else', 'DNS:lab.example.org'] },
+    });
+    const refused = new MllpClient({
+      host: '127.0.0.1',
+      port: strictPort,
+      tls: { ca: pems.ca, cert: pems.clientCert, key: pems.clientKey },
+      reconnect: { maxAttempts: 1 },
+    });
+    clients.push(refused);
+    await expect(refused.send(Buffer.from('OUT'), 2000)).rejects.toBeInstanceOf(MllpError);
+    expect(strictEvents).toContainEqual(expect.objectContaining({ type: 'connection-refused', reason: 'client-not-allowed' }));
+    expect(events.some((e) => e.type === 'connection-refused')).toBe(false);
   });
 
   it('picks up new certificate files on reloadTls without a restart', async () => {
