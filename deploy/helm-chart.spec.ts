@@ -96,6 +96,9 @@ describe('Helm chart, default values', () => {
     expect(gateway['APP']).toBe('mllp-gateway');
     const gatewayConfig = gatewayConfigSchema.parse(gateway);
     expect(gatewayConfig).toMatchObject({ MLLP_PORT: 2575, MLLP_HOST: '0.0.0.0', ADT_TOPIC: 'hl7.adt.v1', KAFKA_BROKERS: ['kafka:9092'] });
+    // Quarantine and dead letters kept 90 days; min.insync.replicas left to the apps' min(2, RF).
+    expect(gatewayConfig.DEAD_LETTER_RETENTION_MS).toBe(90 * 24 * 3600 * 1000);
+    expect(gatewayConfig.TOPIC_MIN_INSYNC_REPLICAS).toBeUndefined();
 
     const router = environmentOf(manifests, find(manifests, 'StatefulSet', 'hl7-hl7-router-router'));
     const routerConfig = routerConfigSchema.parse(router);
@@ -273,6 +276,18 @@ describe('Helm chart, choices', () => {
     }
   });
 
+  it('passes topic durability to every app: min.insync.replicas and dead-letter retention', () => {
+    const manifests = render({ topics: { minInsyncReplicas: 3, deadLetterRetentionDays: 365 } });
+    for (const [kind, name] of [
+      ['Deployment', 'hl7-hl7-router-gateway'],
+      ['StatefulSet', 'hl7-hl7-router-router'],
+      ['Deployment', 'hl7-hl7-router-adapter-lab'],
+    ] as const) {
+      const env = environmentOf(manifests, find(manifests, kind, name));
+      expect([name, env['TOPIC_MIN_INSYNC_REPLICAS'], env['DEAD_LETTER_RETENTION_MS']]).toEqual([name, '3', String(365 * 86400000)]);
+    }
+  });
+
   it('writes whole-number settings as the digits the apps parse (not 3.3554432e+07)', () => {
     const manifests = render({ gateway: { settings: { MLLP_MAX_FRAME_BYTES: 33554432, KAFKA_COALESCE_WRITES: false } } });
     const data = find(manifests, 'ConfigMap', 'hl7-hl7-router-gateway').data!;
@@ -395,6 +410,8 @@ describe('values.schema.json', () => {
     managed.add('TARGET_TLS_CA_FILE').add('TARGET_TLS_CERT_FILE').add('TARGET_TLS_KEY_FILE').add('TARGET_TLS_SERVERNAME');
     managed.add('MLLP_TLS_KEY_FILE').add('MLLP_TLS_CERT_FILE').add('MLLP_TLS_CA_FILE').add('MLLP_TLS_REQUIRE_CLIENT_CERT');
     managed.add('MLLP_TLS_ALLOWED_CLIENTS');
+    // from topics.minInsyncReplicas (rendered only when set)
+    managed.add('TOPIC_MIN_INSYNC_REPLICAS');
     // clear-text passwords are for a local test setup, never offered in a cluster
     managed.add('ALLOW_PLAINTEXT_CREDENTIALS');
     managed.add('KAFKA_SASL_MECHANISM').add('KAFKA_SASL_USERNAME').add('KAFKA_SASL_PASSWORD');

@@ -84,7 +84,12 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 async function runVariant(variant, run, input, serde) {
   const id = `rb-${tag}-${variant}-${run}`;
   const outputs = { lab: `${id}-lab`, radiology: `${id}-radiology` };
-  await admin.createTopics({ waitForLeaders: true, topics: Object.values(outputs).map((topic) => ({ topic, numPartitions: 6 })) });
+  // Sized as the router creates its route topics (it refuses existing ones too small for its records).
+  const configEntries = [{ name: 'max.message.bytes', value: String(20 * 1024 * 1024) }];
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: Object.values(outputs).map((topic) => ({ topic, numPartitions: 6, configEntries })),
+  });
   const logs = mkdtempSync(join(tmpdir(), 'router-bench-'));
   let child;
   let group;

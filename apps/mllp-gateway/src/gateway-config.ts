@@ -3,7 +3,7 @@ import { configFields, loadConfig } from '@lib/platform';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-const { checkKafkaSettings, flag, kafkaSettings, logLevel, port } = configFields;
+const { checkKafkaSettings, flag, kafkaSettings, logLevel, port, topicDurability } = configFields;
 
 const list = z
   .string()
@@ -77,6 +77,7 @@ export const gatewayConfigSchema = z
     DEDUP_TOPIC: z.string().default('hl7.gateway.dedup.v1'),
     TOPIC_PARTITIONS: positive(6),
     TOPIC_REPLICATION_FACTOR: positive(1),
+    ...topicDurability,
     SENDING_FACILITIES: list,
     DEFAULT_CHARSET: z.string().default('UNICODE UTF-8'),
     FALLBACK_CHARSET: z.string().default('windows-1252'),

@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { describe, expect, it } from '@jest/globals';
 import { MllpClient } from '@lib/mllp';
 import { writeTestPki } from '@lib/mllp/testing';
-import { createKafkaClient } from '@lib/streams';
+import { TopicSettingsError, createKafkaClient } from '@lib/streams';
 import { eventually, readTopic, testKafkaEnv, uniqueName } from '@lib/streams/testing';
 import { startTestGateway } from './testing/start-test-gateway.js';
 
@@ -50,6 +50,24 @@ describe('gateway restart and certificate rotation', () => {
     } finally {
       await second.gateway.stop(5000);
     }
+  });
+
+  it('refuses to start on a pre-created ADT topic too small for its frames, naming the topic and setting', async () => {
+    const topics = { ADT_TOPIC: uniqueName('small-adt'), DEDUP_TOPIC: uniqueName('small-dedup'), QUARANTINE_TOPIC: uniqueName('small-q') };
+    const kafka = createKafkaClient({ brokers: env.brokers, clientId: 'small-topic-spec' });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // As `kafka-topics --create` leaves it: the broker's 1 MiB default.
+      await admin.ensureTopics([{ name: topics.ADT_TOPIC, partitions: 6, config: { 'max.message.bytes': '1048588' } }]);
+    } finally {
+      await admin.disconnect();
+    }
+    const started = startTestGateway(env, topics);
+    await expect(started).rejects.toBeInstanceOf(TopicSettingsError);
+    await expect(started).rejects.toMatchObject({
+      problems: [expect.stringMatching(new RegExp(`^${topics.ADT_TOPIC}: max.message.bytes is 1048588, needs >= `))],
+    });
   });
 
   it('serves a rotated certificate to new connections without a restart', async () => {

@@ -9,6 +9,7 @@ import {
   schemaRegistryConnection,
   type KafkaLogSink,
   type KafkaProducer,
+  reportEnsuredTopics,
   retryTransient,
   type Serde,
   type TopicAdmin,
@@ -44,24 +45,29 @@ export class Gateway {
     const maxMessageBytes = String(config.MLLP_MAX_FRAME_BYTES + 1024 * 1024);
     const admin = kafka.admin();
     await untilUp('admin connect', () => admin.connect());
-    const created = await untilUp('create topics', () =>
+    const durable = {
+      replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+      ...(config.TOPIC_MIN_INSYNC_REPLICAS ? { minInsyncReplicas: config.TOPIC_MIN_INSYNC_REPLICAS } : {}),
+    };
+    const ensured = await untilUp('create topics', () =>
       admin.ensureTopics([
         ...[...new Set(Object.values(topics))].map((name) => ({
           name,
           partitions: config.TOPIC_PARTITIONS,
-          replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+          ...durable,
           config: { 'max.message.bytes': maxMessageBytes },
         })),
         {
           name: config.QUARANTINE_TOPIC,
           partitions: 1,
-          replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-          config: { 'max.message.bytes': maxMessageBytes },
+          ...durable,
+          // Quarantined input waits for someone to look at it: kept for DEAD_LETTER_RETENTION_MS, not the broker's 7 days.
+          config: { 'max.message.bytes': maxMessageBytes, 'retention.ms': String(config.DEAD_LETTER_RETENTION_MS) },
         },
         {
           name: config.DEDUP_TOPIC,
           partitions: 1,
-          replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+          ...durable,
           // Entries older than the window are useless: the broker deletes them (segments roll within the window), so
           // the topic stays bounded and the start-up replay reads about one window of entries, not all history.
           config: {
@@ -71,8 +77,11 @@ export class Gateway {
           },
         },
       ]),
-    );
-    if (created.length > 0) log.info({ topics: created }, 'created topics');
+    ).catch(async (error: unknown) => {
+      await admin.disconnect().catch(() => undefined);
+      throw error;
+    });
+    reportEnsuredTopics(ensured, kafkaLog);
 
     const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
     const serdes = new Map<string, Serde<Hl7Envelope>>();

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { configFields, loadConfig } from '@lib/platform';
 import { z } from 'zod';
 
-const { checkKafkaSettings, kafkaSettings, logLevel, port } = configFields;
+const { checkKafkaSettings, kafkaSettings, logLevel, port, topicDurability } = configFields;
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const topic = (fallback: string) =>
   z
@@ -29,6 +29,7 @@ export const routerConfigSchema = z
     /** Partitions for topics the router creates when the ADT topic does not exist yet (otherwise: the ADT topic's). */
     TOPIC_PARTITIONS: positive(6),
     TOPIC_REPLICATION_FACTOR: positive(1),
+    ...topicDurability,
     MRN_TYPE_CODE: z.string().default('MR'),
     DEDUP_WINDOW_MS: positive(24 * 3600 * 1000),
     DEDUP_MAX_ENTRIES: positive(100000),

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseMessage } from '@lib/hl7';
 import { type Hl7Envelope, createLogger } from '@lib/platform';
-import type { IncomingRecord, KafkaClient, Serde, TopicAdmin } from '@lib/streams';
+import { type IncomingRecord, type KafkaClient, MAX_RECORD_BYTES, type Serde, type TopicAdmin } from '@lib/streams';
 import { type TestKafka, TopicCollector, openTestKafka, testKafkaEnv } from '@lib/streams/testing';
 import { requestBootstrap } from './bootstrap/bootstrap-client.js';
 import { SNAPSHOT_HEADER } from './patient-state/patient-snapshot.js';
@@ -185,7 +185,11 @@ describe('router on the real broker', () => {
     const config = loadRouterConfig(setup.env);
     await admin.ensureTopics([
       { name: setup.adtTopic, partitions: 4 },
-      { name: setup.patientStateTopic, partitions: 2, config: { 'cleanup.policy': 'compact' } },
+      {
+        name: setup.patientStateTopic,
+        partitions: 2,
+        config: { 'cleanup.policy': 'compact', 'max.message.bytes': String(MAX_RECORD_BYTES) },
+      },
     ]);
     const routes = await loadRoutes(setup.routesFile);
     await expect(Router.start(config, routes, createLogger({ app: 'router', level: 'fatal' }))).rejects.toMatchObject({

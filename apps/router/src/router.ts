@@ -10,6 +10,7 @@ import {
   type TopicSpec,
   avroSerde,
   createKafkaClient,
+  reportEnsuredTopics,
   createSchemaRegistryClient,
   kafkaConnection,
   schemaRegistryConnection,
@@ -155,23 +156,34 @@ async function ensureRouterTopics(
   const existing = new Set(await admin.listTopics());
   const partitions = existing.has(topics.adt) ? (await admin.endOffsets(topics.adt)).length : config.TOPIC_PARTITIONS;
   const replicationFactor = config.TOPIC_REPLICATION_FACTOR;
+  const durable = {
+    replicationFactor,
+    ...(config.TOPIC_MIN_INSYNC_REPLICAS ? { minInsyncReplicas: config.TOPIC_MIN_INSYNC_REPLICAS } : {}),
+  };
   const big = { 'max.message.bytes': String(MAX_RECORD_BYTES) };
   const compacted = { 'cleanup.policy': 'compact', ...big };
   const coPartitioned: TopicSpec[] = [
-    { name: topics.adt, partitions, replicationFactor, config: big },
-    { name: topics.mergeKeys, partitions, replicationFactor, config: big },
-    { name: topics.control, partitions, replicationFactor },
-    { name: topics.patientState, partitions, replicationFactor, config: compacted },
-    { name: topics.dedupChangelog, partitions, replicationFactor, config: { 'cleanup.policy': 'compact' } },
-    { name: topics.targetsChangelog, partitions, replicationFactor, config: { 'cleanup.policy': 'compact' } },
+    // Written by the gateway (sized by its MLLP_MAX_FRAME_BYTES), only read here.
+    { name: topics.adt, partitions, ...durable, readOnly: true, config: big },
+    { name: topics.mergeKeys, partitions, ...durable, config: big },
+    { name: topics.control, partitions, ...durable },
+    { name: topics.patientState, partitions, ...durable, config: compacted },
+    { name: topics.dedupChangelog, partitions, ...durable, config: { 'cleanup.policy': 'compact' } },
+    { name: topics.targetsChangelog, partitions, ...durable, config: { 'cleanup.policy': 'compact' } },
   ];
-  const created = await admin.ensureTopics([
+  const ensured = await admin.ensureTopics([
     ...coPartitioned,
-    ...targets.map((t) => ({ name: t.topic, partitions, replicationFactor, config: big })),
-    { name: topics.bootstrapStatus, partitions: 1, replicationFactor },
-    { name: config.DEAD_LETTER_TOPIC, partitions: 1, replicationFactor, config: big },
+    ...targets.map((t) => ({ name: t.topic, partitions, ...durable, config: big })),
+    { name: topics.bootstrapStatus, partitions: 1, ...durable },
+    // Dead letters wait for someone to replay them: kept for DEAD_LETTER_RETENTION_MS, not the broker's 7 days.
+    {
+      name: config.DEAD_LETTER_TOPIC,
+      partitions: 1,
+      ...durable,
+      config: { ...big, 'retention.ms': String(config.DEAD_LETTER_RETENTION_MS) },
+    },
   ]);
-  if (created.length > 0) log.info({ topics: created }, 'created topics');
+  reportEnsuredTopics(ensured, (level, message, context) => log[level]({ kafka: context }, message));
   for (const spec of coPartitioned) {
     const actual = (await admin.endOffsets(spec.name)).length;
     if (actual !== partitions) throw new PartitionCountMismatchError({ topic: spec.name, partitions: actual, expected: partitions });

@@ -101,6 +101,12 @@ app.kubernetes.io/part-of: hl7-router
   value: {{ include "hl7-router.settingValue" $v.topics.partitions }}
 - name: TOPIC_REPLICATION_FACTOR
   value: {{ include "hl7-router.settingValue" $v.topics.replicationFactor }}
+{{- with $v.topics.minInsyncReplicas }}
+- name: TOPIC_MIN_INSYNC_REPLICAS
+  value: {{ include "hl7-router.settingValue" . }}
+{{- end }}
+- name: DEAD_LETTER_RETENTION_MS
+  value: {{ mul $v.topics.deadLetterRetentionDays 86400000 | int64 | toString | quote }}
 - name: LOG_LEVEL
   value: {{ $v.logLevel | quote }}
 {{- end -}}

@@ -55,6 +55,15 @@ export class DeserializationError extends StreamsError {
   }
 }
 
+/** Existing topics have settings the app cannot run on safely (see compareTopic); `problems` lists each one. */
+export class TopicSettingsError extends StreamsError {
+  constructor(readonly problems: readonly string[]) {
+    super(`existing topics have settings this app cannot run on:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'TOPIC_SETTINGS', false, {
+      problems,
+    });
+  }
+}
+
 /** kafkajs errors that mean "the cluster is not reachable right now", whatever their own retriable flag says. */
 const TRANSIENT_KAFKAJS_ERRORS = new Set([
   'KafkaJSConnectionError',

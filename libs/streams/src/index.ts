@@ -1,5 +1,6 @@
 export * from './kafka/kafka-types.js';
 export { createKafkaClient } from './kafka/kafkajs-client.js';
+export * from './kafka/topic-settings.js';
 export { CoalescingProducer, type CoalescingOptions } from './kafka/coalescing-producer.js';
 export { replayTopic } from './kafka/replay-topic.js';
 export { abortableSleep, retryTransient, type RetryTransientOptions } from './kafka/retry-transient.js';

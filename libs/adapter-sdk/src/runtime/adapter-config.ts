@@ -75,6 +75,7 @@ export function adapterConfigSchema(adapter: { name: string; sourceTopic: string
       DEAD_LETTER_TOPIC: topic(`hl7.dlq.${adapter.name}.v1`),
       TOPIC_PARTITIONS: positive(6),
       TOPIC_REPLICATION_FACTOR: positive(1),
+      ...configFields.topicDurability,
       /** MLLP connections to the target: messages in flight at once (one per connection). */
       CONNECTIONS: positive(8),
       /** key: per patient (MRN) in order, patients concurrently; partition: one record at a time per partition. */

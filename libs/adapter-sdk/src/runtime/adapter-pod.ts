@@ -11,6 +11,7 @@ import {
   createSchemaRegistryClient,
   kafkaConnection,
   schemaRegistryConnection,
+  reportEnsuredTopics,
   retryTransient,
   topicValueSubject,
 } from '@lib/streams';
@@ -167,16 +168,25 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
   const untilUp = <T>(what: string, step: () => Promise<T>) => retryTransient(what, step, { log: kafkaLog });
   const admin = kafka.admin();
   await untilUp('admin connect', () => admin.connect());
-  const replicationFactor = config.TOPIC_REPLICATION_FACTOR;
+  const durable = {
+    replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+    ...(config.TOPIC_MIN_INSYNC_REPLICAS ? { minInsyncReplicas: config.TOPIC_MIN_INSYNC_REPLICAS } : {}),
+  };
   const big = { 'max.message.bytes': String(MAX_RECORD_BYTES) };
-  const created = await untilUp('create topics', () =>
+  const ensured = await untilUp('create topics', () =>
     admin.ensureTopics([
-      { name: config.SOURCE_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
-      { name: config.LEDGER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor },
-      { name: config.DEAD_LETTER_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor, config: big },
+      { name: config.SOURCE_TOPIC, partitions: config.TOPIC_PARTITIONS, ...durable, readOnly: true, config: big },
+      { name: config.LEDGER_TOPIC, partitions: config.TOPIC_PARTITIONS, ...durable },
+      // Dead letters wait for someone to replay them: kept for DEAD_LETTER_RETENTION_MS, not the broker's 7 days.
+      {
+        name: config.DEAD_LETTER_TOPIC,
+        partitions: config.TOPIC_PARTITIONS,
+        ...durable,
+        config: { ...big, 'retention.ms': String(config.DEAD_LETTER_RETENTION_MS) },
+      },
     ]),
   );
-  if (created.length > 0) log.info({ topics: created }, 'created topics');
+  reportEnsuredTopics(ensured, kafkaLog);
 
   const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
   const envelopes = await untilUp('register the envelope schema', () =>

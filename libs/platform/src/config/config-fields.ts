@@ -27,6 +27,18 @@ export const flag = (fallback: boolean) =>
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info');
 
+const NINETY_DAYS_MS = 90 * 24 * 3600 * 1000;
+
+/**
+ * Durability of the topics an app creates: min.insync.replicas (default min(2, replication factor); existing topics
+ * with fewer are refused at start), and how long records nobody has replayed yet are kept (dead letters,
+ * quarantine), by default 90 days instead of the broker's 7.
+ */
+export const topicDurability = {
+  TOPIC_MIN_INSYNC_REPLICAS: z.coerce.number().int().positive().optional(),
+  DEAD_LETTER_RETENTION_MS: z.coerce.number().int().positive().default(NINETY_DAYS_MS),
+};
+
 /** The Kafka and schema-registry settings every app reads (spread into its schema; checked by checkKafkaSettings). */
 export const kafkaSettings = (clientId: string) => ({
   KAFKA_BROKERS: brokerList,

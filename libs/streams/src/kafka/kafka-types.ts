@@ -1,3 +1,4 @@
+import type { TopicDescription, TopicSettingProblem } from './topic-settings.js';
 // The narrow Kafka interface the rest of hl7-router codes against. kafkajs sits behind it (kafkajs-client.ts) so
 // the client library can be swapped without touching apps.
 import type { ConnectionOptions } from 'node:tls';
@@ -29,6 +30,13 @@ export interface TopicSpec {
   name: string;
   partitions: number;
   replicationFactor?: number;
+  /** Replicas that must have a write before acks=all confirms it: created with, and checked against, this (default min(2, RF)). */
+  minInsyncReplicas?: number;
+  /**
+   * The app only reads this topic: its config is used if the app creates it, but an existing topic's
+   * max.message.bytes is the writers' concern and not checked.
+   */
+  readOnly?: boolean;
   /** Topic-level configs, e.g. { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' }. */
   config?: Readonly<Record<string, string>>;
 }
@@ -195,10 +203,22 @@ export interface GroupDescription {
   members: { memberId: string; clientId: string }[];
 }
 
+export interface EnsuredTopics {
+  created: string[];
+  /** Settings of existing topics that differ from the spec but are safe to run on. */
+  warnings: TopicSettingProblem[];
+}
+
 export interface TopicAdmin {
   connect(): Promise<void>;
-  /** Creates the topics that do not exist yet; returns the names it created. Existing topics are left as they are. */
-  ensureTopics(specs: readonly TopicSpec[]): Promise<string[]>;
+  /**
+   * Creates the topics that do not exist yet (with min.insync.replicas = min(2, replication factor) unless the spec
+   * says otherwise) and checks the ones that do against their spec (compareTopic): throws TopicSettingsError listing
+   * every setting it cannot run on, returns the others as warnings. Existing topics are never altered.
+   */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<EnsuredTopics>;
+  /** Partition count, replication factor and effective configs of existing topics. */
+  describeTopics(names: readonly string[]): Promise<TopicDescription[]>;
   deleteTopics(names: readonly string[]): Promise<void>;
   listTopics(): Promise<string[]>;
   topicConfig(name: string): Promise<Record<string, string>>;

@@ -2,7 +2,7 @@
 // KafkaClient interface.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type TestKafka, eventually, openTestKafka, readTopic, uniqueName } from '../testing/index.js';
-import { KafkaOperationError } from '../errors.js';
+import { KafkaOperationError, TopicSettingsError } from '../errors.js';
 import type { IncomingRecord, KafkaClient, KafkaConsumer, TopicAdmin, TopicOffsets } from './kafka-types.js';
 
 function collect(consumer: KafkaConsumer, into: IncomingRecord[]) {
@@ -25,15 +25,47 @@ describe('kafkajs 2.2.4 on the real broker', () => {
   it('creates topics with per-topic config, once', async () => {
     const name = uniqueName('admin');
     const spec = { name, partitions: 3, config: { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' } };
-    expect(await admin.ensureTopics([spec])).toEqual([name]);
-    expect(await admin.ensureTopics([spec])).toEqual([]);
+    expect(await admin.ensureTopics([spec])).toEqual({ created: [name], warnings: [] });
+    expect(await admin.ensureTopics([spec])).toEqual({ created: [], warnings: [] });
     expect(await admin.listTopics()).toContain(name);
     const config = await admin.topicConfig(name);
     expect(config['cleanup.policy']).toBe('compact');
     expect(config['max.message.bytes']).toBe('16777216');
+    // acks=all needs min(2, replication factor) in-sync replicas; this broker has one.
+    expect(config['min.insync.replicas']).toBe('1');
     expect((await admin.endOffsets(name)).map((p) => p.partition)).toEqual([0, 1, 2]);
     await admin.deleteTopics([name]);
     await eventually(async () => ((await admin.listTopics()).includes(name) ? undefined : true), 10000, 'topic deletion');
+  });
+
+  it('refuses existing topics it cannot run on, listing every problem, and warns about harmless differences', async () => {
+    const adt = uniqueName('precreated-adt');
+    const state = uniqueName('precreated-state');
+    const wide = uniqueName('precreated-wide');
+    // As someone might have created them by hand before the first start: broker defaults (1 MiB, delete).
+    await admin.ensureTopics([
+      { name: adt, partitions: 2, config: { 'max.message.bytes': '1048588' } },
+      { name: state, partitions: 2 },
+      { name: wide, partitions: 4 },
+    ]);
+    const big = { 'max.message.bytes': String(17 * 1024 * 1024) };
+    const refused = admin.ensureTopics([
+      { name: adt, partitions: 2, config: big },
+      { name: state, partitions: 2, config: { 'cleanup.policy': 'compact' } },
+      { name: wide, partitions: 2, minInsyncReplicas: 2 },
+    ]);
+    await expect(refused).rejects.toBeInstanceOf(TopicSettingsError);
+    const problems = await refused.catch((e: TopicSettingsError) => e.problems);
+    expect(problems).toEqual([
+      expect.stringMatching(new RegExp(`^${adt}: max.message.bytes is 1048588, needs >= 17825792`)),
+      expect.stringMatching(new RegExp(`^${state}: cleanup.policy is delete, needs compact`)),
+      expect.stringMatching(new RegExp(`^${wide}: min.insync.replicas is 1, needs >= 2`)),
+    ]);
+    const { warnings } = await admin.ensureTopics([{ name: wide, partitions: 2, config: { 'retention.ms': String(90 * 86400000) } }]);
+    expect(warnings.map((w) => [w.setting, w.actual, w.severity])).toEqual([
+      ['retention.ms', String(7 * 86400000), 'warn'],
+      ['partitions', '4', 'warn'],
+    ]);
   });
 
   it('writes with the idempotent producer (acks=all) and reads every record back, in order per key', async () => {

@@ -15,11 +15,13 @@ import {
   Partitioners,
   logLevel,
 } from 'kafkajs';
-import { KafkaOperationError, describeChain } from '../errors.js';
+import { KafkaOperationError, TopicSettingsError, describeChain } from '../errors.js';
 import { MAX_RECORD_BYTES } from './kafka-types.js';
+import { compareTopic, creationConfig, describeTopicProblem, type TopicDescription } from './topic-settings.js';
 import type {
   ConsumerOptions,
   ConsumerStatus,
+  EnsuredTopics,
   GroupDescription,
   IncomingRecord,
   KafkaClient,
@@ -569,29 +571,56 @@ class KafkajsTopicAdmin implements TopicAdmin {
     return attempt('admin.connect', {}, () => this.admin.connect());
   }
 
-  async ensureTopics(specs: readonly TopicSpec[]) {
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<EnsuredTopics> {
     const existing = new Set(await this.listTopics());
     const missing = specs.filter((s) => !existing.has(s.name));
-    if (missing.length === 0) return [];
-    await attempt('admin.createTopics', { topics: missing.map((s) => s.name) }, () =>
-      this.admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
-          topic: s.name,
-          numPartitions: s.partitions,
-          replicationFactor: s.replicationFactor ?? 1,
-          configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      }),
-    );
-    // Another client may have created some of them a moment ago (createTopics then skips them without waiting):
-    // wait until every partition of every missing topic has a leader.
-    await attemptRead('admin.fetchTopicMetadata', { topics: missing.map((s) => s.name) }, async () => {
-      const { topics } = await this.admin.fetchTopicMetadata({ topics: missing.map((s) => s.name) });
-      const leaderless = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
-      if (leaderless.length > 0) throw new LeadersNotElected(leaderless.map((t) => t.name));
+    if (missing.length > 0) {
+      await attempt('admin.createTopics', { topics: missing.map((s) => s.name) }, () =>
+        this.admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.name,
+            numPartitions: s.partitions,
+            replicationFactor: s.replicationFactor ?? 1,
+            configEntries: Object.entries(creationConfig(s)).map(([name, value]) => ({ name, value })),
+          })),
+        }),
+      );
+      // Another client may have created some of them a moment ago (createTopics then skips them without waiting):
+      // wait until every partition of every missing topic has a leader.
+      await attemptRead('admin.fetchTopicMetadata', { topics: missing.map((s) => s.name) }, async () => {
+        const { topics } = await this.admin.fetchTopicMetadata({ topics: missing.map((s) => s.name) });
+        const leaderless = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+        if (leaderless.length > 0) throw new LeadersNotElected(leaderless.map((t) => t.name));
+      });
+    }
+    const present = specs.filter((s) => existing.has(s.name));
+    const described = new Map((await this.describeTopics(present.map((s) => s.name))).map((d) => [d.name, d]));
+    const problems = present.flatMap((spec) => compareTopic(spec, described.get(spec.name)!));
+    const refused = problems.filter((p) => p.severity === 'refuse');
+    if (refused.length > 0) throw new TopicSettingsError(refused.map(describeTopicProblem));
+    return { created: missing.map((s) => s.name), warnings: problems };
+  }
+
+  async describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
+    if (names.length === 0) return [];
+    const [{ topics }, configs] = await Promise.all([
+      attemptRead('admin.fetchTopicMetadata', { topics: names }, () => this.admin.fetchTopicMetadata({ topics: [...names] })),
+      attempt('admin.describeConfigs', { topics: names }, () =>
+        // 2 = ConfigResourceTypes.TOPIC
+        this.admin.describeConfigs({ includeSynonyms: false, resources: names.map((name) => ({ type: 2, name })) }),
+      ),
+    ]);
+    return names.map((name) => {
+      const metadata = topics.find((t) => t.name === name);
+      const entries = configs.resources.find((r) => r.resourceName === name)?.configEntries ?? [];
+      return {
+        name,
+        partitions: metadata?.partitions.length ?? 0,
+        replicationFactor: metadata?.partitions[0]?.replicas.length ?? 0,
+        config: Object.fromEntries(entries.map((e) => [e.configName, e.configValue])),
+      };
     });
-    return missing.map((s) => s.name);
   }
 
   deleteTopics(names: readonly string[]) {
