@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { describe, expect, it } from '@jest/globals';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { MllpClient } from '@lib/mllp';
 import { writeTestPki } from '@lib/mllp/testing';
 import { TopicSettingsError, createKafkaClient } from '@lib/streams';
@@ -68,6 +69,40 @@ describe('gateway restart and certificate rotation', () => {
     await expect(started).rejects.toMatchObject({
       problems: [expect.stringMatching(new RegExp(`^${topics.ADT_TOPIC}: max.message.bytes is 1048588, needs >= `))],
     });
+  });
+
+  it('answers AR and quarantines a message the broker refuses for good (topic max.message.bytes lowered at run time)', async () => {
+    const topics = {
+      ADT_TOPIC: uniqueName('refused-adt'),
+      DEDUP_TOPIC: uniqueName('refused-dedup'),
+      QUARANTINE_TOPIC: uniqueName('refused-q'),
+    };
+    const { gateway } = await startTestGateway(env, topics);
+    const admin = new Kafka({ brokers: env.brokers, clientId: 'refused-spec', logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const client = new MllpClient({ host: '127.0.0.1', port: gateway.mllpPort });
+    try {
+      // Someone lowers the topic's limit behind the gateway's back (its start-up check has passed).
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: topics.ADT_TOPIC, configEntries: [{ name: 'max.message.bytes', value: '4000' }] },
+        ],
+      });
+      const large = Buffer.concat([adt('REFUSED-BIG', 'MRN-BIG'), Buffer.from(`NTE|1||${'x'.repeat(8000)}\r`, 'latin1')]);
+      const refused = (await client.send(large)).toString('latin1');
+      expect(refused).toMatch(/\rMSA\|AR\|REFUSED-BIG\|kafka refused the message \(MESSAGE_TOO_LARGE\)/);
+      expect(refused).toMatch(/\rERR\|\|\|207\^/);
+      expect((await client.send(adt('REFUSED-SMALL', 'MRN-SMALL'))).toString('latin1')).toMatch(/\rMSA\|AA\|REFUSED-SMALL/);
+      const kafka = createKafkaClient({ brokers: env.brokers, clientId: 'refused-spec' });
+      const quarantined = await readTopic(kafka, topics.QUARANTINE_TOPIC, { until: (r) => r.length >= 1 });
+      expect(quarantined[0]!.value!.equals(large)).toBe(true);
+      expect(quarantined[0]!.headers['hl7.error.code']?.toString()).toBe('207');
+    } finally {
+      await client.close();
+      await admin.disconnect();
+      await gateway.stop(5000);
+    }
   });
 
   it('serves a rotated certificate to new connections without a restart', async () => {

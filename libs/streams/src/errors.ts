@@ -114,3 +114,36 @@ export function describeChain(error: unknown): string {
 function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
+
+/** Broker answers that no retry changes: the record, the topic's settings or this client's rights must change first. */
+const PERMANENT_KAFKA_ERROR_TYPES = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'POLICY_VIOLATION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+]);
+
+/**
+ * True when a write was refused for good: a broker refusal in PERMANENT_KAFKA_ERROR_TYPES (too large, not
+ * authorised, invalid) or a schema the registry rejects as incompatible. Sending the same record again fails the
+ * same way, so a sender should be told "rejected", not "try again". Anything retriable, or unknown, is not.
+ */
+export function isPermanentRefusal(error: unknown): boolean {
+  if (isRetriable(error)) return false;
+  return causeChain(error).some(
+    (e) => e instanceof SchemaIncompatibleError || PERMANENT_KAFKA_ERROR_TYPES.has((e as { type?: unknown } | null)?.type as string),
+  );
+}
+
+/** The Kafka error type (e.g. MESSAGE_TOO_LARGE) or error code in the chain, for a reason text that names no data. */
+export function refusalType(error: unknown): string {
+  for (const e of causeChain(error)) {
+    const type = (e as { type?: unknown } | null)?.type;
+    if (typeof type === 'string') return type;
+    if (e instanceof StreamsError && e.code !== 'KAFKA_OPERATION_FAILED') return e.code;
+  }
+  return 'UNKNOWN';
+}

@@ -9,8 +9,24 @@ export interface PublishRecord {
 }
 
 export interface EnvelopePublisher {
-  /** Resolves only once Kafka acknowledged every record (idempotent producer, acks=all). */
+  /**
+   * Resolves only once Kafka acknowledged every record (idempotent producer, acks=all). Rejects with
+   * WriteRefusedError when the records were refused for good (sending them again fails the same way); any other
+   * rejection is worth a resend.
+   */
   publish(records: readonly PublishRecord[]): Promise<void>;
+}
+
+/** The store refused a write for good (too large for the topic, not authorised, schema incompatible). */
+export class WriteRefusedError extends Error {
+  constructor(
+    /** The store's own name for the refusal, e.g. MESSAGE_TOO_LARGE: no message content. */
+    readonly type: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`write refused: ${type}`, options);
+    this.name = 'WriteRefusedError';
+  }
 }
 
 export interface QuarantineRecord {

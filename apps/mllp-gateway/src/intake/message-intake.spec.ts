@@ -67,6 +67,32 @@ describe('MessageIntake', () => {
     expect(publisher.published).toHaveLength(1);
   });
 
+  it('answers AR with ERR and quarantines a message Kafka refuses for good (no endless resend)', async () => {
+    const { intake, publisher, quarantine } = setup();
+    publisher.refuses = () => true;
+    const ack = await intake.handleFrame(adt(), connection);
+    expect(msa(ack)).toBe('MSA|AR|C1|kafka refused the message (MESSAGE_TOO_LARGE); it is quarantined');
+    expect(segments(ack)).toContainEqual(expect.stringMatching(/^ERR\|\|\|207\^/));
+    expect(quarantine.records).toEqual([
+      expect.objectContaining({ code: '207', controlId: 'C1', reason: 'kafka refused the message (MESSAGE_TOO_LARGE); it is quarantined' }),
+    ]);
+    expect(quarantine.records[0]!.raw!.equals(adt())).toBe(true);
+  });
+
+  it('in a batch, refuses only the message Kafka refused: the others are stored and accepted', async () => {
+    const { intake, publisher, quarantine } = setup();
+    publisher.refuses = (r) => r.envelope.controlId === 'B2';
+    const frame = Buffer.concat([Buffer.from('BHS|^~\\&|EPIC|HOSP\r'), adt('B1'), adt('B2'), adt('B3'), Buffer.from('BTS|3\r')]);
+    const ack = (await intake.handleFrame(frame, connection))!.toString('latin1');
+    expect(ack.split('\r').filter((s) => s.startsWith('MSA'))).toEqual([
+      'MSA|AA|B1',
+      'MSA|AR|B2|kafka refused the message (MESSAGE_TOO_LARGE); it is quarantined',
+      'MSA|AA|B3',
+    ]);
+    expect(publisher.published.map((r) => r.envelope.controlId)).toEqual(['B1', 'B3']);
+    expect(quarantine.records.map((r) => r.controlId)).toEqual(['B2']);
+  });
+
   it('answers AE when Kafka does not confirm within the write timeout', async () => {
     const { intake, publisher } = setup();
     publisher.behaviour = 'hang';

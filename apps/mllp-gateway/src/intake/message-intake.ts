@@ -23,7 +23,15 @@ import {
 } from '@lib/hl7';
 import type { ConnectionInfo, MllpHandler } from '@lib/mllp';
 import { type Hl7Envelope, type Logger, buildEnvelope, hashMrn, sha256Hex } from '@lib/platform';
-import type { DuplicateWindow, EnvelopePublisher, IntakeMetrics, PublishRecord, QuarantineRecord, QuarantineSink } from './intake-ports.js';
+import {
+  type DuplicateWindow,
+  type EnvelopePublisher,
+  type IntakeMetrics,
+  type PublishRecord,
+  type QuarantineRecord,
+  type QuarantineSink,
+  WriteRefusedError,
+} from './intake-ports.js';
 
 const QUARANTINE_FAILED = 'message refused but could not be recorded; send it again';
 
@@ -55,9 +63,11 @@ export interface IntakeDeps {
 }
 
 /** What became of one message of a frame. */
+type WriteOutcome = { kind: 'stored' } | { kind: 'failed' } | { kind: 'refused'; type: string };
+
 type Verdict =
   | { kind: 'reject'; raw: Buffer; issues: Hl7Issue[]; header?: MessageHeader; delimiters?: Delimiters; charset?: string }
-  | { kind: 'accept'; header: MessageHeader; delimiters: Delimiters; charset: string; record: PublishRecord; dedupKey: string }
+  | { kind: 'accept'; raw: Buffer; header: MessageHeader; delimiters: Delimiters; charset: string; record: PublishRecord; dedupKey: string }
   | { kind: 'duplicate'; header: MessageHeader; ack: Buffer };
 
 interface Answer {
@@ -166,18 +176,41 @@ export class MessageIntake implements MllpHandler {
     }
     const verdicts = messages.map((raw) => this.evaluate(raw, connection, receivedAt));
     const accepted = verdicts.filter((v): v is Extract<Verdict, { kind: 'accept' }> => v.kind === 'accept');
-    const written = accepted.length > 0 ? await this.write(accepted.map((v) => v.record)) : true;
+    const outcomes = new Map<Verdict, WriteOutcome>();
+    if (accepted.length > 0) {
+      const written = await this.write(accepted.map((v) => v.record));
+      accepted.forEach((v, i) => outcomes.set(v, written[i]!));
+    }
     const answers: Answer[] = [];
     for (const verdict of verdicts) {
+      const outcome = outcomes.get(verdict);
       if (verdict.kind === 'reject') answers.push(await this.refuse(verdict, connection, receivedAt));
-      else if (verdict.kind === 'duplicate') {
+      else if (verdict.kind === 'accept' && outcome?.kind === 'refused') {
+        // Kafka refused it for good (too large for the topic, not authorised): a resend fails the same way, so the
+        // sender gets AR and the message is quarantined with the reason, instead of AE and an endless resend.
+        const reason = `kafka refused the message (${outcome.type}); it is quarantined`;
+        answers.push(
+          await this.refuse(
+            {
+              kind: 'reject',
+              raw: verdict.raw,
+              header: verdict.header,
+              delimiters: verdict.delimiters,
+              charset: verdict.charset,
+              issues: [issue(Hl7ErrorCode.ApplicationInternalError, reason)],
+            },
+            connection,
+            receivedAt,
+          ),
+        );
+      } else if (verdict.kind === 'duplicate') {
         this.deps.metrics.duplicate();
         this.deps.log.info(
           { controlId: verdict.header.controlId, messageType: verdict.header.messageType },
           'duplicate resend: original ACK repeated, nothing written',
         );
         answers.push({ header: verdict.header, outcome: 'accept', issues: [], replay: verdict.ack });
-      } else if (!written) {
+      } else if (outcome?.kind !== 'stored') {
         answers.push({
           ...this.context(verdict),
           outcome: 'error',
@@ -269,17 +302,33 @@ export class MessageIntake implements MllpHandler {
     return { kind: 'accept', ...base, record: { topic, key: patient.id, envelope }, dedupKey };
   }
 
-  /** Writes to Kafka within the write timeout; false when Kafka did not confirm. */
-  private async write(records: PublishRecord[]): Promise<boolean> {
+  /**
+   * Writes to Kafka within the write timeout, one outcome per record: stored; failed (transient or not confirmed in
+   * time: the sender resends); or refused for good (isPermanentRefusal). Records written together and refused are
+   * written one by one, so one message's refusal is not charged to the others.
+   */
+  private async write(records: PublishRecord[]): Promise<WriteOutcome[]> {
+    const outcome = await this.writeTogether(records);
+    if (outcome.kind !== 'refused' || records.length === 1) return records.map(() => outcome);
+    const outcomes: WriteOutcome[] = [];
+    for (const record of records) outcomes.push(await this.writeTogether([record]));
+    return outcomes;
+  }
+
+  private async writeTogether(records: PublishRecord[]): Promise<WriteOutcome> {
     const started = process.hrtime.bigint();
     try {
       await this.withinWriteTimeout(this.deps.publisher.publish(records));
       this.deps.metrics.kafkaWrite(Number(process.hrtime.bigint() - started) / 1e9, true);
-      return true;
+      return { kind: 'stored' };
     } catch (error) {
       this.deps.metrics.kafkaWrite(Number(process.hrtime.bigint() - started) / 1e9, false);
+      if (error instanceof WriteRefusedError) {
+        this.deps.log.error({ err: errorSummary(error), messages: records.length }, 'kafka refused the write for good; answering AR');
+        return { kind: 'refused', type: error.type };
+      }
       this.deps.log.error({ err: errorSummary(error), messages: records.length }, 'kafka write failed; answering AE');
-      return false;
+      return { kind: 'failed' };
     }
   }
 

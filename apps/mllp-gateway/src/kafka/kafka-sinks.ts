@@ -1,8 +1,14 @@
 import type { Hl7Envelope, Logger } from '@lib/platform';
 import { envelopeHeaders } from '@lib/platform';
-import { type KafkaClient, type KafkaProducer, type Serde, replayTopic } from '@lib/streams';
+import { type KafkaClient, type KafkaProducer, type Serde, isPermanentRefusal, refusalType, replayTopic } from '@lib/streams';
 import type { DuplicateLog } from '../intake/duplicate-window.js';
-import type { EnvelopePublisher, PublishRecord, QuarantineRecord, QuarantineSink } from '../intake/intake-ports.js';
+import {
+  type EnvelopePublisher,
+  type PublishRecord,
+  type QuarantineRecord,
+  type QuarantineSink,
+  WriteRefusedError,
+} from '../intake/intake-ports.js';
 
 /** Envelopes as Avro (Confluent wire format) on their topic, key = MRN, with plain headers beside them. */
 export class KafkaEnvelopePublisher implements EnvelopePublisher {
@@ -13,14 +19,19 @@ export class KafkaEnvelopePublisher implements EnvelopePublisher {
   ) {}
 
   async publish(records: readonly PublishRecord[]): Promise<void> {
-    const outgoing = await Promise.all(
-      records.map(async (r) => {
-        const serde = this.serdes.get(r.topic);
-        if (!serde) throw new Error(`no serde registered for topic ${r.topic}`);
-        return { topic: r.topic, key: r.key, value: await serde.serialize(r.envelope), headers: envelopeHeaders(r.envelope) };
-      }),
-    );
-    await this.producer.send(outgoing);
+    try {
+      const outgoing = await Promise.all(
+        records.map(async (r) => {
+          const serde = this.serdes.get(r.topic);
+          if (!serde) throw new Error(`no serde registered for topic ${r.topic}`);
+          return { topic: r.topic, key: r.key, value: await serde.serialize(r.envelope), headers: envelopeHeaders(r.envelope) };
+        }),
+      );
+      await this.producer.send(outgoing);
+    } catch (error) {
+      if (isPermanentRefusal(error)) throw new WriteRefusedError(refusalType(error), { cause: error });
+      throw error;
+    }
   }
 }
 

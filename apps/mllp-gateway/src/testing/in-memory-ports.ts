@@ -1,10 +1,11 @@
-import type {
-  DuplicateWindow,
-  EnvelopePublisher,
-  IntakeMetrics,
-  PublishRecord,
-  QuarantineRecord,
-  QuarantineSink,
+import {
+  type DuplicateWindow,
+  type EnvelopePublisher,
+  type IntakeMetrics,
+  type PublishRecord,
+  type QuarantineRecord,
+  type QuarantineSink,
+  WriteRefusedError,
 } from '../intake/intake-ports.js';
 import { BoundedDuplicateWindow } from '../intake/duplicate-window.js';
 
@@ -13,9 +14,12 @@ export class InMemoryPublisher implements EnvelopePublisher {
   readonly published: PublishRecord[] = [];
   /** Set to make publish fail (Kafka down) or hang (Kafka slow). */
   behaviour: 'ok' | 'fail' | 'hang' = 'ok';
+  /** Records this matches are refused for good (as Kafka refuses a record too large for its topic), with their request. */
+  refuses: (record: PublishRecord) => boolean = () => false;
 
   async publish(records: readonly PublishRecord[]): Promise<void> {
     if (this.behaviour === 'fail') throw new Error('broker unavailable');
+    if (records.some((r) => this.refuses(r))) throw new WriteRefusedError('MESSAGE_TOO_LARGE');
     if (this.behaviour === 'hang') await new Promise(() => undefined);
     this.published.push(...records);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { InMemoryProducer } from '../testing/in-memory-producer.js';
+import { KafkaOperationError } from '../errors.js';
 import { CoalescingProducer } from './coalescing-producer.js';
 
 const record = (value: string, topic = 't') => ({ topic, key: value, value: Buffer.from(value) });
@@ -65,5 +66,40 @@ describe('CoalescingProducer', () => {
     }
     await Promise.all(sends);
     expect(inner.requests.map((r) => r.map((x) => x.key))).toEqual(expected);
+  });
+
+  it('after a permanent refusal of a grouped request, sends each caller alone: only the refused one fails', async () => {
+    const inner = new InMemoryProducer();
+    const producer = new CoalescingProducer(inner);
+    const first = producer.send([record('first')]);
+    const outcomes = Promise.allSettled(['a', 'big', 'c'].map((v) => producer.send([record(v)])));
+    await tick();
+    inner.release();
+    await first;
+    await tick();
+    const tooLarge = new KafkaOperationError('producer.send', Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' }));
+    inner.fail(tooLarge);
+    await tick();
+    inner.release();
+    await tick();
+    inner.fail(tooLarge);
+    await tick();
+    inner.release();
+    expect((await outcomes).map((o) => (o.status === 'rejected' ? o.reason : o.value.length))).toEqual([1, tooLarge, 1]);
+    expect(inner.requests.map((r) => r.map((x) => x.key))).toEqual([['first'], ['a', 'big', 'c'], ['a'], ['big'], ['c']]);
+  });
+
+  it('does not split a request that failed for a transient reason: every caller fails, to be retried', async () => {
+    const inner = new InMemoryProducer();
+    const producer = new CoalescingProducer(inner);
+    const first = producer.send([record('first')]);
+    const rest = ['a', 'b'].map((v) => producer.send([record(v)]));
+    await tick();
+    inner.release();
+    await first;
+    await tick();
+    inner.fail();
+    for (const r of rest) await expect(r).rejects.toThrow('broker unavailable');
+    expect(inner.requests).toHaveLength(2);
   });
 });

@@ -1,3 +1,4 @@
+import { isPermanentRefusal } from '../errors.js';
 import type { KafkaProducer, OutgoingRecord, RecordMetadata } from './kafka-types.js';
 
 export interface CoalescingOptions {
@@ -19,7 +20,8 @@ interface Waiting {
  * so callers sending at once would otherwise wait in line, one round trip each. Here a send goes out at once
  * when nothing is in flight; sends that arrive meanwhile are queued and leave together as the next request
  * (bounded by maxRecords/maxBytes). Each caller's promise settles with its own request: resolved only after the
- * broker acknowledged it (the wrapped producer's acks), rejected if that request failed. Order is kept.
+ * broker acknowledged it (the wrapped producer's acks), rejected if that request failed. Order is kept. A request
+ * refused for good (isPermanentRefusal) is split into one request per caller, so only the refused caller fails.
  */
 export class CoalescingProducer implements KafkaProducer {
   private readonly queue: Waiting[] = [];
@@ -51,6 +53,11 @@ export class CoalescingProducer implements KafkaProducer {
     });
   }
 
+  private async sendTogether(batch: readonly Waiting[]): Promise<void> {
+    const metadata = await this.inner.send(batch.flatMap((w) => w.records));
+    for (const waiting of batch) waiting.resolve(metadata.filter((m) => waiting.records.some((r) => r.topic === m.topic)));
+  }
+
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
@@ -66,10 +73,16 @@ export class CoalescingProducer implements KafkaProducer {
           bytes += next.bytes;
         }
         try {
-          const metadata = await this.inner.send(batch.flatMap((w) => w.records));
-          for (const waiting of batch) waiting.resolve(metadata.filter((m) => waiting.records.some((r) => r.topic === m.topic)));
+          await this.sendTogether(batch);
         } catch (error) {
-          for (const waiting of batch) waiting.reject(error);
+          if (batch.length === 1 || !isPermanentRefusal(error)) {
+            for (const waiting of batch) waiting.reject(error);
+            continue;
+          }
+          // One caller's record was refused for good (too large, say): it must not take the others down with it.
+          // Each is sent alone, in order; records of the grouped request that did land are written twice (at least
+          // once, as for any resend), none is lost or refused for another caller's record.
+          for (const waiting of batch) await this.sendTogether([waiting]).catch((e: unknown) => waiting.reject(e));
         }
       }
     } finally {

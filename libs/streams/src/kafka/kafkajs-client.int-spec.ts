@@ -2,7 +2,7 @@
 // KafkaClient interface.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type TestKafka, eventually, openTestKafka, readTopic, uniqueName } from '../testing/index.js';
-import { KafkaOperationError, TopicSettingsError } from '../errors.js';
+import { KafkaOperationError, TopicSettingsError, isPermanentRefusal, isRetriable } from '../errors.js';
 import type { IncomingRecord, KafkaClient, KafkaConsumer, TopicAdmin, TopicOffsets } from './kafka-types.js';
 
 function collect(consumer: KafkaConsumer, into: IncomingRecord[]) {
@@ -217,6 +217,23 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     expect(await readBack('read_uncommitted')).toEqual(['committed-1', 'committed-2', 'committed-3', 'aborted-1', 'aborted-2', 'marker']);
     // Only the committed transaction's offsets reached the group.
     expect(await admin.committedOffsets(groupId, input)).toEqual([{ partition: 0, offset: '42' }]);
+  });
+
+  it('tells a permanent broker refusal (record too large for the topic) from a transient failure', async () => {
+    const topic = uniqueName('too-small');
+    await admin.ensureTopics([{ name: topic, partitions: 1, config: { 'max.message.bytes': '2000' } }]);
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    open(producer);
+    const refused = await producer.send([{ topic, key: 'k', value: Buffer.alloc(5000, 0x41) }]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(KafkaOperationError);
+    expect(isPermanentRefusal(refused)).toBe(true);
+    expect(isRetriable(refused)).toBe(false);
+    // The producer still works for records that fit.
+    await producer.send([{ topic, key: 'k', value: Buffer.alloc(100, 0x41) }]);
+    expect(isPermanentRefusal(new KafkaOperationError('send', Object.assign(new Error('x'), { name: 'KafkaJSConnectionError' })))).toBe(
+      false,
+    );
   });
 
   it('carries a 12 MiB record (HL7 messages can be several MB) through a topic sized for it', async () => {
