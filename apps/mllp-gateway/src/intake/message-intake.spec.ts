@@ -93,6 +93,39 @@ describe('MessageIntake', () => {
     expect(quarantine.records.map((r) => r.controlId)).toEqual(['B2']);
   });
 
+  it('in a batch, sends each ACK its MSH-15 asks for (AL always, ER on errors, SU on success, NE never)', async () => {
+    const { intake, publisher } = setup();
+    const noMrn = (id: string, mode: string) =>
+      Buffer.from(`MSH|^~\\&|EPIC|HOSP|GW|HUB|20240101||ADT^A01^ADT_A01|${id}|P|2.5.1|||${mode}\rPID|1||X^^^H^PI||DOE^JANE\r`, 'latin1');
+    const frame = Buffer.concat([
+      Buffer.from('BHS|^~\\&|EPIC|HOSP\r'),
+      adt('B1', '|||AL'),
+      adt('B2', '|||ER'),
+      adt('B3', '|||SU'),
+      noMrn('B4', 'ER'),
+      noMrn('B5', 'NE'),
+      Buffer.from('BTS|5\r'),
+    ]);
+    const ack = (await intake.handleFrame(frame, connection))!.toString('latin1').split('\r');
+    expect(ack.filter((s) => s.startsWith('MSA')).map((s) => s.split('|').slice(0, 3).join('|'))).toEqual([
+      'MSA|CA|B1',
+      'MSA|CA|B3',
+      'MSA|CR|B4',
+    ]);
+    expect(ack).toContain('BTS|3');
+    expect(publisher.published.map((r) => r.envelope.controlId)).toEqual(['B1', 'B2', 'B3']);
+  });
+
+  it('sends no reply to a batch whose messages asked for none, and still recognises their resends', async () => {
+    const { intake, publisher } = setup();
+    const frame = Buffer.concat([adt('N1', '|||NE'), adt('N2', '|||ER')]);
+    expect(await intake.handleFrame(frame, connection)).toBeUndefined();
+    expect(publisher.published).toHaveLength(2);
+    // The same message again: a duplicate (its ACK was remembered although not sent), nothing written twice.
+    expect(await intake.handleFrame(adt('N2', '|||ER'), connection)).toBeUndefined();
+    expect(publisher.published).toHaveLength(2);
+  });
+
   it('answers AE when Kafka does not confirm within the write timeout', async () => {
     const { intake, publisher } = setup();
     publisher.behaviour = 'hang';

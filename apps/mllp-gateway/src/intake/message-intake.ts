@@ -365,18 +365,22 @@ export class MessageIntake implements MllpHandler {
     return { ...context, outcome: 'reject', issues: verdict.issues };
   }
 
+  /**
+   * The reply to a frame. Each message's MSH-15 decides whether its ACK is sent (NE never, ER only for AE/AR, SU
+   * only for AA; original mode always), alone or within a batch: a batch reply carries the ACKs asked for, and a
+   * frame whose messages asked for none gets no reply. Every ACK is built anyway, for the duplicate window.
+   */
   private reply(answers: Answer[], now: Date): Buffer | undefined {
-    const acks: Buffer[] = [];
+    const sent: Buffer[] = [];
     for (const answer of answers) {
       if (answer.replay) {
-        acks.push(answer.replay);
+        if (ackRequested(answer.header, answer.outcome)) sent.push(answer.replay);
         continue;
       }
       const code = ackCode(answer.header, answer.outcome);
       // A label from a closed set: a sender's MSH-9.1 is text from the message (any value, unbounded series).
       const type = answer.header?.messageType;
       this.deps.metrics.message(type && this.options.headerPolicy.messageTypes.includes(type) ? type : 'other', code);
-      if (answers.length === 1 && !ackRequested(answer.header, answer.outcome)) return undefined;
       const text = buildAck({
         ...(answer.header ? { header: answer.header } : {}),
         ...(answer.delimiters ? { delimiters: answer.delimiters } : {}),
@@ -387,14 +391,15 @@ export class MessageIntake implements MllpHandler {
         application: this.options.application,
       });
       answer.ack = encodeText(text, answer.charset ?? 'utf8');
-      acks.push(answer.ack);
+      if (ackRequested(answer.header, answer.outcome)) sent.push(answer.ack);
     }
-    if (acks.length === 1) return acks[0];
-    // Several messages in one frame (a batch): answer with a batch of ACKs.
+    if (sent.length === 0) return undefined;
+    if (answers.length === 1) return sent[0];
+    // Several messages in one frame (a batch): answer with a batch of the ACKs asked for.
     return Buffer.concat([
       Buffer.from(`BHS|^~\\&|${this.options.application}||||${hl7Timestamp(now)}\r`),
-      ...acks,
-      Buffer.from(`BTS|${acks.length}\r`),
+      ...sent,
+      Buffer.from(`BTS|${sent.length}\r`),
     ]);
   }
 
