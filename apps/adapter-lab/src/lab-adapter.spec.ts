@@ -19,7 +19,7 @@ describe('adapter-lab', () => {
     expect([...events].sort()).toEqual(['A01', 'A02', 'A03', 'A04', 'A08', 'A11', 'A13', 'A40']);
     expect(expected.filter((f) => f.endsWith('.skipped.txt')).length).toBeGreaterThan(0);
     const rejected = expected.filter((f) => f.endsWith('.rejected.txt')).map((f) => readFileSync(`${fixtures}/expected/${f}`, 'utf8'));
-    expect(rejected.some((r) => r.startsWith('map: code "Q" has no row in code set administrativeSex'))).toBe(true);
+    expect(rejected.some((r) => r.startsWith('map: the code in PID-8 has no row in code set administrativeSex'))).toBe(true);
     expect(rejected.some((r) => r.startsWith('profile:'))).toBe(true);
   });
 

@@ -8,25 +8,44 @@ describe('readAck', () => {
   it.each([
     { name: 'AA for the sent control ID', reply: ack('MSA|AA|C1'), condition: 'AA', code: 'AA' },
     { name: 'CA (enhanced mode commit accept)', reply: ack('MSA|CA|C1'), condition: 'CA', code: 'CA' },
-    { name: 'AE with its text', reply: ack('MSA|AE|C1|database busy'), condition: 'AE', code: 'AE', text: 'database busy' },
     {
-      name: 'AR with the reason in ERR-8',
-      reply: ack('MSA|AR|C1', 'ERR||PID^1^3|101|E||||unknown patient'),
-      condition: 'AR',
-      text: 'unknown patient',
+      name: 'AE: its free text is not kept (it may quote the patient)',
+      reply: ack('MSA|AE|C1|DOE^JANE locked'),
+      condition: 'AE',
+      code: 'AE',
+      detail: '',
     },
+    {
+      name: 'AR: the ERR code and location, never ERR-8 text',
+      reply: ack('MSA|AR|C1|patient DOE^JANE unknown', 'ERR||PID^1^3|101^Required field missing^HL70357|E||||unknown patient DOE JANE'),
+      condition: 'AR',
+      detail: 'ERR 101 at PID-3',
+    },
+    {
+      name: 'v2.3 ERR-1 (segment^sequence^field^code), several ERR segments',
+      reply: ack('MSA|AE|C1', 'ERR|PID^1^7^102&Data type error&HL70357\rERR|^^^207&Application internal error&HL70357'),
+      condition: 'AE',
+      detail: 'ERR 102 at PID-7; ERR 207',
+    },
+    { name: 'an ERR code that is not a code is dropped', reply: ack('MSA|AE|C1', 'ERR|||JANE DOE 1970|E'), condition: 'AE', detail: '' },
     { name: 'lower-case code', reply: ack('MSA|aa|C1'), condition: 'AA' },
-    { name: 'an ACK for another message is never success', reply: ack('MSA|AA|C0'), condition: 'mismatch', text: 'MSA-2 C0 is not C1' },
+    {
+      name: 'an ACK for another message is never success',
+      reply: ack('MSA|AA|C0'),
+      condition: 'mismatch',
+      detail: 'MSA-2 is not the control ID sent',
+    },
     { name: 'an ACK without MSA-2 is a mismatch', reply: ack('MSA|AA'), condition: 'mismatch' },
     { name: 'no MSA segment', reply: ack('NTE|1||hello'), condition: 'garbled' },
     { name: 'unknown MSA-1', reply: ack('MSA|OK|C1'), condition: 'garbled' },
     { name: 'bytes that are not HL7', reply: Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'), condition: 'garbled' },
     { name: 'an empty frame', reply: Buffer.alloc(0), condition: 'garbled' },
-  ])('$name', ({ reply, condition, code, text }) => {
+  ])('$name', ({ reply, condition, code, detail }) => {
     const reading = readAck(reply, 'C1');
     expect(reading.condition).toBe(condition);
     if (code) expect(reading.code).toBe(code);
-    if (text) expect(reading.text).toBe(text);
+    if (detail !== undefined) expect(reading.detail).toBe(detail);
+    expect(JSON.stringify(reading)).not.toMatch(/DOE|JANE/);
   });
 
   it('maps each answer to the documented default action', () => {

@@ -32,8 +32,12 @@ export interface AckReading {
   code: string;
   /** MSA-2 as received. */
   ackedControlId: string;
-  /** MSA-3 / ERR text, at most 200 characters (the target's words, not message content). */
-  text: string;
+  /**
+   * The target's error codes and where they point, e.g. `ERR 101 at PID-3` (ERR-3 and ERR-2 from v2.5, ERR-1
+   * before), or what was wrong with the reply. Never the target's free text (MSA-3, ERR-8): it may quote the
+   * patient, and this goes to the ledger and dead-letter headers.
+   */
+  detail: string;
 }
 
 const CODES = new Set(['AA', 'AE', 'AR', 'CA', 'CE', 'CR']);
@@ -44,16 +48,34 @@ export function readAck(reply: Buffer, sentControlId: string): AckReading {
   try {
     message = parseMessage(reply.toString('latin1'));
   } catch {
-    return { condition: 'garbled', code: '', ackedControlId: '', text: 'the reply is not an HL7 message' };
+    return { condition: 'garbled', code: '', ackedControlId: '', detail: 'the reply is not an HL7 message' };
   }
   const code = message.get('MSA-1').trim().toUpperCase();
   const ackedControlId = message.get('MSA-2').trim();
-  const text = (message.get('MSA-3') || message.get('ERR-8') || message.get('ERR-1')).slice(0, 200);
   if (!message.segment('MSA') || !CODES.has(code))
-    return { condition: 'garbled', code, ackedControlId, text: 'the reply has no valid MSA-1' };
-  if (ackedControlId !== sentControlId)
-    return { condition: 'mismatch', code, ackedControlId, text: `MSA-2 ${ackedControlId} is not ${sentControlId}` };
-  return { condition: code as AckCondition, code, ackedControlId, text };
+    return { condition: 'garbled', code: CODES.has(code) ? code : '', ackedControlId: '', detail: 'the reply has no valid MSA-1' };
+  if (ackedControlId !== sentControlId) return { condition: 'mismatch', code, ackedControlId, detail: 'MSA-2 is not the control ID sent' };
+  return { condition: code as AckCondition, code, ackedControlId, detail: errorCodes(message) };
+}
+
+const ERROR_CODE = /^[A-Za-z0-9]{1,10}$/;
+const SEGMENT_ID = /^[A-Z][A-Z0-9]{2}$/;
+const POSITION = /^\d{1,3}$/;
+
+/** `ERR <code> at <SEG>-<field>` per ERR segment (at most 5), from the codes and positions only. */
+function errorCodes(message: ReturnType<typeof parseMessage>): string {
+  const found: string[] = [];
+  const count = Math.min(5, message.segmentsNamed('ERR').length);
+  for (let i = 1; i <= count; i += 1) {
+    const at = (path: string) => message.get(`ERR[${i}]-${path}`).trim();
+    // v2.5+: ERR-3 is the HL7 error code, ERR-2 the location. Before: ERR-1 is segment^sequence^field^code.
+    const code = at('3.1') || at('1.4.1');
+    const segment = at('2.1') || at('1.1');
+    const field = at('2.3') || at('1.3');
+    if (!ERROR_CODE.test(code)) continue;
+    found.push(`ERR ${code}${SEGMENT_ID.test(segment) && POSITION.test(field) ? ` at ${segment}-${field}` : ''}`);
+  }
+  return found.join('; ');
 }
 
 export interface RetryPolicy {

@@ -183,7 +183,7 @@ export class MllpDelivery {
       const reply = await client.send(message, this.options.ackTimeoutMs ?? 30000);
       const ack = readAck(reply, controlId);
       if (ack.condition === 'mismatch' || ack.condition === 'garbled') client.reset();
-      return { condition: ack.condition, ackCode: ack.code, detail: ack.text };
+      return { condition: ack.condition, ackCode: ack.code, detail: ack.detail };
     } catch (error) {
       const code = error instanceof MllpError ? error.code : 'UNKNOWN';
       return {

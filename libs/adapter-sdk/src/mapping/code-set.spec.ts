@@ -24,7 +24,7 @@ describe('CodeSet', () => {
   it('an unmapped code under the error policy names the table, the code and the field', () => {
     const set = CodeSet.load('sex', { file: csv, unmapped: 'error' }, dir);
     expect(() => set.translate('Q', 'PID-8')).toThrow(UnmappedCodeError);
-    expect(() => set.translate('Q', 'PID-8')).toThrow('code "Q" has no row in code set sex (PID-8)');
+    expect(() => set.translate('Q', 'PID-8')).toThrow('the code in PID-8 has no row in code set sex');
   });
 
   it('compares case-sensitively unless told otherwise', () => {

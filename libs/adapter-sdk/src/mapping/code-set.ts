@@ -22,8 +22,9 @@ export interface CodeSetSpec {
 export class UnmappedCodeError extends Error {
   readonly code = 'UNMAPPED_CODE';
   readonly retriable = false;
-  constructor(readonly context: { table: string; value: string; field?: string }) {
-    super(`code ${JSON.stringify(context.value)} has no row in code set ${context.table}${context.field ? ` (${context.field})` : ''}`);
+  constructor(readonly context: { table: string; field?: string }) {
+    // Names the field and table, not the code: a patient's code (sex, race, religion) is PHI in the ledger and DLQ.
+    super(`the code${context.field ? ` in ${context.field}` : ''} has no row in code set ${context.table}`);
     this.name = 'UnmappedCodeError';
   }
 }
@@ -85,7 +86,7 @@ export class CodeSet {
     if (hit !== undefined) return hit;
     if (this.spec.unmapped === 'pass-through') return value;
     if (this.spec.unmapped === 'default') return this.spec.defaultCode!;
-    throw new UnmappedCodeError({ table: this.name, value, ...(field ? { field } : {}) });
+    throw new UnmappedCodeError({ table: this.name, ...(field ? { field } : {}) });
   }
 }
 

@@ -52,8 +52,9 @@ describe('transforms', () => {
     expect(formatTimestamp(value, precision, keep)).toBe(out);
   });
 
-  it('formatTimestamp refuses what is no DTM', () => {
-    expect(() => formatTimestamp('26/11/2026', 'date')).toThrow('not an HL7 date/time');
+  it('formatTimestamp refuses what is no DTM, without quoting it (a birth date is PHI in the dead-letter headers)', () => {
+    expect(() => formatTimestamp('26/11/1970', 'date')).toThrow('not an HL7 date/time');
+    expect(() => formatTimestamp('26/11/1970', 'date')).not.toThrow(/1970/);
   });
 
   it('upperCaseName is linear in the number of subcomponents (a hostile PID-5 of thousands)', () => {

@@ -62,7 +62,8 @@ const DTM = /^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,4})?([+-]\d
 export function formatTimestamp(value: string, precision: 'date' | 'minute' | 'second', keepOffset = false): string {
   if (value === '') return '';
   const m = DTM.exec(value.trim());
-  if (!m) throw new Error(`not an HL7 date/time: ${JSON.stringify(value)}`);
+  // The value is not quoted: it is likely a birth date, and this text reaches the ledger and dead-letter headers.
+  if (!m) throw new Error(`not an HL7 date/time (DTM: YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ]), ${value.length} characters`);
   const parts = [m[1], m[2], m[3], m[4], m[5], m[6]];
   const take = precision === 'date' ? 3 : precision === 'minute' ? 5 : 6;
   const body = parts

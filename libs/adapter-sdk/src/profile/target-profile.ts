@@ -49,7 +49,7 @@ export function checkProfile(message: Hl7Message, profile: TargetProfile): Profi
     const value = message.get(path);
     // Codes are not patient data: naming the refused code helps whoever fixes the mapping.
     if (value !== '' && !values.includes(value))
-      violations.push({ rule: 'allowed', path, detail: `code ${JSON.stringify(value)} is not one of ${values.join(', ')}` });
+      violations.push({ rule: 'allowed', path, detail: `has a code that is not one of ${values.join(', ')}` });
   }
   const names = message.segments.map((s) => s.name);
   for (const name of profile.requiredSegments ?? []) {
