@@ -19,6 +19,8 @@ const common = {
   moduleNameMapper: {
     '^@lib/([a-z0-9-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^@lib/([a-z0-9-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+    // The Lambda secret settings alone (the CDK app needs their names, not the adapter runtime).
+    '^@lib/adapter-sdk/secrets$': '<rootDir>/libs/adapter-sdk/src/lambda/lambda-secrets.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

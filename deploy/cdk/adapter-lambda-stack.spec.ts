@@ -14,7 +14,6 @@ const environment = {
   ADAPTER_LAB_TARGET: 'mllp://lis.hospital.internal:6661',
   KAFKA_BROKERS: 'b1:9096',
   SCHEMA_REGISTRY_URL: 'https://sr.internal',
-  LOG_HASH_KEY: 'from-ssm-in-real-life',
 };
 
 function synth(props: Partial<AdapterLambdaStackProps>) {
@@ -24,6 +23,7 @@ function synth(props: Partial<AdapterLambdaStackProps>) {
     adapter: 'lab',
     codeDir,
     environment,
+    secrets: { LOG_HASH_KEY: { ssmParameter: '/hl7-router/log-hash-key' } },
     source: { kind: 'self-managed', bootstrapServers: ['b1.example.com:9096', 'b2.example.com:9096'], secretArn },
     ...props,
   });
@@ -69,6 +69,36 @@ describe('AdapterLambdaStack', () => {
         Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']), Effect: 'Allow' })]),
       },
     });
+  });
+
+  it('passes secrets by reference, grants read access to exactly those, and refuses them in the environment', () => {
+    const template = synth({
+      secrets: {
+        LOG_HASH_KEY: { ssmParameter: '/hl7-router/log-hash-key' },
+        KAFKA_SASL_PASSWORD: { secretArn, jsonKey: 'password' },
+      },
+    });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    };
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      LOG_HASH_KEY_SSM_PARAMETER: '/hl7-router/log-hash-key',
+      KAFKA_SASL_PASSWORD_SECRET_ARN: `${secretArn}#password`,
+    });
+    expect(fn.Properties.Environment.Variables).not.toHaveProperty('LOG_HASH_KEY');
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    const actions = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+    const ssmRead = statements.find((s) => actions(s).includes('ssm:GetParameter'));
+    expect(JSON.stringify(ssmRead?.Resource)).toContain('parameter/hl7-router/log-hash-key');
+    const secretRead = statements.filter((s) => actions(s).includes('secretsmanager:GetSecretValue'));
+    expect(JSON.stringify(secretRead.map((s) => s.Resource))).toContain(secretArn);
+    expect(() => synth({ environment: { ...environment, LOG_HASH_KEY: 'plain', KAFKA_SASL_PASSWORD: 'plain' } })).toThrow(
+      'LOG_HASH_KEY, KAFKA_SASL_PASSWORD: secrets go in `secrets`',
+    );
   });
 
   it('an explicit on-failure topic comes with explicit retry and age limits, in provisioned mode, on a topic of its own', () => {

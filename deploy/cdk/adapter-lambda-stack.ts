@@ -3,7 +3,13 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AuthenticationMethod, KafkaDlq, ManagedKafkaEventSource, SelfManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+// The one list of secret settings, from the handler's own module (not the SDK index: that loads the whole runtime).
+import { SECRET_SETTINGS } from '@lib/adapter-sdk/secrets';
 import type { Construct } from 'constructs';
+
+export type SecretSetting = (typeof SECRET_SETTINGS)[number];
+export type SecretSource = { secretArn: string; jsonKey?: string } | { ssmParameter: string };
 
 /** Where the routed topic lives: a self-managed cluster, or Amazon MSK. */
 export type KafkaSource =
@@ -43,8 +49,14 @@ export interface AdapterLambdaStackProps extends StackProps {
   provisionedPollers?: { minimumPollers: number; maximumPollers: number };
   /** The VPC (and subnets, security group) from which the function reaches the brokers and the MLLP target. */
   vpc?: { vpcId: string; subnetIds: string[]; securityGroupId: string; availabilityZones: string[] };
-  /** The adapter's environment (ADAPTER_<NAME>_TARGET, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, LOG_HASH_KEY, ...). */
+  /** The adapter's environment (ADAPTER_<NAME>_TARGET, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ...), without secrets. */
   environment: Record<string, string>;
+  /**
+   * The secret settings (LOG_HASH_KEY, KAFKA_SASL_USERNAME/PASSWORD, SCHEMA_REGISTRY_USERNAME/PASSWORD) by reference:
+   * a Secrets Manager secret (optionally one key of a JSON secret) or an SSM SecureString parameter. The function
+   * reads them at start-up and is granted read access to exactly these; they never appear in its configuration.
+   */
+  secrets?: Partial<Record<SecretSetting, SecretSource>>;
   timeout?: Duration;
   memorySize?: number;
 }
@@ -66,6 +78,9 @@ export class AdapterLambdaStack extends Stack {
       throw new Error('onFailure (retry limits and a kafka:// destination) needs provisioned mode: set provisionedPollers');
     if (props.onFailure?.topic === deadLetterTopic || props.onFailure?.topic === topic)
       throw new Error(`onFailure.topic must be a topic of its own, not ${props.onFailure.topic}`);
+    const plain = SECRET_SETTINGS.filter((name) => props.environment[name] !== undefined);
+    if (plain.length > 0)
+      throw new Error(`${plain.join(', ')}: secrets go in \`secrets\` (Secrets Manager or SSM), not in the function's environment`);
     const vpc = props.vpc
       ? ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
           vpcId: props.vpc.vpcId,
@@ -86,6 +101,7 @@ export class AdapterLambdaStack extends Stack {
       memorySize: props.memorySize ?? 512,
       environment: {
         ...props.environment,
+        ...secretReferenceVariables(props.secrets ?? {}),
         SOURCE_TOPIC: topic,
         ...(props.reportBatchItemFailures ? { REPORT_BATCH_ITEM_FAILURES: 'true' } : {}),
         NODE_OPTIONS: '--enable-source-maps',
@@ -111,6 +127,14 @@ export class AdapterLambdaStack extends Stack {
       reportBatchItemFailures: props.reportBatchItemFailures ?? false,
       ...(props.provisionedPollers ? { provisionedPollerConfig: props.provisionedPollers } : {}),
     };
+    for (const [name, from] of Object.entries(props.secrets ?? {}) as [SecretSetting, SecretSource][]) {
+      if ('ssmParameter' in from) {
+        const id = `${name}Parameter`;
+        ssm.StringParameter.fromSecureStringParameterAttributes(this, id, { parameterName: from.ssmParameter }).grantRead(this.function);
+      } else {
+        secretsmanager.Secret.fromSecretCompleteArn(this, `${name}Secret`, from.secretArn).grantRead(this.function);
+      }
+    }
     const source = props.source;
     const kafkaSecret = secret(source.secretArn, 'KafkaSecret');
     this.function.addEventSource(
@@ -126,4 +150,15 @@ export class AdapterLambdaStack extends Stack {
           }),
     );
   }
+}
+
+/** `<NAME>_SECRET_ARN` (`<arn>#<key>` for one key of a JSON secret) or `<NAME>_SSM_PARAMETER`, as the handler reads them. */
+function secretReferenceVariables(secrets: Partial<Record<SecretSetting, SecretSource>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(secrets).map(([name, from]: [string, SecretSource]) =>
+      'ssmParameter' in from
+        ? [`${name}_SSM_PARAMETER`, from.ssmParameter]
+        : [`${name}_SECRET_ARN`, from.jsonKey ? `${from.secretArn}#${from.jsonKey}` : from.secretArn],
+    ),
+  );
 }

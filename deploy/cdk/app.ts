@@ -4,12 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration } from 'aws-cdk-lib';
-import { AdapterLambdaStack, type KafkaSource } from './adapter-lambda-stack.js';
+import { AdapterLambdaStack, type KafkaSource, type SecretSetting, type SecretSource } from './adapter-lambda-stack.js';
 
 interface AdapterEntry {
   adapter: string;
   source: KafkaSource;
   environment: Record<string, string>;
+  secrets?: Partial<Record<SecretSetting, SecretSource>>;
   batchSize?: number;
   maxBatchingWindowSeconds?: number;
   consumerGroupId?: string;
@@ -30,6 +31,7 @@ for (const entry of config.adapters) {
     codeDir: join(root, 'dist-lambda', `adapter-${entry.adapter}`),
     source: entry.source,
     environment: entry.environment,
+    ...(entry.secrets ? { secrets: entry.secrets } : {}),
     ...(entry.batchSize ? { batchSize: entry.batchSize } : {}),
     ...(entry.maxBatchingWindowSeconds ? { maxBatchingWindow: Duration.seconds(entry.maxBatchingWindowSeconds) } : {}),
     ...(entry.consumerGroupId ? { consumerGroupId: entry.consumerGroupId } : {}),

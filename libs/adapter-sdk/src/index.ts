@@ -72,6 +72,15 @@ export {
   type ConnectorRecord,
   type ConnectorResult,
 } from './lambda/connector-payload.js';
+export {
+  SECRET_SETTINGS,
+  SecretSettingError,
+  awsSecretStore,
+  resolveSecretSettings,
+  secretReferences,
+  type SecretReference,
+  type SecretStore,
+} from './lambda/lambda-secrets.js';
 export { runKeyOrdered, type KeyOrderedRun } from './delivery/run-key-ordered.js';
 export { openAdapterEffects, type AdapterEffects } from './runtime/adapter-pod.js';
 export {

@@ -74,7 +74,16 @@ describe('Lambda handlers, real MLLP receiver and broker', () => {
     '%s event: every partition in order per patient, all delivered, ledger written',
     async (source) => {
       const { env, topics } = environment();
-      const handler = createKafkaEventHandler(adapter, { env });
+      // LOG_HASH_KEY by reference (the function's config holds no secret); without it the config would not load.
+      const { LOG_HASH_KEY: key, ...withoutKey } = env;
+      const secretStore = {
+        parameter: async (name: string) => (name === '/hl7-router/log-hash-key' ? key : Promise.reject(new Error('ParameterNotFound'))),
+        secretString: () => Promise.reject(new Error('unexpected')),
+      };
+      const handler = createKafkaEventHandler(adapter, {
+        env: { ...withoutKey, LOG_HASH_KEY_SSM_PARAMETER: '/hl7-router/log-hash-key' },
+        secretStore,
+      });
       closers.push(() => handler.close());
       const tag = source === 'aws:kafka' ? 'MSK' : 'SMK';
       const p0 = ['A01', 'A02', 'A08', 'A03'].flatMap((t, i) => [adt(`${tag}-1`, t, `${tag}-1-${i}`), adt(`${tag}-2`, t, `${tag}-2-${i}`)]);

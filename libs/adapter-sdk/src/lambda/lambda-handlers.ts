@@ -6,6 +6,7 @@ import { type AdapterEffects, openAdapterEffects } from '../runtime/adapter-pod.
 import type { ProcessOutcome, SourceRecord } from '../runtime/record-processor.js';
 import { type ConnectorResult, connectorRecords } from './connector-payload.js';
 import { type EsmBatchResponse, esmRecords } from './esm-event.js';
+import { type SecretStore, awsSecretStore, resolveSecretSettings, secretReferences } from './lambda-secrets.js';
 
 /** The part of the Lambda context we use. */
 export interface LambdaContext {
@@ -18,6 +19,8 @@ export interface LambdaOptions {
   /** Stop starting records this long before the function times out, and report the rest as failed. Default 10 s. */
   safetyMarginMs?: number;
   log?: Logger;
+  /** Where `<NAME>_SECRET_ARN` / `<NAME>_SSM_PARAMETER` settings are read (default: the AWS SDK clients). */
+  secretStore?: SecretStore;
 }
 
 /** Records the invocation could not finish: the event source must send them again. */
@@ -43,7 +46,11 @@ class WarmRuntime {
 
   open(): Promise<AdapterEffects> {
     this.effects ??= (async () => {
-      const config = loadAdapterConfig(this.adapter, this.options.env ?? process.env);
+      const given = this.options.env ?? process.env;
+      // Secrets by reference (Secrets Manager, SSM), read once per container: never plain in the function's config.
+      const env =
+        secretReferences(given).length > 0 ? await resolveSecretSettings(given, this.options.secretStore ?? awsSecretStore(given)) : given;
+      const config = loadAdapterConfig(this.adapter, env);
       const log = this.options.log ?? createLogger({ app: `adapter-${this.adapter.name}-lambda`, level: config.LOG_LEVEL });
       return openAdapterEffects(this.adapter, config, log);
     })().catch((error: unknown) => {
