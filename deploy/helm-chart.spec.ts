@@ -218,6 +218,11 @@ describe('Helm chart, choices', () => {
     expect(hpas[0]!.spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } });
   });
 
+  it('renders no NetworkPolicy by default, and refuses enabling them without saying who may send MLLP', () => {
+    expect(render().some((m) => m.kind === 'NetworkPolicy')).toBe(false);
+    expect(() => render({ networkPolicy: { enabled: true } })).toThrow(/networkPolicy.gateway.mllpFrom: list who may send MLLP/);
+  });
+
   it('refuses more replicas than partitions, naming the values', () => {
     expect(renderError({ topics: { partitions: 3 }, adapters: { lab: { autoscaling: { maxReplicas: 4 } } } })).toContain(
       'adapters.lab.autoscaling.maxReplicas (4) exceeds topics.partitions (3)',
@@ -343,6 +348,40 @@ describe('Helm chart, the full example (ci/production-values.yaml)', () => {
     };
     expect(service.spec).toMatchObject({ type: 'LoadBalancer', loadBalancerClass: 'service.k8s.aws/nlb', externalTrafficPolicy: 'Local' });
     expect(service.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme']).toBe('internal');
+  });
+
+  it('limits traffic with one NetworkPolicy per app: MLLP from the engines, metrics from monitoring, egress to what each needs', () => {
+    const policies = manifests.filter((m) => m.kind === 'NetworkPolicy');
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual(
+      ['adapter-billing', 'adapter-lab', 'adapter-radiology', 'gateway', 'router'].map((c) => `hl7-hl7-router-${c}`),
+    );
+    const spec = (name: string) => find(manifests, 'NetworkPolicy', `hl7-hl7-router-${name}`).spec as Record<string, any>;
+    expect(spec('gateway').ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: [{ port: 'http', protocol: 'TCP' }],
+      },
+      { from: [{ ipBlock: { cidr: '10.20.30.0/24' } }], ports: [{ port: 'mllp', protocol: 'TCP' }] },
+    ]);
+    expect(spec('router').ingress).toHaveLength(1);
+    expect(spec('router').egress).toEqual(
+      expect.arrayContaining([
+        { to: [{ ipBlock: { cidr: '10.40.0.0/16' } }], ports: [{ port: 9096, protocol: 'TCP' }] },
+        expect.objectContaining({
+          ports: [
+            { port: 53, protocol: 'UDP' },
+            { port: 53, protocol: 'TCP' },
+          ],
+        }),
+      ]),
+    );
+    expect(spec('adapter-lab').egress).toContainEqual({
+      to: [{ ipBlock: { cidr: '10.50.1.20/32' } }],
+      ports: [{ port: 6661, protocol: 'TCP' }],
+    });
+    // No peer list: any address, on the target's port only.
+    expect(spec('adapter-radiology').egress).toContainEqual({ ports: [{ port: 6662, protocol: 'TCP' }] });
+    expect(spec('router').egress.some((r: { ports: { port: number }[] }) => r.ports.some((p) => p.port === 6661))).toBe(false);
   });
 
   it("runs the hospital's own billing adapter from its image, scaled to zero while idle", () => {
