@@ -2,7 +2,6 @@
 //   npm run bench:gateway [-- --connections 1,8,64 --seconds 10 --runs 3]
 // Needs a built tree (npm run build) and KAFKA_BROKERS / SCHEMA_REGISTRY_URL (npm run kafka:up prints them).
 // Prints a table and writes bench/gateway/results/<timestamp>.json. Not a test: it prints numbers.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, loadavg } from 'node:os';
@@ -10,6 +9,7 @@ import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { MllpClient } from '../../dist/libs/mllp/src/index.js';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
+import { rssMb, startGateway } from '../lib/gateway-process.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -51,7 +51,6 @@ function nextMessage() {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 async function closedLoop(connections, send) {
   const latencies = [];
@@ -78,40 +77,17 @@ async function closedLoop(connections, send) {
   };
 }
 
-async function startGateway(adtTopic) {
-  const env = {
-    ...process.env,
-    KAFKA_BROKERS: brokers.join(','),
-    SCHEMA_REGISTRY_URL: registry,
-    MLLP_HOST: '127.0.0.1',
-    MLLP_PORT: '0',
-    HTTP_PORT: '0',
-    ADT_TOPIC: adtTopic,
-    QUARANTINE_TOPIC: `bench-quarantine-${tag}`,
-    DEDUP_TOPIC: `bench-dedup-${tag}`,
-    MLLP_MAX_CONNECTIONS: String(idleConnections + 200),
-    LOG_LEVEL: 'warn',
-    LOG_HASH_KEY: 'benchmark-hash-key-0000',
-    ...(process.env.BENCH_GATEWAY_ENV ? Object.fromEntries(process.env.BENCH_GATEWAY_ENV.split(',').map((kv) => kv.split('='))) : {}),
-  };
-  // Port 0: read the chosen port from the gateway's start-up log line.
-  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--disable-warning=TimeoutNegativeWarning', join(root, 'dist/apps/mllp-gateway/src/main.js')],
-    { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const [port, httpPort] = await new Promise((resolve, reject) => {
-    let buffer = '';
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      const match = /"mllpPort":(\d+),"httpPort":(\d+)/.exec(buffer);
-      if (match) resolve([Number(match[1]), Number(match[2])]);
-    });
-    child.on('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+function startBenchGateway(adtTopic) {
+  return startGateway({
+    brokers,
+    registryUrl: registry,
+    env: {
+      ADT_TOPIC: adtTopic,
+      QUARANTINE_TOPIC: `bench-quarantine-${tag}`,
+      DEDUP_TOPIC: `bench-dedup-${tag}`,
+      MLLP_MAX_CONNECTIONS: String(idleConnections + 200),
+    },
   });
-  child.stdout.resume();
-  return { child, port, httpPort };
 }
 
 /** Sum and count of a Prometheus histogram (all label sets) from the gateway's /metrics. */
@@ -134,7 +110,7 @@ async function main() {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.JavaCompatiblePartitioner });
   await producer.connect();
 
-  const gateway = await startGateway(`bench-adt-${tag}`);
+  const gateway = await startBenchGateway(`bench-adt-${tag}`);
   const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtStart: loadavg() }, seconds, runs, rows: [] };
   try {
     // RSS of the fresh gateway: after start-up, then holding many idle connections (before any load).

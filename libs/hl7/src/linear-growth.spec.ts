@@ -23,4 +23,24 @@ describe('linear in the input', () => {
     );
     expect(growth.ratio).toBeLessThan(LINEAR_BOUND);
   });
+
+  it.each([
+    ['CR-only segments', (n: number) => `${MSH}\r${'NTE|1||x\r'.repeat(n)}`],
+    ['LF-only segments', (n: number) => `${MSH}\n${'NTE|1||x\n'.repeat(n)}`],
+    ['CRLF segments', (n: number) => `${MSH}\r\n${'NTE|1||x\r\n'.repeat(n)}`],
+    ['one huge field', (n: number) => `${MSH}\rNTE|1||${'y'.repeat(100 * n)}\r`],
+  ])('parseMessage over %s, then reading a field at the end', (_name, build) => {
+    const growth = measureGrowth(
+      (scale) => build(2000 * scale),
+      (text) => parseMessage(text).get('MSH-10'),
+    );
+    expect(growth.ratio).toBeLessThan(LINEAR_BOUND);
+  });
+
+  it('parseMessage splits CR, LF and CRLF the same way, and skips blank lines', () => {
+    const m = parseMessage(`${MSH}\r\nEVN|A08\n\r  \rPID|1||M1^^^H^MR\r`);
+    expect(m.segments.map((s) => s.name)).toEqual(['MSH', 'EVN', 'PID']);
+    expect(m.get('PID-3.1')).toBe('M1');
+    expect(m.segments[1]!.fields).toEqual(['EVN', 'A08']);
+  });
 });

@@ -88,7 +88,28 @@ export class Hl7Message {
   }
 }
 
-const SEGMENT_NAME = /^[A-Z][A-Z0-9]{2}$/;
+/** [A-Z][A-Z0-9]{2}, without a regular expression per segment. */
+function isSegmentName(name: string): boolean {
+  if (name.length !== 3) return false;
+  const upper = (c: number) => c >= 65 && c <= 90;
+  const digit = (c: number) => c >= 48 && c <= 57;
+  const [a, b, c] = [name.charCodeAt(0), name.charCodeAt(1), name.charCodeAt(2)];
+  return upper(a) && (upper(b) || digit(b)) && (upper(c) || digit(c));
+}
+
+/** A segment of a parsed message: split into fields on first read, then kept. */
+class ReceivedSegment implements Hl7Segment {
+  private split: string[] | undefined;
+  constructor(
+    readonly name: string,
+    readonly raw: string,
+    private readonly fieldSeparator: string,
+  ) {}
+
+  get fields(): string[] {
+    return (this.split ??= this.raw.split(this.fieldSeparator));
+  }
+}
 
 /**
  * Parses one HL7 v2 message (already decoded to text). Segment separators may be CR, LF or CRLF; a leading UTF-8
@@ -104,19 +125,34 @@ export function parseMessage(input: string): Hl7Message {
   }
   const delimiters = readDelimiters(text);
   const segments: Hl7Segment[] = [];
-  for (const line of text.split(/\r\n|\r|\n/)) {
-    if (line.trim() === '') continue;
-    const name = line.slice(0, 3);
-    const next = line[3];
-    if (!SEGMENT_NAME.test(name) || (next !== undefined && next !== delimiters.field)) {
-      throw new Hl7ParseError(
-        issue(Hl7ErrorCode.SegmentSequenceError, `segment ${segments.length + 1} has no valid segment id`, {
-          segment: SEGMENT_NAME.test(name) ? name : '',
-          sequence: segments.length + 1,
-        }),
-      );
+  // One pass over the text (CR, LF or CRLF end a segment); fields are split only when a segment is read, so a
+  // message of 200,000 segments nobody looks at costs a scan, not 200,000 splits.
+  const length = text.length;
+  let start = 0;
+  // The next CR and LF at or after `start` (native searches; each cursor only moves forward: linear).
+  let cr = text.indexOf('\r');
+  let lf = text.indexOf('\n');
+  while (start <= length) {
+    if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
+    if (lf !== -1 && lf < start) lf = text.indexOf('\n', start);
+    const end = cr === -1 ? (lf === -1 ? length : lf) : lf === -1 ? cr : Math.min(cr, lf);
+    if (end > start) {
+      const line = text.slice(start, end);
+      if (!(line.charCodeAt(0) <= 32 && line.trim() === '')) {
+        const name = line.slice(0, 3);
+        const next = line[3];
+        if (!isSegmentName(name) || (next !== undefined && next !== delimiters.field)) {
+          throw new Hl7ParseError(
+            issue(Hl7ErrorCode.SegmentSequenceError, `segment ${segments.length + 1} has no valid segment id`, {
+              segment: isSegmentName(name) ? name : '',
+              sequence: segments.length + 1,
+            }),
+          );
+        }
+        segments.push(new ReceivedSegment(name, line, delimiters.field));
+      }
     }
-    segments.push({ name, raw: line, fields: line.split(delimiters.field) });
+    start = end + (end === cr && lf === end + 1 ? 2 : 1);
   }
   return new Hl7Message(text, delimiters, segments);
 }
