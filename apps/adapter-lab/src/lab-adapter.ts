@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineAdapter, convertVersion } from '@lib/adapter-sdk';
+import { unescapeValue } from '@lib/hl7';
 
 /**
  * The laboratory information system's guide (see ../README.md): HL7 2.5.1; PID-3 only the MR identifier with its
@@ -27,9 +28,11 @@ export const labAdapter = defineAdapter({
     convertVersion(message, '2.5.1');
     for (const pid of pidOccurrences(message.segmentNames)) {
       const ids = message.repetitions(`PID[${pid}]-3`);
-      // The MR repetition; a lone repetition without a type code counts as the MRN (older feeds).
-      const typed = ids.findIndex((_, i) => message.get(`PID[${pid}]-3[${i + 1}].5`) === 'MR') + 1;
-      const mr = typed || (ids.length === 1 && message.get(`PID[${pid}]-3.5`) === '' ? 1 : 0);
+      // The MR repetition; a lone repetition without a type code counts as the MRN (older feeds). Read from the
+      // repetitions split once (a path lookup per repetition would re-split the field: quadratic in repetitions).
+      const typeCode = (raw: string) => unescapeValue(raw.split(message.delimiters.component)[4] ?? '', message.delimiters);
+      const typed = ids.findIndex((raw) => typeCode(raw) === 'MR') + 1;
+      const mr = typed || (ids.length === 1 && typeCode(ids[0]!) === '' ? 1 : 0);
       if (mr === 0) throw new Error(`PID[${pid}]-3 has no MR identifier`);
       const id = message.getRaw(`PID[${pid}]-3[${mr}].1`);
       const authority = message.getRaw(`PID[${pid}]-3[${mr}].4.1`);
