@@ -98,6 +98,14 @@ describe('gateway restart and certificate rotation', () => {
       const quarantined = await readTopic(kafka, topics.QUARANTINE_TOPIC, { until: (r) => r.length >= 1 });
       expect(quarantined[0]!.value!.equals(large)).toBe(true);
       expect(quarantined[0]!.headers['hl7.error.code']?.toString()).toBe('207');
+      // The quarantine waits for someone to look at it: kept 90 days, not the broker's 7, and acks=all means >= 1 replica here.
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topics.QUARANTINE_TOPIC }],
+      });
+      const config = Object.fromEntries(described.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
+      expect(config['retention.ms']).toBe(String(90 * 24 * 3600 * 1000));
+      expect(config['min.insync.replicas']).toBe('1');
     } finally {
       await client.close();
       await admin.disconnect();

@@ -60,7 +60,7 @@ describe('MllpDelivery to a real MLLP receiver', () => {
   it('an ACK for another control ID is never success: the connection is dropped and the message resent', async () => {
     const { receiver, delivery, events } = await setup([{ kind: 'wrong-control-id' }]);
     expect(await delivery.deliver(message('C4'), 'C4')).toMatchObject({ status: 'delivered', attempts: 2 });
-    expect(events[0]).toMatchObject({ condition: 'mismatch', status: 'retrying', detail: 'MSA-2 NOT-C4 is not C4' });
+    expect(events[0]).toMatchObject({ condition: 'mismatch', status: 'retrying', detail: 'MSA-2 is not the control ID sent' });
     const [first, second] = receiver.received;
     expect(second!.connection).not.toBe(first!.connection);
   });

@@ -180,8 +180,14 @@ class KafkajsProducer implements KafkaProducer {
         toMetadata(await producer.sendBatch({ topicMessages, acks: -1, timeout: this.timeout })),
       );
     } catch (error) {
-      if (BROKEN_SEQUENCE.test(describeChain(error)) && producer === this.producer) void this.rebuild(error);
-      throw error;
+      if (!BROKEN_SEQUENCE.test(describeChain(error))) throw error;
+      if (producer === this.producer) void this.rebuild(error);
+      // kafkajs calls this non-retriable, but the producer is being rebuilt: the same send succeeds on the new one.
+      // (An adapter treated it as permanent and stopped after a broker restart: found by the fault suite's smoke run.)
+      const rebuilt = Object.assign(new Error('idempotent producer out of sequence; rebuilt: send again'), { retriable: true });
+      throw new KafkaOperationError('producer.send', Object.assign(rebuilt, { cause: error }), {
+        topics: topicMessages.map((t) => t.topic),
+      });
     }
   }
 
