@@ -1,5 +1,5 @@
 import { MllpServer, type ServerEvent, watchTlsFiles } from '@lib/mllp';
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, HttpEndpoints, type Logger } from '@lib/platform';
+import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, HttpEndpoints, type Logger, configFields } from '@lib/platform';
 import {
   CoalescingProducer,
   avroSerde,
@@ -45,10 +45,7 @@ export class Gateway {
     const maxMessageBytes = String(config.MLLP_MAX_FRAME_BYTES + 1024 * 1024);
     const admin = kafka.admin();
     await untilUp('admin connect', () => admin.connect());
-    const durable = {
-      replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-      ...(config.TOPIC_MIN_INSYNC_REPLICAS ? { minInsyncReplicas: config.TOPIC_MIN_INSYNC_REPLICAS } : {}),
-    };
+    const durable = configFields.topicDurabilityOptions(config);
     const ensured = await untilUp('create topics', () =>
       admin.ensureTopics([
         ...[...new Set(Object.values(topics))].map((name) => ({

@@ -1,5 +1,5 @@
 import type { Hl7Envelope, Logger } from '@lib/platform';
-import { HL7_ENVELOPE_SCHEMA, HttpEndpoints } from '@lib/platform';
+import { HL7_ENVELOPE_SCHEMA, HttpEndpoints, configFields } from '@lib/platform';
 import {
   type KafkaClient,
   type KafkaLogSink,
@@ -155,11 +155,7 @@ async function ensureRouterTopics(
 ): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const partitions = existing.has(topics.adt) ? (await admin.endOffsets(topics.adt)).length : config.TOPIC_PARTITIONS;
-  const replicationFactor = config.TOPIC_REPLICATION_FACTOR;
-  const durable = {
-    replicationFactor,
-    ...(config.TOPIC_MIN_INSYNC_REPLICAS ? { minInsyncReplicas: config.TOPIC_MIN_INSYNC_REPLICAS } : {}),
-  };
+  const durable = configFields.topicDurabilityOptions(config);
   const big = { 'max.message.bytes': String(MAX_RECORD_BYTES) };
   const compacted = { 'cleanup.policy': 'compact', ...big };
   const coPartitioned: TopicSpec[] = [

@@ -62,9 +62,10 @@ export interface IntakeDeps {
   newId?: () => string;
 }
 
-/** What became of one message of a frame. */
+/** What Kafka did with one accepted message: stored it, failed (the sender resends), or refused it for good. */
 type WriteOutcome = { kind: 'stored' } | { kind: 'failed' } | { kind: 'refused'; type: string };
 
+/** What became of one message of a frame. */
 type Verdict =
   | { kind: 'reject'; raw: Buffer; issues: Hl7Issue[]; header?: MessageHeader; delimiters?: Delimiters; charset?: string }
   | { kind: 'accept'; raw: Buffer; header: MessageHeader; delimiters: Delimiters; charset: string; record: PublishRecord; dedupKey: string }

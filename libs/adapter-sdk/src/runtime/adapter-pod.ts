@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, HttpEndpoints, type Logger } from '@lib/platform';
+import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, HttpEndpoints, type Logger, configFields } from '@lib/platform';
 import {
   CoalescingProducer,
   type KafkaClient,
@@ -168,10 +168,7 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
   const untilUp = <T>(what: string, step: () => Promise<T>) => retryTransient(what, step, { log: kafkaLog });
   const admin = kafka.admin();
   await untilUp('admin connect', () => admin.connect());
-  const durable = {
-    replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-    ...(config.TOPIC_MIN_INSYNC_REPLICAS ? { minInsyncReplicas: config.TOPIC_MIN_INSYNC_REPLICAS } : {}),
-  };
+  const durable = configFields.topicDurabilityOptions(config);
   const big = { 'max.message.bytes': String(MAX_RECORD_BYTES) };
   const ensured = await untilUp('create topics', () =>
     admin.ensureTopics([

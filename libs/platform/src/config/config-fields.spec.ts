@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
-import { checkKafkaSettings, kafkaSettings } from './config-fields.js';
+import { checkKafkaSettings, kafkaSettings, topicDurabilityOptions } from './config-fields.js';
 import { loadConfig } from './load-config.js';
 
 const schema = z.object(kafkaSettings('test')).superRefine(checkKafkaSettings);
@@ -34,5 +34,17 @@ describe('checkKafkaSettings: no password crosses the network in clear text', ()
     const found = problems(env);
     expect(found.map((p) => p.split(':')[0])).toEqual(paths);
     for (const p of found) expect(p).toMatch(/clear text/);
+  });
+});
+
+describe('topicDurabilityOptions', () => {
+  it.each([
+    [{ TOPIC_REPLICATION_FACTOR: 3 }, { replicationFactor: 3 }],
+    [
+      { TOPIC_REPLICATION_FACTOR: 3, TOPIC_MIN_INSYNC_REPLICAS: 3 },
+      { replicationFactor: 3, minInsyncReplicas: 3 },
+    ],
+  ])('%j gives %j (no minimum: the topic admin uses min(2, RF))', (config, options) => {
+    expect(topicDurabilityOptions(config)).toEqual(options);
   });
 });

@@ -39,6 +39,17 @@ export const topicDurability = {
   DEAD_LETTER_RETENTION_MS: z.coerce.number().int().positive().default(NINETY_DAYS_MS),
 };
 
+/** The durability settings as topic options (TopicSpec's replicationFactor and minInsyncReplicas), for every topic an app creates. */
+export function topicDurabilityOptions(c: { TOPIC_REPLICATION_FACTOR: number; TOPIC_MIN_INSYNC_REPLICAS?: number | undefined }): {
+  replicationFactor: number;
+  minInsyncReplicas?: number;
+} {
+  return {
+    replicationFactor: c.TOPIC_REPLICATION_FACTOR,
+    ...(c.TOPIC_MIN_INSYNC_REPLICAS ? { minInsyncReplicas: c.TOPIC_MIN_INSYNC_REPLICAS } : {}),
+  };
+}
+
 /** The Kafka and schema-registry settings every app reads (spread into its schema; checked by checkKafkaSettings). */
 export const kafkaSettings = (clientId: string) => ({
   KAFKA_BROKERS: brokerList,
