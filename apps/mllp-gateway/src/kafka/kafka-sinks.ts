@@ -1,6 +1,14 @@
 import type { Hl7Envelope, Logger } from '@lib/platform';
 import { envelopeHeaders } from '@lib/platform';
-import { type KafkaClient, type KafkaProducer, type Serde, isPermanentRefusal, refusalType, replayTopic } from '@lib/streams';
+import {
+  CoalescingProducer,
+  type KafkaClient,
+  type KafkaProducer,
+  type Serde,
+  isPermanentRefusal,
+  refusalType,
+  replayTopic,
+} from '@lib/streams';
 import type { DuplicateLog } from '../intake/duplicate-window.js';
 import {
   type EnvelopePublisher,
@@ -62,13 +70,21 @@ export class KafkaQuarantineSink implements QuarantineSink {
   }
 }
 
-/** The duplicate window's log: a compacted topic, key = dedup key, value = the ACK sent. */
+/**
+ * The duplicate window's log: a compacted topic, key = dedup key, value = the ACK sent. One entry per ACK, so its
+ * writes are coalesced: entries appended while a request is in flight leave together as the next one (one request
+ * per ACK cost the gateway more than half its throughput at 64 connections; bench/README, issue #14).
+ */
 export class KafkaDuplicateLog implements DuplicateLog {
+  private readonly producer: KafkaProducer;
+
   constructor(
-    private readonly producer: KafkaProducer,
+    producer: KafkaProducer,
     private readonly topic: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.producer = new CoalescingProducer(producer);
+  }
 
   append(key: string, ack: Buffer, at: number): void {
     this.producer.send([{ topic: this.topic, key, value: ack, headers: { 'hl7.acked-at': String(at) } }]).catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { createLogger } from './logger.js';
+import { createLogger, redactPhi } from './logger.js';
 import { hashMrn } from './mrn-hash.js';
 
 function capture() {
@@ -35,12 +35,52 @@ describe('createLogger', () => {
     expect(text).not.toMatch(/0012345|DOE\^JANE|19700101/);
   });
 
+  it("redacts PHI keys in a child logger's bindings", () => {
+    const { lines, destination } = capture();
+    createLogger({ app: 't', destination }).child({ mrn: '0012345', target: 'lab' }).info('bound');
+    expect(lines[0]).toMatchObject({ mrn: '[redacted]', target: 'lab' });
+    createLogger({ app: 't', destination })
+      .child({ target: 'lab' })
+      .child({ patient: { name: 'DOE^JANE' } })
+      .info('grandchild');
+    expect(lines[1]).toMatchObject({ target: 'lab', patient: { name: '[redacted]' } });
+  });
+
+  it("keeps an error's message and stack when it redacts a key of the error", () => {
+    const { lines, destination } = capture();
+    const err = Object.assign(new Error('broker said no'), { value: 'PID|||0012345' });
+    createLogger({ app: 't', destination }).error({ err }, 'failed');
+    expect(lines[0]).toMatchObject({ err: { message: 'broker said no', value: '[redacted]' } });
+    expect(JSON.stringify(lines[0])).not.toContain('0012345');
+  });
+
   it('drops lines below the configured level', () => {
     const { lines, destination } = capture();
     const log = createLogger({ app: 't', level: 'warn', destination });
     log.info('hidden');
     log.warn('shown');
     expect(lines.map((l) => l['msg'])).toEqual(['shown']);
+  });
+});
+
+describe('redactPhi', () => {
+  it.each([
+    ['top level', { mrn: 'M1', controlId: 'C1' }, { mrn: '[redacted]', controlId: 'C1' }],
+    ['one level down', { patient: { name: 'DOE', id: 7 } }, { patient: { name: '[redacted]', id: 7 } }],
+    ['two levels down', { a: { b: { dob: '1970' } } }, { a: { b: { dob: '[redacted]' } } }],
+    ['in an array', { list: [{ phone: '555' }, { ok: 1 }] }, { list: [{ phone: '[redacted]' }, { ok: 1 }] }],
+    ['a whole nested object under a PHI key', { payload: { x: 1 } }, { payload: '[redacted]' }],
+    ['nothing to redact', { controlId: 'C1', n: 3 }, { controlId: 'C1', n: 3 }],
+    ['three levels down is beyond its reach', { a: { b: { c: { mrn: 'M1' } } } }, { a: { b: { c: { mrn: 'M1' } } } }],
+  ])('%s', (_name, input, expected) => {
+    const before = JSON.stringify(input);
+    expect(redactPhi(input)).toEqual(expected);
+    expect(JSON.stringify(input)).toBe(before);
+  });
+
+  it('returns the same object when there is nothing to redact (no copy on the common path)', () => {
+    const input = { controlId: 'C1', nested: { topic: 't' } };
+    expect(redactPhi(input)).toBe(input);
   });
 });
 
