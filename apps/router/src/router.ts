@@ -101,6 +101,8 @@ export class Router {
       applicationId: config.APPLICATION_ID,
       instanceId: config.INSTANCE_ID,
       guarantee: config.PROCESSING_GUARANTEE,
+      // Every task this member may own completes its batches at once.
+      tasksConcurrently: config.TOPIC_PARTITIONS,
       onDeserializationError: 'dead-letter',
       onProcessingError: 'dead-letter',
       deadLetterTopic: config.DEAD_LETTER_TOPIC,

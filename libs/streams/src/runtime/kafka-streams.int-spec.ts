@@ -125,6 +125,52 @@ describe('KafkaStreams on the real broker', () => {
     expect(second.store<number>('counts', partition)?.get('M1')).toBe(5);
   });
 
+  it('exactly once: tasks complete their batches at the same time, each task (of its co-partitioned topics) one batch at a time', async () => {
+    const [left, right, output, app] = [uniqueName('tc-left'), uniqueName('tc-right'), uniqueName('tc-out'), uniqueName('tc-app')];
+    await admin.ensureTopics([
+      { name: left, partitions: 3 },
+      { name: right, partitions: 3 },
+      { name: output, partitions: 3 },
+    ]);
+    const builder = new StreamsBuilder();
+    builder
+      .stream(left, adtSerdes)
+      .mapValues((v) => `left ${v.event}`)
+      .to(output, { key: stringSerde, value: stringSerde });
+    builder
+      .stream(right, adtSerdes)
+      .mapValues((v) => `right ${v.event}`)
+      .to(output, { key: stringSerde, value: stringSerde });
+    const keys = ['M1', 'M2', 'M3', 'M4', 'M5', 'M6'];
+    for (const topic of [left, right])
+      await produce(
+        topic,
+        keys.map((k) => [k, '{"event":"A01"}']),
+      );
+    let running = 0;
+    let mostAtOnce = 0;
+    const perTask = new Map<number, number>();
+    let mostPerTask = 0;
+    await start(builder.build(), {
+      applicationId: app,
+      guarantee: 'exactly_once',
+      tasksConcurrently: 3,
+      afterSend: async ({ partition }) => {
+        running += 1;
+        perTask.set(partition, (perTask.get(partition) ?? 0) + 1);
+        mostAtOnce = Math.max(mostAtOnce, running);
+        mostPerTask = Math.max(mostPerTask, perTask.get(partition)!);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        perTask.set(partition, perTask.get(partition)! - 1);
+        running -= 1;
+      },
+    });
+    const out = await readTopic(kafka, output, { until: (r) => r.length >= 12, isolation: 'read_committed' });
+    expect(out).toHaveLength(12);
+    expect(mostAtOnce).toBeGreaterThan(1);
+    expect(mostPerTask).toBe(1);
+  });
+
   it('dead-letters a record that cannot be deserialized, with Connect-style error headers, and carries on', async () => {
     const [input, output, dlq, app] = [uniqueName('dlq-in'), uniqueName('dlq-out'), uniqueName('dlq'), uniqueName('dlq-app')];
     await admin.ensureTopics([

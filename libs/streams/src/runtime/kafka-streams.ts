@@ -1,3 +1,4 @@
+import { CoalescingProducer } from '../kafka/coalescing-producer.js';
 import { describeChain, isRetriable } from '../errors.js';
 import { InMemoryKeyValueStore, type KeyValueStore, type StreamRecord, type Topology } from '../dsl/topology.js';
 import type { IncomingRecord, KafkaClient, KafkaConsumer, KafkaLogSink, OutgoingRecord, RecordBatch } from '../kafka/kafka-types.js';
@@ -21,6 +22,12 @@ export interface KafkaStreamsOptions {
   instanceId?: string;
   /** Consumer group session timeout: how soon a member that died silently loses its partitions. Default 10 s. */
   sessionTimeoutMs?: number;
+  /**
+   * How many tasks (input partitions) complete a batch at the same time (default 6). Each task has its own
+   * transaction, so one at a time meant a record waited for every other partition's transaction of the same fetch
+   * (the router's 200 ms floor, issue #14); batches of one task (of its co-partitioned topics) stay one at a time.
+   */
+  tasksConcurrently?: number;
   log?: KafkaLogSink;
   /** Called once when processing stops on an error (the app should exit non-zero so its supervisor restarts it). */
   onFailure?: (error: StreamsProcessingError) => void;
@@ -28,7 +35,7 @@ export interface KafkaStreamsOptions {
    * Called after a batch's outputs are written and before its input offsets are committed (inside the transaction
    * with exactly_once): the moment a crash matters most. For fault-injection tests.
    */
-  afterSend?: () => void | Promise<void>;
+  afterSend?: (batch: { topic: string; partition: number }) => void | Promise<void>;
   /** Called for each record sent to the dead-letter topic (for a metric). */
   onDeadLetter?: (stage: 'deserialization' | 'processing') => void;
 }
@@ -80,6 +87,9 @@ export class KafkaStreams {
   /** Partitions whose stores are current (restored since this member was last assigned them). */
   private readonly owned = new Set<number>();
   private readonly pendingRestore = new Set<number>();
+  private readonly connecting = new Map<number, Promise<Sender>>();
+  /** Per task (input partition): the end of its queue of batches (processBatch). */
+  private readonly taskQueues = new Map<number, Promise<void>>();
 
   constructor(
     private readonly topology: Topology,
@@ -127,7 +137,11 @@ export class KafkaStreams {
     await this.consumer.connect();
     await this.consumer.subscribe(this.topology.sourceTopics, { fromBeginning: true });
     this.options.log?.('info', 'joining the group', { groupId: this.options.applicationId });
-    await this.consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachBatch: (batch) => this.processBatch(batch) });
+    await this.consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: this.options.tasksConcurrently ?? 6,
+      eachBatch: (batch) => this.processBatch(batch),
+    });
   }
 
   async close(): Promise<void> {
@@ -136,16 +150,27 @@ export class KafkaStreams {
     this.senders.clear();
   }
 
-  /** The sender of a task: created and connected on its first batch (initTransactions fences its previous owner). */
-  private async senderFor(partition: number): Promise<Sender> {
+  /**
+   * The sender of a task: created and connected on its first batch (initTransactions fences its previous owner).
+   * With at_least_once all tasks share one, and batches of several tasks may ask for it at once: one connects.
+   */
+  private senderFor(partition: number): Promise<Sender> {
     const key = this.options.guarantee === 'exactly_once' ? partition : -1;
-    let sender = this.senders.get(key);
-    if (!sender) {
-      sender = this.createSender(partition);
-      await sender.connect();
-      this.senders.set(key, sender);
+    const existing = this.senders.get(key);
+    if (existing) return Promise.resolve(existing);
+    let connecting = this.connecting.get(key);
+    if (!connecting) {
+      const sender = this.createSender(partition);
+      connecting = sender
+        .connect()
+        .then(() => {
+          this.senders.set(key, sender);
+          return sender;
+        })
+        .finally(() => this.connecting.delete(key));
+      this.connecting.set(key, connecting);
     }
-    return sender;
+    return connecting;
   }
 
   /** Throws a task's sender away (after a failed transaction its state is unknown); the next batch makes a new one. */
@@ -235,7 +260,7 @@ export class KafkaStreams {
           const tx = await producer.begin();
           try {
             if (outputs.length > 0) await tx.send(outputs);
-            await this.options.afterSend?.();
+            await this.options.afterSend?.({ topic: offsets.topic, partition: offsets.partition });
             await tx.sendOffsets(this.options.applicationId, [
               { topic: offsets.topic, partitions: [{ partition: offsets.partition, offset: offsets.offset }] },
             ]);
@@ -247,24 +272,43 @@ export class KafkaStreams {
         },
       };
     }
-    const producer = this.kafka.producer({ idempotent: true });
+    // Tasks' batches run at once and share this producer: their writes leave together.
+    const producer = new CoalescingProducer(this.kafka.producer({ idempotent: true }));
     return {
       connect: () => producer.connect(),
       disconnect: () => producer.disconnect(),
       complete: async (outputs, offsets) => {
         if (outputs.length > 0) await producer.send(outputs);
-        await this.options.afterSend?.();
+        await this.options.afterSend?.({ topic: offsets.topic, partition: offsets.partition });
         await this.consumer!.commit([{ topic: offsets.topic, partitions: [{ partition: offsets.partition, offset: offsets.offset }] }]);
       },
     };
   }
 
-  private async processBatch(batch: RecordBatch): Promise<void> {
+  /** One task's batches one at a time: batches of its co-partitioned topics share its stores and its transaction. */
+  private processBatch(batch: RecordBatch): Promise<void> {
+    const task = batch.partition;
+    const current = (this.taskQueues.get(task) ?? Promise.resolve()).then(() => this.processTaskBatch(batch));
+    const settled = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.taskQueues.set(task, settled);
+    void settled.then(() => {
+      if (this.taskQueues.get(task) === settled) this.taskQueues.delete(task);
+    });
+    return current;
+  }
+
+  private async processTaskBatch(batch: RecordBatch): Promise<void> {
     if (this.failure || batch.records.length === 0) return;
     await this.restoring;
     if (!this.owned.has(batch.partition)) {
       this.pendingRestore.add(batch.partition);
-      await this.restorePending();
+      // Restores run one at a time (another task's batch may be restoring the same pending partitions).
+      const restore = this.restoring.then(() => (this.owned.has(batch.partition) ? undefined : this.restorePending()));
+      this.restoring = restore.catch(() => undefined);
+      await restore;
     }
     const last = batch.records[batch.records.length - 1]!;
     try {
