@@ -1,8 +1,8 @@
 // Gateway throughput and ACK latency, against our own Kafka producer stack as the baseline, measured in the same run.
 //   npm run bench:gateway [-- --connections 1,8,64 --seconds 10 --runs 3 --warmup 2 --idle 1000 --mix corpus|small]
 // Needs a built tree (npm run build) and KAFKA_BROKERS / SCHEMA_REGISTRY_URL (npm run kafka:up prints them).
-// Every load runs in a process of its own (bench/lib/mllp-sender.mjs for the gateway, producer-load.mjs for the
-// baseline); this process only starts things, reads /metrics and prints. Prints a table and writes
+// Every load runs in a process of its own (bench/lib/mllp-sender.mjs for the gateway and for the Apache Camel peer,
+// producer-load.mjs for the baseline); this process only starts things, reads /metrics and prints. Prints a table and writes
 // bench/gateway/results/<timestamp>.json. Exits 1 if any gateway reply was not an AA for its message.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -13,6 +13,7 @@ import { median } from '../lib/adt-mix.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { rssMb, startGateway } from '../lib/gateway-process.mjs';
 import { runChild } from '../lib/run-child.mjs';
+import { buildCamelPeer, startCamelPeer } from '../peers/camel-peer.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -22,6 +23,8 @@ const runs = Number(args.runs || 3);
 const warmup = Number(args.warmup || 2);
 const idleConnections = Number(args.idle || 1000);
 const messageMix = args.mix || 'corpus';
+/** --peers camel (default) also measures the Apache Camel MLLP→Kafka route; --peers none skips it. */
+const withCamel = (args.peers ?? 'camel') === 'camel';
 const { brokers, registryUrl } = benchKafka();
 const tag = Date.now().toString(36);
 const topics = {
@@ -29,6 +32,7 @@ const topics = {
   quarantine: `bench-quarantine-${tag}`,
   dedup: `bench-dedup-${tag}`,
   baseline: `bench-baseline-${tag}`,
+  camel: `bench-camel-${tag}`,
 };
 
 /** Sum and count of a Prometheus histogram (all label sets) from the gateway's /metrics. */
@@ -61,7 +65,10 @@ async function idleRss(gateway) {
 async function main() {
   const admin = createKafkaClient({ brokers, clientId: 'bench-admin' }).admin();
   await admin.connect();
-  await admin.ensureTopics([{ name: topics.baseline, partitions: 6, config: { 'max.message.bytes': String(17 * 1024 * 1024) } }]);
+  await admin.ensureTopics(
+    [topics.baseline, topics.camel].map((name) => ({ name, partitions: 6, config: { 'max.message.bytes': String(17 * 1024 * 1024) } })),
+  );
+  const camel = withCamel ? await startCamelPeer({ classpath: buildCamelPeer(), brokers, topic: topics.camel }) : undefined;
   const gateway = await startGateway({
     brokers,
     registryUrl,
@@ -82,12 +89,15 @@ async function main() {
     // thousands of messages (JIT, the producer's metadata and connections, the broker's new segments).
     const warm = await runChild(sender, { port: gateway.port, connections: 64, seconds: 10, mix: messageMix });
     await runChild(baseline, { topic: topics.baseline, connections: 64, seconds: 5, mix: messageMix });
+    // The JVM needs its warm-up even more (JIT): 20 s.
+    if (camel) await runChild(sender, { port: camel.port, connections: 64, seconds: 20, mix: messageMix });
     results.warmupRun = warm;
     console.log(`warm-up: 10 s at 64 connections, ${warm.msgPerSec.toFixed(0)} msg/s (not counted)`);
 
     for (const connections of connectionCounts) {
       const gatewayRuns = [];
       const baselineRuns = [];
+      const camelRuns = [];
       const ackBefore = await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds');
       const kafkaBefore = await histogram(gateway.httpPort, 'hl7_gateway_kafka_write_seconds');
       for (let r = 0; r < runs; r += 1) {
@@ -96,8 +106,10 @@ async function main() {
         const run = await runChild(sender, { port: gateway.port, connections, seconds, warmup, mix: messageMix });
         if (run.exitCode) failed = true;
         gatewayRuns.push(run);
+        if (camel) camelRuns.push(await runChild(sender, { port: camel.port, connections, seconds, warmup, mix: messageMix }));
         console.log(
-          `  ${connections} connections, run ${r + 1}: gateway ${run.msgPerSec.toFixed(0)} msg/s p99 ${run.p99.toFixed(2)} ms, baseline ${baselineRuns.at(-1).msgPerSec.toFixed(0)} msg/s`,
+          `  ${connections} connections, run ${r + 1}: gateway ${run.msgPerSec.toFixed(0)} msg/s p99 ${run.p99.toFixed(2)} ms, baseline ${baselineRuns.at(-1).msgPerSec.toFixed(0)} msg/s` +
+            (camel ? `, Camel ${camelRuns.at(-1).msgPerSec.toFixed(0)} msg/s p99 ${camelRuns.at(-1).p99.toFixed(2)} ms` : ''),
         );
       }
       const ackAfter = await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds');
@@ -115,12 +127,16 @@ async function main() {
         gateway: summarise(gatewayRuns),
         baseline: summarise(baselineRuns),
         ratioPerRun: gatewayRuns.map((g, i) => g.msgPerSec / baselineRuns[i].msgPerSec),
+        ...(camel
+          ? { camel: summarise(camelRuns), camelRatioPerRun: gatewayRuns.map((g, i) => g.msgPerSec / camelRuns[i].msgPerSec) }
+          : {}),
         inside: { meanAckMs: mean(ackAfter, ackBefore), meanKafkaWriteMs: mean(kafkaAfter, kafkaBefore) },
         gatewayRssMb: rssMb(gateway.child.pid),
       });
     }
   } finally {
     gateway.child.kill('SIGTERM');
+    camel?.child.kill('SIGTERM');
     await admin.deleteTopics(Object.values(topics)).catch(() => undefined);
     await admin.disconnect();
   }
@@ -139,6 +155,16 @@ async function main() {
     console.log(
       `${String(row.connections).padStart(5)} | ${g.msgPerSec.toFixed(0).padStart(13)} | ${f(g.p50)} | ${f(g.p95)} | ${f(g.p99)} || ${b.msgPerSec.toFixed(0).padStart(14)} | ${f(b.p50)} | ${f(b.p99)} || ${row.ratioPerRun.map(f).join(', ')} | ${f(row.inside.meanAckMs)} / ${f(row.inside.meanKafkaWriteMs)} | ${row.gatewayRssMb.toFixed(0)}`,
     );
+  }
+  if (withCamel) {
+    console.log(
+      '\nApache Camel 4.22 mllp: → kafka: route (acks=all, idempotent, linger.ms=0; no parsing, no Avro), same load, interleaved',
+    );
+    console.log('conns | Camel msg/s | p50 ms | p99 ms || gateway / Camel msg/s (per run) | median');
+    for (const row of results.rows)
+      console.log(
+        `${String(row.connections).padStart(5)} | ${row.camel.msgPerSec.toFixed(0).padStart(11)} | ${f(row.camel.p50)} | ${f(row.camel.p99)} || ${row.camelRatioPerRun.map(f).join(', ')} | ${f(median(row.camelRatioPerRun))}`,
+      );
   }
   console.log(
     `fresh gateway: RSS ${results.idle.startRssMb.toFixed(0)} MB; with ${results.idle.connections} idle connections ${results.idle.gatewayRssMb.toFixed(0)} MB`,

@@ -24,6 +24,7 @@ const seconds = Number(args.seconds || 10);
 const warmup = Number(args.warmup || 0);
 const rate = args.rate ? Number(args.rate) : undefined;
 const patients = Number(args.patients || 5000);
+const replyTimeoutMs = Number(args['reply-timeout-ms'] || 30000);
 const mix = adtMix({ tag: args.tag || `S${process.pid}${Date.now().toString(36)}`, patients, mix: args.mix || 'corpus' });
 const now = () => performance.timeOrigin + performance.now();
 
@@ -36,14 +37,26 @@ async function connect() {
   socket.setNoDelay(true);
   const decoder = new FrameDecoder({ maxFrameBytes: 16 * 1024 * 1024 });
   let waiter;
+  let closed = false;
+  socket.on('error', () => undefined);
   socket.on('data', (chunk) => {
     for (const e of decoder.push(chunk)) if (e.kind === 'frame') waiter?.(e.payload.toString('latin1'));
   });
-  socket.on('close', () => waiter?.(undefined));
+  socket.on('close', () => {
+    closed = true;
+    waiter?.(undefined);
+  });
   return {
+    /** The reply's text; undefined if the connection is (or gets) closed; 'timeout' after --reply-timeout-ms. */
     send(payload) {
+      if (closed) return Promise.resolve(undefined);
       return new Promise((resolve) => {
-        waiter = resolve;
+        const timer = setTimeout(() => resolve('timeout'), replyTimeoutMs);
+        waiter = (reply) => {
+          clearTimeout(timer);
+          waiter = undefined;
+          resolve(reply);
+        };
         socket.write(encodeFrame(payload));
       });
     },
@@ -90,7 +103,8 @@ async function closedLoop(peers) {
         const sentAt = performance.now();
         const reply = await peer.send(message.bytes);
         const ackAt = performance.now();
-        check(reply, message.controlId);
+        const code = check(reply, message.controlId);
+        if (code === 'closed' || code === 'timeout') return;
         if (sentAt >= measureFrom) latencies.push(ackAt - sentAt);
       }
     }),
@@ -104,6 +118,7 @@ async function paced(peers) {
   const queues = peers.map(() => []);
   const wakers = peers.map(() => undefined);
   const connectionOf = new Map();
+  const gone = peers.map(() => false);
   const latencies = [];
   const start = now() + 200;
   let scheduled = 0;
@@ -116,7 +131,10 @@ async function paced(peers) {
       const message = mix.next();
       let c = connectionOf.get(message.mrn);
       if (c === undefined) connectionOf.set(message.mrn, (c = connectionOf.size % peers.length));
-      queues[c].push({ message, dueAt });
+      if (gone[c]) {
+        codes.unsent = (codes.unsent ?? 0) + 1;
+        failures += 1;
+      } else queues[c].push({ message, dueAt });
       wakers[c]?.();
       scheduled += 1;
     }

@@ -27,6 +27,7 @@ export class Gateway {
     private readonly server: MllpServer,
     private readonly http: HttpEndpoints,
     private readonly producers: KafkaProducer[],
+    private readonly dedupLog: KafkaDuplicateLog,
     private readonly admin: TopicAdmin,
     private readonly log: Logger,
     readonly mllpPort: number,
@@ -96,11 +97,8 @@ export class Gateway {
     const dedupProducer = kafka.producer({ idempotent: false, ackTimeoutMs: config.KAFKA_WRITE_TIMEOUT_MS });
     await untilUp('producer connect', () => Promise.all([producer.connect(), dedupProducer.connect()]));
 
-    const duplicates = new BoundedDuplicateWindow(
-      config.DEDUP_WINDOW_MS,
-      config.DEDUP_MAX_ENTRIES,
-      new KafkaDuplicateLog(dedupProducer, config.DEDUP_TOPIC, log),
-    );
+    const dedupLog = new KafkaDuplicateLog(dedupProducer, config.DEDUP_TOPIC, log);
+    const duplicates = new BoundedDuplicateWindow(config.DEDUP_WINDOW_MS, config.DEDUP_MAX_ENTRIES, dedupLog);
     const restored = await untilUp('restore the duplicate window', () =>
       KafkaDuplicateLog.replay(kafka, config.DEDUP_TOPIC, config.KAFKA_CLIENT_ID, (key, ack, at) => duplicates.restore(key, ack, at)),
     );
@@ -201,7 +199,7 @@ export class Gateway {
       { mllpPort, httpPort, listener: config.LISTENER_NAME, tls: Boolean(config.MLLP_TLS_CERT_FILE), topics },
       'mllp gateway listening',
     );
-    return new Gateway(server, http, [producer, dedupProducer], admin, log, mllpPort, httpPort, metrics, stopWatching);
+    return new Gateway(server, http, [producer, dedupProducer], dedupLog, admin, log, mllpPort, httpPort, metrics, stopWatching);
   }
 
   /** Stop accepting, answer what is in flight, then release Kafka. */
@@ -210,6 +208,11 @@ export class Gateway {
     this.stopWatching();
     await this.server.close(deadlineMs);
     await this.http.close();
+    // The last ACKs' dedup entries are still lingering: written before the producers go (for at most 5 s: Kafka may
+    // be what is down).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.dedupLog.flush(), new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+    clearTimeout(timer);
     await Promise.allSettled([...this.producers.map((p) => p.disconnect()), this.admin.disconnect()]);
     this.log.info('mllp gateway stopped');
   }

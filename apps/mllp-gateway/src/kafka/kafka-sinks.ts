@@ -4,6 +4,7 @@ import {
   CoalescingProducer,
   type KafkaClient,
   type KafkaProducer,
+  type OutgoingRecord,
   type Serde,
   isPermanentRefusal,
   refusalType,
@@ -71,28 +72,50 @@ export class KafkaQuarantineSink implements QuarantineSink {
 }
 
 /**
- * The duplicate window's log: a compacted topic, key = dedup key, value = the ACK sent. One entry per ACK, so its
- * writes are coalesced: entries appended while a request is in flight leave together as the next one (one request
- * per ACK cost the gateway more than half its throughput at 64 connections; bench/README, issue #14).
+ * The duplicate window's log: a compacted topic, key = dedup key, value = the ACK sent. One entry per ACK, written
+ * after the ACK (best effort), so its writes wait: entries appended within `lingerMs` (default 20 ms) leave as one
+ * request, and requests do not overlap (CoalescingProducer). One request per ACK cost the gateway more than half its
+ * throughput at 64 connections and competed with the next message's envelope write at one (bench/README, issue #14).
  */
 export class KafkaDuplicateLog implements DuplicateLog {
   private readonly producer: KafkaProducer;
+  private pending: OutgoingRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writes = new Set<Promise<void>>();
 
   constructor(
     producer: KafkaProducer,
     private readonly topic: string,
     private readonly log: Logger,
+    private readonly lingerMs = 20,
   ) {
     this.producer = new CoalescingProducer(producer);
   }
 
   append(key: string, ack: Buffer, at: number): void {
-    this.producer.send([{ topic: this.topic, key, value: ack, headers: { 'hl7.acked-at': String(at) } }]).catch((error: unknown) => {
-      this.log.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        'could not persist a dedup entry; a resend after a restart may be stored twice',
+    this.pending.push({ topic: this.topic, key, value: ack, headers: { 'hl7.acked-at': String(at) } });
+    this.timer ??= setTimeout(() => void this.flush(), this.lingerMs);
+  }
+
+  /** Writes what is waiting now (on shutdown: before the producer disconnects); resolves when every write settled. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const records = this.pending;
+    this.pending = [];
+    if (records.length > 0) {
+      const write = this.producer.send(records).then(
+        () => undefined,
+        (error: unknown) =>
+          this.log.warn(
+            { err: error instanceof Error ? error.message : String(error), entries: records.length },
+            'could not persist dedup entries; a resend after a restart may be stored twice',
+          ),
       );
-    });
+      this.writes.add(write);
+      void write.finally(() => this.writes.delete(write));
+    }
+    await Promise.all(this.writes);
   }
 
   /** Replays the log from the beginning to its current end into `restore`. Returns the number of entries read. */
