@@ -33,6 +33,8 @@ export const routerConfigSchema = z
     MRN_TYPE_CODE: z.string().default('MR'),
     DEDUP_WINDOW_MS: positive(24 * 3600 * 1000),
     DEDUP_MAX_ENTRIES: positive(100000),
+    /** Tasks (input partitions) completing a batch at the same time, each in its own transaction (default 6). */
+    TASKS_CONCURRENTLY: positive(6),
     /**
      * Fault injection for tests only: SIGKILL this process after writing the outputs of its Nth batch and before
      * committing it. Never set in production.

@@ -101,8 +101,7 @@ export class Router {
       applicationId: config.APPLICATION_ID,
       instanceId: config.INSTANCE_ID,
       guarantee: config.PROCESSING_GUARANTEE,
-      // Every task this member may own completes its batches at once.
-      tasksConcurrently: config.TOPIC_PARTITIONS,
+      tasksConcurrently: config.TASKS_CONCURRENTLY,
       onDeserializationError: 'dead-letter',
       onProcessingError: 'dead-letter',
       deadLetterTopic: config.DEAD_LETTER_TOPIC,
