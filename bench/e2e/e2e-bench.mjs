@@ -14,7 +14,7 @@ import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { median, percentile } from '../lib/adt-mix.mjs';
+import { median, percentile } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { runChild } from '../lib/run-child.mjs';
 

@@ -5,7 +5,8 @@
 //   node bench/gateway/producer-load.mjs --topic T --connections N --seconds S [--warmup W]
 // Prints one JSON line like mllp-sender's closed loop: { sent, msgPerSec, p50, p95, p99, max }.
 import { CoalescingProducer, createKafkaClient } from '../../dist/libs/streams/src/index.js';
-import { adtMix, percentile } from '../lib/adt-mix.mjs';
+import { adtMix } from '../lib/adt-mix.mjs';
+import { latencySummary } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 
 const args = benchArgs();
@@ -35,14 +36,4 @@ await Promise.all(
   }),
 );
 await producer.disconnect();
-latencies.sort((a, b) => a - b);
-console.log(
-  JSON.stringify({
-    sent: latencies.length,
-    msgPerSec: latencies.length / seconds,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-    max: latencies.at(-1),
-  }),
-);
+console.log(JSON.stringify(latencySummary(latencies, seconds)));

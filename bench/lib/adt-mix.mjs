@@ -65,6 +65,3 @@ export function adtMix({ tag, patients = 5000, mix = 'corpus' }) {
     },
   };
 }
-
-export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

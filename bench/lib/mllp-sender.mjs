@@ -13,7 +13,8 @@
 import { createWriteStream } from 'node:fs';
 import net from 'node:net';
 import { FrameDecoder, encodeFrame } from '../../dist/libs/mllp/src/index.js';
-import { adtMix, percentile } from './adt-mix.mjs';
+import { adtMix } from './adt-mix.mjs';
+import { latencySummary } from './latency-stats.mjs';
 import { benchArgs } from './bench-args.mjs';
 
 const args = benchArgs();
@@ -78,18 +79,7 @@ function check(reply, controlId) {
   return code;
 }
 
-function summary(latencies, measuredSeconds) {
-  latencies.sort((a, b) => a - b);
-  return {
-    sent: latencies.length,
-    msgPerSec: latencies.length / measuredSeconds,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-    max: latencies.at(-1),
-    codes,
-  };
-}
+const summary = (latencies, measuredSeconds) => ({ ...latencySummary(latencies, measuredSeconds), codes });
 
 async function closedLoop(peers) {
   const latencies = [];

@@ -68,7 +68,9 @@ describe('router exactly-once across SIGKILLs', () => {
     // Batches are large (up to ~2,400 records: one fetch per partition), so: one committed batch then a crash; a
     // crash inside the first batch after restoring the stores; one more committed batch then a crash.
     for (const batches of [2, 1, 2]) {
-      const crashing = start({ FAULT_KILL_AFTER_BATCHES: String(batches) });
+      // One task at a time, so "the Nth batch" means N-1 committed before it (with tasks at once, several
+      // transactions are open at the crash: the fault suite's router SIGKILL rows cover that).
+      const crashing = start({ FAULT_KILL_AFTER_BATCHES: String(batches), TASKS_CONCURRENTLY: '1' });
       await eventually(() => (crashing.running ? undefined : true), 90000, 'the router to crash itself');
       killedAt.push(await committedTotal(group, setup.adtTopic));
     }
