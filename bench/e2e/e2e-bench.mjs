@@ -10,13 +10,13 @@
 // to, once, and in its patient's order; any loss, duplicate or reordering makes the exit code 1.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { median, percentile } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { runChild } from '../lib/run-child.mjs';
+import { freePort } from '../lib/free-port.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -34,14 +34,6 @@ const ROUTES = {
   radiology: ['A01', 'A02', 'A03', 'A04', 'A08'],
 };
 const topic = (name) => `${name}-${tag}`;
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 const processes = [];
 /** Starts a built app with env; resolves once GET /health/ready answers 200. */

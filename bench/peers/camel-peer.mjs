@@ -2,9 +2,9 @@
 // of its own: MLLP on a free port → the given topic (acks=all, idempotent, linger.ms=0), AA once Kafka confirmed.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../lib/free-port.mjs';
 
 const project = new URL('./camel/', import.meta.url).pathname;
 
@@ -20,14 +20,6 @@ export function buildCamelPeer() {
   }
   return `${join(project, 'target/classes')}:${readFileSync(join(project, 'target/classpath.txt'), 'utf8').trim()}`;
 }
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 /** Starts the route for `topic` (which must exist). Resolves once it listens: { child, port, logFile }. */
 export async function startCamelPeer({ classpath, brokers, topic }) {
