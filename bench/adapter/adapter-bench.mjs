@@ -7,7 +7,6 @@
 // Needs a built tree (npm run build) and KAFKA_BROKERS / SCHEMA_REGISTRY_URL (npm run kafka:up prints them).
 // Prints a table and writes bench/adapter/results/<timestamp>.json. Not a test: it prints numbers.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
@@ -15,6 +14,7 @@ import { MllpReceiver, envelopeFromText } from '../../dist/libs/adapter-sdk/src/
 import { HL7_ENVELOPE_SCHEMA, envelopeHeaders } from '../../dist/libs/platform/src/index.js';
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/streams/src/index.js';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
+import { writeBenchResults } from '../lib/bench-results.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -129,9 +129,8 @@ for (const v of variants) console.log(`  ${v.padEnd(15)} ${summary[v].toFixed(0)
 console.log(
   `  slow receiver: key-level concurrency is ${(summary['slow-key'] / summary['slow-partition']).toFixed(1)}x one-at-a-time per partition`,
 );
-mkdirSync(join(root, 'bench/adapter/results'), { recursive: true });
-const file = join(root, `bench/adapter/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ runs: RUNS, sizes: SIZES, patients: PATIENTS, slowMs: SLOW_MS, results, summary }, null, 2));
-console.log(`raw numbers: ${file}`);
+console.log(
+  `raw numbers: ${writeBenchResults('adapter', { runs: RUNS, sizes: SIZES, patients: PATIENTS, slowMs: SLOW_MS, results, summary })}`,
+);
 await producer.disconnect();
 await admin.disconnect();

@@ -9,7 +9,7 @@
 // in this process first saw each route record. It checks that every message arrived at every target it is routed
 // to, once, and in its patient's order; any loss, duplicate or reordering makes the exit code 1.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -17,6 +17,7 @@ import { median, percentile } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { runChild } from '../lib/run-child.mjs';
 import { freePort } from '../lib/free-port.mjs';
+import { writeBenchResults } from '../lib/bench-results.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -271,11 +272,7 @@ async function main() {
   console.log(
     `load average start ${results.machine.loadavgAtStart.map(f).join(' ')}, end ${results.machine.loadavgAtEnd.map(f).join(' ')}; app logs in ${dir}`,
   );
-  const resultsDir = join(root, 'bench/e2e/results');
-  mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(results, null, 2));
-  console.log(`raw results: ${file.replace(root, '')}`);
+  console.log(`raw results: ${writeBenchResults('e2e', results)}`);
   if (failed) {
     console.error('FAILED: messages lost, duplicated or out of order (see lost/dup/reordered)');
     process.exit(1);

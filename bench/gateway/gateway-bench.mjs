@@ -4,7 +4,6 @@
 // Every load runs in a process of its own (bench/lib/mllp-sender.mjs for the gateway and for the Apache Camel peer,
 // producer-load.mjs for the baseline); this process only starts things, reads /metrics and prints. Prints a table and writes
 // bench/gateway/results/<timestamp>.json. Exits 1 if any gateway reply was not an AA for its message.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { rssMb, startGateway } from '../lib/gateway-process.mjs';
 import { runChild } from '../lib/run-child.mjs';
 import { buildCamelPeer, startCamelPeer } from '../peers/camel-peer.mjs';
+import { writeBenchResults } from '../lib/bench-results.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -172,11 +172,7 @@ async function main() {
   console.log(
     `load average start ${results.machine.loadavgAtStart.map(f).join(' ')}, end ${results.machine.loadavgAtEnd.map(f).join(' ')}`,
   );
-  const dir = join(root, 'bench/gateway/results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(results, null, 2));
-  console.log(`raw results: ${file.replace(root, '')}`);
+  console.log(`raw results: ${writeBenchResults('gateway', results)}`);
   if (failed) {
     console.error('FAILED: some gateway replies were not AA for their message (see codes in the raw results)');
     process.exit(1);

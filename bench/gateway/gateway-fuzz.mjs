@@ -6,12 +6,12 @@
 // Needs a built tree (npm run build) and the broker and registry (npm run kafka:up). Exits 1 when the gateway died,
 // a frame went unanswered with its connection still open, or the gateway stopped being live.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { MllpClient } from '../../dist/libs/mllp/src/index.js';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { rssMb, startGateway } from '../lib/gateway-process.mjs';
+import { writeBenchResults } from '../lib/bench-results.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -157,9 +157,7 @@ async function main() {
     gateway.child.kill('SIGTERM');
   }
   results.loadavgAtEnd = loadavg();
-  const dir = join(root, 'bench/gateway/results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `fuzz-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeBenchResults('gateway', results, 'fuzz-');
   if (json) process.stdout.write(`${JSON.stringify(results)}\n`);
   process.exit(failed ? 1 : 0);
 }

@@ -4,7 +4,7 @@
 // Needs a built tree (npm run build) and KAFKA_BROKERS / SCHEMA_REGISTRY_URL (npm run kafka:up prints them).
 // Prints a table and writes bench/router/results/<timestamp>.json. Not a test: it prints numbers.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
@@ -12,6 +12,7 @@ import { envelopeFromText } from '../../dist/libs/adapter-sdk/src/index.js';
 import { HL7_ENVELOPE_SCHEMA, envelopeHeaders } from '../../dist/libs/platform/src/index.js';
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/streams/src/index.js';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
+import { writeBenchResults } from '../lib/bench-results.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -223,9 +224,8 @@ for (const v of variants) {
     `  ${v.padEnd(12)} ${s.drainMsgPerS.toFixed(0).padStart(6)} msg/s (${ratio.toFixed(2)}x bare pipe)   p50 ${s.p50} ms (+${s.p50 - summary['bare-pipe'].p50})   p99 ${s.p99} ms (+${s.p99 - summary['bare-pipe'].p99})`,
   );
 }
-mkdirSync(join(root, 'bench/router/results'), { recursive: true });
-const file = join(root, `bench/router/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ messages: MESSAGES, runs: RUNS, rate: RATE, seconds: SECONDS, results, summary }, null, 2));
-console.log(`raw numbers: ${file}`);
+console.log(
+  `raw numbers: ${writeBenchResults('router', { messages: MESSAGES, runs: RUNS, rate: RATE, seconds: SECONDS, results, summary })}`,
+);
 await producer.disconnect();
 await admin.disconnect();
