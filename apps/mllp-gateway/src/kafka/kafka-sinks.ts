@@ -81,7 +81,7 @@ export class KafkaDuplicateLog implements DuplicateLog {
   private readonly producer: KafkaProducer;
   private pending: OutgoingRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private writes = new Set<Promise<void>>();
+  private readonly writes = new Set<Promise<void>>();
 
   constructor(
     producer: KafkaProducer,
