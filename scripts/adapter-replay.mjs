@@ -27,8 +27,8 @@ try {
 }
 const name = parsed.positionals[0];
 const { adapter, sdk } = await builtAdapter(name);
-const { ConfigError } = await import(`${root}dist/libs/platform/src/index.js`);
-const { createKafkaClient, kafkaConnection } = await import(`${root}dist/libs/streams/src/index.js`);
+const { ConfigError, kafkaConnection } = await import(`${root}dist/libs/platform/src/index.js`);
+const { createKafkaClient } = await import(`${root}dist/libs/kafka/src/index.js`);
 let config;
 try {
   config = sdk.loadAdapterConfig(adapter, process.env);

@@ -38,7 +38,7 @@ for (const app of adapters) {
       '@nestjs/platform-express',
     ],
   });
-  cpSync(join(root, 'libs/platform/src/envelope/hl7-envelope.v1.avsc'), join(out, 'hl7-envelope.v1.avsc'));
+  cpSync(join(root, 'libs/envelope/src/hl7-envelope.v1.avsc'), join(out, 'hl7-envelope.v1.avsc'));
   cpSync(join(root, 'libs/adapter-sdk/src/runtime/delivery-event.v1.avsc'), join(out, 'delivery-event.v1.avsc'));
   const codeSets = join(root, 'apps', app, 'src/code-sets');
   if (existsSync(codeSets)) cpSync(codeSets, join(out, 'code-sets'), { recursive: true });

@@ -10,9 +10,9 @@ import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { MllpReceiver, envelopeFromText } from '../../dist/libs/adapter-sdk/src/index.js';
-import { HL7_ENVELOPE_SCHEMA, envelopeHeaders } from '../../dist/libs/platform/src/index.js';
-import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/streams/src/index.js';
+import { MllpReceiver } from '../../dist/libs/adapter-sdk/src/index.js';
+import { HL7_ENVELOPE_SCHEMA, envelopeFromText, envelopeHeaders } from '../../dist/libs/envelope/src/index.js';
+import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/kafka/src/index.js';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { writeBenchResults } from '../lib/bench-results.mjs';
 

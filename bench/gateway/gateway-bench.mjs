@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createKafkaClient } from '../../dist/libs/streams/src/index.js';
+import { createKafkaClient } from '../../dist/libs/kafka/src/index.js';
 import { median } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { rssMb, startGateway } from '../lib/gateway-process.mjs';

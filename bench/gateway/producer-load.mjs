@@ -4,7 +4,7 @@
 // Java-compatible partitioner) behind a CoalescingProducer. No MLLP, no parsing, no Avro, no dedup log.
 //   node bench/gateway/producer-load.mjs --topic T --connections N --seconds S [--warmup W]
 // Prints one JSON line like mllp-sender's closed loop: { sent, msgPerSec, p50, p95, p99, max }.
-import { CoalescingProducer, createKafkaClient } from '../../dist/libs/streams/src/index.js';
+import { CoalescingProducer, createKafkaClient } from '../../dist/libs/kafka/src/index.js';
 import { adtMix } from '../lib/adt-mix.mjs';
 import { latencySummary } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';

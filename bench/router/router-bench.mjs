@@ -8,9 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { envelopeFromText } from '../../dist/libs/adapter-sdk/src/index.js';
-import { HL7_ENVELOPE_SCHEMA, envelopeHeaders } from '../../dist/libs/platform/src/index.js';
-import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/streams/src/index.js';
+import { HL7_ENVELOPE_SCHEMA, envelopeFromText, envelopeHeaders } from '../../dist/libs/envelope/src/index.js';
+import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/kafka/src/index.js';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { writeBenchResults } from '../lib/bench-results.mjs';
 

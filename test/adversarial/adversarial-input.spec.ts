@@ -5,12 +5,11 @@
 // test/e2e/gateway-fuzz.e2e-spec.ts and bench/gateway/gateway-fuzz.mjs.)
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { type Adapter, envelopeFromText, mapEnvelope } from '@lib/adapter-sdk';
-import type { Hl7Envelope } from '@lib/platform';
+import { type Adapter, mapEnvelope } from '@lib/adapter-sdk';
+import { envelopeFromText, type Hl7Envelope, routeTopic } from '@lib/envelope';
 import { TopologyTestDriver } from '@lib/streams/testing';
 import { labAdapter } from '../../apps/adapter-lab/src/lab-adapter.js';
 import { radiologyAdapter } from '../../apps/adapter-radiology/src/radiology-adapter.js';
-import { defaultTargetTopic } from '../../apps/router/src/routes/route-config.js';
 import { plainAvroEnvelopeSerde } from '../../apps/router/src/testing/adt-envelopes.js';
 import { type RouterTopics, buildRouterTopology } from '../../apps/router/src/topology/router-topology.js';
 import { adversarialMessages, loadCorpus } from '../support/hl7-fuzz-frames.js';
@@ -63,7 +62,7 @@ describe('corpus and adversarial input through the router and both adapters', ()
       targets: [
         {
           name: 'all',
-          topic: defaultTargetTopic('all'),
+          topic: routeTopic('all'),
           start: 'live',
           messageTypes: new Set(),
           triggerEvents: new Set(),
@@ -78,7 +77,7 @@ describe('corpus and adversarial input through the router and both adapters', ()
     });
     const driver = new TopologyTestDriver(topology);
     for (const { envelope } of inputs) await driver.pipeInput(topics.adt, envelope.mrn, envelope);
-    const routed = await driver.readOutput<string, Hl7Envelope>(defaultTargetTopic('all'));
+    const routed = await driver.readOutput<string, Hl7Envelope>(routeTopic('all'));
     const merges = inputs.filter((i) => i.envelope.triggerEvent === 'A40' || i.envelope.triggerEvent === 'A34').length;
     // A merge may also be copied to the surviving patient's key: at least one output per input, in input order.
     expect(routed.length).toBeGreaterThanOrEqual(inputs.length);

@@ -5,11 +5,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { envelopeFromText } from '@lib/adapter-sdk';
+import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
 import { MllpReceiver } from '@lib/adapter-sdk/testing';
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, envelopeHeaders } from '@lib/platform';
-import { type KafkaClient, type TopicAdmin, avroSerde, createSchemaRegistryClient, topicValueSubject } from '@lib/streams';
-import { eventually, openTestKafka, testKafkaEnv, uniqueName } from '@lib/streams/testing';
+import { avroSerde, createSchemaRegistryClient, type KafkaClient, type TopicAdmin, topicValueSubject } from '@lib/kafka';
+import { eventually, openTestKafka, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { AppProcess } from '../support/app-process.js';
 
 const PATIENTS = 200;

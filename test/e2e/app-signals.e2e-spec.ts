@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { writeTestPki } from '@lib/mllp/testing';
-import { eventually, testKafkaEnv } from '@lib/streams/testing';
+import { eventually, testKafkaEnv } from '@lib/kafka/testing';
 import { freePort } from '../support/free-port.js';
 import { AppProcess } from '../support/app-process.js';
 

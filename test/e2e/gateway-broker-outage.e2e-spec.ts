@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MllpClient } from '@lib/mllp';
-import { createKafkaClient } from '@lib/streams';
-import { readTopic, testKafkaEnv } from '@lib/streams/testing';
+import { createKafkaClient } from '@lib/kafka';
+import { readTopic, testKafkaEnv } from '@lib/kafka/testing';
 import { type TestGateway, startTestGateway } from '../../apps/mllp-gateway/src/testing/start-test-gateway.js';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@
 // (npm run bench:fuzz, bench/README.md), not asserted here.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
-import { testKafkaEnv } from '@lib/streams/testing';
+import { testKafkaEnv } from '@lib/kafka/testing';
 
 const root = new URL('../../', import.meta.url).pathname;
 

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MllpReceiver } from '@lib/adapter-sdk';
 import { MllpClient } from '@lib/mllp';
-import { eventually, testKafkaEnv } from '@lib/streams/testing';
+import { eventually, testKafkaEnv } from '@lib/kafka/testing';
 import { stringify } from 'yaml';
 import { AppProcess } from '../support/app-process.js';
 import { freePort } from '../support/free-port.js';

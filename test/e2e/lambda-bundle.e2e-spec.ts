@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { envelopeFromText } from '@lib/adapter-sdk';
+import { envelopeFromText } from '@lib/envelope';
 import { MllpReceiver, esmEventOf } from '@lib/adapter-sdk/testing';
-import { testKafkaEnv, uniqueName } from '@lib/streams/testing';
+import { testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;

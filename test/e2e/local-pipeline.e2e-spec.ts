@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { MllpClient } from '@lib/mllp';
-import { eventually, testKafkaEnv } from '@lib/streams/testing';
+import { eventually, testKafkaEnv } from '@lib/kafka/testing';
 
 const root = new URL('../../', import.meta.url).pathname;
 const demo = mkdtempSync(join(tmpdir(), 'pipeline-e2e-'));

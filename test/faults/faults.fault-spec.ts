@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually } from '@lib/streams/testing';
+import { eventually } from '@lib/kafka/testing';
 import { type TargetVerdict, formatTable, judgeTarget } from './support/delivery-verdict.js';
 import { FaultCluster } from './support/fault-cluster.js';
 import { type AppName, FaultPipeline, TARGETS } from './support/fault-pipeline.js';

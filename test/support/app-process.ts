@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { eventually } from '@lib/streams/testing';
+import { eventually } from '@lib/kafka/testing';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

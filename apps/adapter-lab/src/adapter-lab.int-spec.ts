@@ -2,11 +2,10 @@
 // 3 partitions and 300 patients, retries on AE, dead letters on AR, a receiver that goes away.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, replayDeadLetters } from '@lib/adapter-sdk';
+import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
 import { MllpReceiver, type TestPod, startTestPod } from '@lib/adapter-sdk/testing';
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, envelopeHeaders } from '@lib/platform';
-import { type KafkaClient, type Serde, avroSerde, createKafkaClient, createSchemaRegistryClient, topicValueSubject } from '@lib/streams';
-import { eventually, readTopic, testKafkaEnv } from '@lib/streams/testing';
-import { envelopeFromText } from '@lib/adapter-sdk';
+import { avroSerde, createKafkaClient, createSchemaRegistryClient, type KafkaClient, type Serde, topicValueSubject } from '@lib/kafka';
+import { eventually, readTopic, testKafkaEnv } from '@lib/kafka/testing';
 import { labAdapter } from './lab-adapter.js';
 
 const TRIGGERS = ['A01', 'A02', 'A08', 'A03'];

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { envelopeFromText, mapEnvelope, runGoldenFiles } from '@lib/adapter-sdk';
+import { mapEnvelope, runGoldenFiles } from '@lib/adapter-sdk';
+import { envelopeFromText } from '@lib/envelope';
 import { labAdapter } from './lab-adapter.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures', import.meta.url));

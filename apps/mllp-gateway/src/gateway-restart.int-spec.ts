@@ -9,8 +9,8 @@ import { describe, expect, it } from '@jest/globals';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { MllpClient } from '@lib/mllp';
 import { writeTestPki } from '@lib/mllp/testing';
-import { TopicSettingsError, createKafkaClient } from '@lib/streams';
-import { eventually, readTopic, testKafkaEnv, uniqueName } from '@lib/streams/testing';
+import { createKafkaClient, TopicSettingsError } from '@lib/kafka';
+import { eventually, readTopic, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { startTestGateway } from './testing/start-test-gateway.js';
 
 const env = testKafkaEnv();

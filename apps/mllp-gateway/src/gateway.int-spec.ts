@@ -4,9 +4,9 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseMessage } from '@lib/hl7';
 import { FrameDecoder, MllpClient, encodeFrame } from '@lib/mllp';
-import type { Hl7Envelope } from '@lib/platform';
-import { type IncomingRecord, createKafkaClient, createSchemaRegistryClient } from '@lib/streams';
-import { TopicCollector, testKafkaEnv } from '@lib/streams/testing';
+import type { Hl7Envelope } from '@lib/envelope';
+import { createKafkaClient, createSchemaRegistryClient, type IncomingRecord } from '@lib/kafka';
+import { testKafkaEnv, TopicCollector } from '@lib/kafka/testing';
 import type { Gateway } from './gateway.js';
 import { type TestGateway, startTestGateway } from './testing/start-test-gateway.js';
 

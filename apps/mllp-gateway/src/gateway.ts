@@ -1,20 +1,15 @@
 import { MllpServer, type ServerEvent, watchTlsFiles } from '@lib/mllp';
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, HttpEndpoints, type Logger, configFields } from '@lib/platform';
+import { configFields, HttpEndpoints, kafkaConnection, type Logger, schemaRegistryConnection } from '@lib/platform';
+import { type Hl7Envelope, openKafka } from '@lib/envelope';
 import {
   CoalescingProducer,
-  avroSerde,
-  createKafkaClient,
-  createSchemaRegistryClient,
-  kafkaConnection,
-  schemaRegistryConnection,
   type KafkaLogSink,
   type KafkaProducer,
   reportEnsuredTopics,
   retryTransient,
   type Serde,
   type TopicAdmin,
-  topicValueSubject,
-} from '@lib/streams';
+} from '@lib/kafka';
 import { type GatewayConfig, topicsByType } from './gateway-config.js';
 import { BoundedDuplicateWindow } from './intake/duplicate-window.js';
 import { MessageIntake, errorSummary } from './intake/message-intake.js';
@@ -38,7 +33,11 @@ export class Gateway {
 
   static async start(config: GatewayConfig, log: Logger): Promise<Gateway> {
     const kafkaLog: KafkaLogSink = (level, message, context) => log[level]({ kafka: context }, message);
-    const kafka = createKafkaClient(kafkaConnection(config), kafkaLog);
+    const { client: kafka, envelopeSerde } = openKafka({
+      kafka: kafkaConnection(config),
+      registry: schemaRegistryConnection(config),
+      log: kafkaLog,
+    });
     // Started together with the broker and registry (as Kubernetes does), each step waits for them instead of failing.
     const untilUp = <T>(what: string, step: () => Promise<T>) => retryTransient(what, step, { log: kafkaLog });
 
@@ -81,15 +80,9 @@ export class Gateway {
     });
     reportEnsuredTopics(ensured, kafkaLog);
 
-    const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
     const serdes = new Map<string, Serde<Hl7Envelope>>();
     for (const topic of new Set(Object.values(topics)))
-      serdes.set(
-        topic,
-        await untilUp('register the envelope schema', () =>
-          avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA),
-        ),
-      );
+      serdes.set(topic, await untilUp('register the envelope schema', () => envelopeSerde(topic)));
 
     const idempotent = kafka.producer({ idempotent: true, ackTimeoutMs: config.KAFKA_WRITE_TIMEOUT_MS });
     const producer = config.KAFKA_COALESCE_WRITES ? new CoalescingProducer(idempotent) : idempotent;

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { testKafkaEnv } from '@lib/streams/testing';
+import { testKafkaEnv } from '@lib/kafka/testing';
 import { type TestGateway, startTestGateway } from './testing/start-test-gateway.js';
 
 const root = new URL('../../../', import.meta.url).pathname;

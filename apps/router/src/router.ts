@@ -1,22 +1,15 @@
-import type { Hl7Envelope, Logger } from '@lib/platform';
-import { HL7_ENVELOPE_SCHEMA, HttpEndpoints, configFields } from '@lib/platform';
+import { configFields, HttpEndpoints, kafkaConnection, type Logger, schemaRegistryConnection } from '@lib/platform';
+import { type Hl7Envelope, type OpenedKafka, openKafka } from '@lib/envelope';
 import {
-  type KafkaClient,
   type KafkaLogSink,
-  KafkaStreams,
   MAX_RECORD_BYTES,
+  reportEnsuredTopics,
+  retryTransient,
   type Serde,
   type TopicAdmin,
   type TopicSpec,
-  avroSerde,
-  createKafkaClient,
-  reportEnsuredTopics,
-  createSchemaRegistryClient,
-  kafkaConnection,
-  schemaRegistryConnection,
-  retryTransient,
-  topicValueSubject,
-} from '@lib/streams';
+} from '@lib/kafka';
+import { KafkaStreams } from '@lib/streams';
 import { RouterMetrics } from './observability/router-metrics.js';
 import { type RouterConfig, internalTopics } from './router-config.js';
 import type { RouteTarget } from './routes/route-config.js';
@@ -51,11 +44,12 @@ export class Router {
     onFailure: (error: Error) => void = () => undefined,
   ): Promise<Router> {
     const kafkaLog: KafkaLogSink = (level, message, context) => log[level]({ kafka: context }, message);
-    const kafka = createKafkaClient(kafkaConnection(config), kafkaLog);
+    const opened = openKafka({ kafka: kafkaConnection(config), registry: schemaRegistryConnection(config), log: kafkaLog });
+    const kafka = opened.client;
     const admin = kafka.admin();
     await retryTransient('admin connect', () => admin.connect(), { log: kafkaLog });
     try {
-      return await Router.startWith(kafka, admin, config, targets, log, onFailure);
+      return await Router.startWith(opened, admin, config, targets, log, onFailure);
     } catch (error) {
       await admin.disconnect().catch(() => undefined);
       throw error;
@@ -63,7 +57,7 @@ export class Router {
   }
 
   private static async startWith(
-    kafka: KafkaClient,
+    { client: kafka, envelopeSerde }: OpenedKafka,
     admin: TopicAdmin,
     config: RouterConfig,
     targets: readonly RouteTarget[],
@@ -77,15 +71,9 @@ export class Router {
     await untilUp('create topics', () => ensureRouterTopics(admin, config, topics, targets, log));
 
     log.info('registering schemas');
-    const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
     const serdes = new Map<string, Serde<Hl7Envelope>>();
     for (const topic of new Set([topics.adt, topics.mergeKeys, ...targets.map((t) => t.topic)]))
-      serdes.set(
-        topic,
-        await untilUp('register the envelope schema', () =>
-          avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA),
-        ),
-      );
+      serdes.set(topic, await untilUp('register the envelope schema', () => envelopeSerde(topic)));
 
     const metrics = new RouterMetrics(() => consumerLag(admin, config.APPLICATION_ID, [topics.adt, topics.mergeKeys, topics.control]));
     const topology = buildRouterTopology({

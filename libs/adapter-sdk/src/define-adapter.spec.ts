@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { defineAdapter, mapEnvelope } from './define-adapter.js';
-import { envelopeFromText } from './golden/envelope-from-text.js';
+import { envelopeFromText } from '@lib/envelope';
 
 /** Declares the target's character set in MSH-18 and changes nothing else. */
 const adapterWriting = (charset: string) =>

@@ -1,7 +1,8 @@
 import { MessageEditor, decodeWith, encodeText, parseMessage, resolveCharset } from '@lib/hl7';
-import type { Hl7Envelope } from '@lib/platform';
+import type { Hl7Envelope } from '@lib/envelope';
 import { CodeSet, type CodeSetSpec } from './mapping/code-set.js';
 import { type TargetProfile, ProfileViolationError, checkProfile } from './profile/target-profile.js';
+import { routeTopic } from '@lib/envelope';
 
 /** What a mapping sees besides the message: its code sets and the envelope's facts (no I/O). */
 export interface MapContext {
@@ -57,7 +58,7 @@ export function defineAdapter(definition: AdapterDefinition): Adapter {
   const codeSets = new Map(
     Object.entries(definition.codeSets ?? {}).map(([name, spec]) => [name, CodeSet.load(name, spec, definition.baseDir)]),
   );
-  return { name: definition.name, sourceTopic: definition.sourceTopic ?? `hl7.route.${definition.name}.v1`, definition, codeSets };
+  return { name: definition.name, sourceTopic: definition.sourceTopic ?? routeTopic(definition.name), definition, codeSets };
 }
 
 /** The mapped message cannot be written in its declared character set. The text names a field, never a value. */

@@ -32,15 +32,13 @@ export {
 export { CodeSet, CodeSetFileError, UnmappedCodeError, type CodeSetSpec, type UnmappedPolicy } from './mapping/code-set.js';
 export { convertVersion, formatTimestamp, upperCaseName, versionBefore } from './mapping/transforms.js';
 export { ProfileViolationError, checkProfile, type ProfileViolation, type TargetProfile } from './profile/target-profile.js';
-export { envelopeFromText } from './golden/envelope-from-text.js';
 export { fieldDiff } from './golden/field-diff.js';
 export { runGoldenFiles, type GoldenResult } from './golden/golden-files.js';
-export { AdapterMetrics, AdapterPod, DELIVERY_EVENT_SCHEMA, deadLetterHeaders } from './runtime/adapter-pod.js';
+export { AdapterMetrics, AdapterPod, DELIVERY_EVENT_SCHEMA } from './runtime/adapter-pod.js';
 export { adapterConfigSchema, loadAdapterConfig, type AdapterConfig, type TargetEndpoint } from './runtime/adapter-config.js';
 export { PodRunner, type PodRunnerOptions } from './runtime/pod-runner.js';
 export {
   RecordProcessor,
-  type DeadLetterReason,
   type DeliveryEvent,
   type ProcessOutcome,
   type ProcessorPorts,
@@ -65,13 +63,7 @@ export {
   type EsmKafkaEvent,
   type EsmKafkaRecord,
 } from './lambda/esm-event.js';
-export {
-  connectorRecords,
-  envelopeFromJson,
-  isConnectorPayload,
-  type ConnectorRecord,
-  type ConnectorResult,
-} from './lambda/connector-payload.js';
+export { connectorRecords, isConnectorPayload, type ConnectorRecord, type ConnectorResult } from './lambda/connector-payload.js';
 export {
   SECRET_SETTINGS,
   SecretSettingError,

@@ -113,6 +113,18 @@ describe('extractPatientId', () => {
     ['the MR of a given authority', '1^^^A^MR~2^^^B^MR', { assigningAuthority: 'B' }, { id: '2', assigningAuthority: 'B', repetition: 2 }],
     ['another type code', '1^^^A^MR~77^^^A^PI', { identifierTypeCode: 'PI' }, { id: '77', assigningAuthority: 'A', repetition: 2 }],
     ['an escaped id, decoded', 'A\\T\\B^^^H^MR', {}, { id: 'A&B', assigningAuthority: 'H', repetition: 1 }],
+    [
+      'the MR one even when asked to fall back',
+      '1^^^A^PI~2^^^A^MR',
+      { otherwise: 'first' as const },
+      { id: '2', assigningAuthority: 'A', repetition: 2 },
+    ],
+    [
+      'the first with an ID when no MR and asked to fall back',
+      '^^^A^PI~0216128^^^51276',
+      { otherwise: 'first' as const },
+      { id: '0216128', assigningAuthority: '51276', repetition: 2 },
+    ],
   ])('finds %s', (_name, pid3, rule, expected) => {
     expect(extractPatientId(withPid3(pid3), rule)).toEqual(expected);
   });
@@ -121,6 +133,7 @@ describe('extractPatientId', () => {
     ['no MR repetition', '123^^^H^PI', {}],
     ['an empty MR id', '^^^H^MR', {}],
     ['MR from another authority', '1^^^A^MR', { assigningAuthority: 'B' }],
+    ['no ID at all, even when asked to fall back', '^^^A^PI~^^^B^MR', { otherwise: 'first' as const }],
   ])('reports %s as error 101 at PID-3', (_name, pid3, rule) => {
     expect(extractPatientId(withPid3(pid3), rule)).toMatchObject({ code: '101', location: { segment: 'PID', sequence: 3, field: 3 } });
   });

@@ -7,6 +7,11 @@ export interface PatientIdRule {
   identifierTypeCode?: string;
   /** If set, PID-3.4.1 (assigning authority namespace) must equal this too. */
   assigningAuthority?: string;
+  /**
+   * When no repetition matches: 'refuse' (the default: the gateway asks for the type it is configured with) or
+   * 'first', the first repetition that has an ID, whatever its type (published sample messages often leave it untyped).
+   */
+  otherwise?: 'refuse' | 'first';
 }
 
 export interface PatientId {
@@ -35,6 +40,14 @@ export function extractPatientId(message: Hl7Message, rule: PatientIdRule = {}):
     const authority = unescapeValue((components[3] ?? '').split(d.subcomponent)[0] ?? '', d).trim();
     if (id && type === typeCode && (rule.assigningAuthority === undefined || authority === rule.assigningAuthority)) {
       return { id, assigningAuthority: authority, repetition: i + 1 };
+    }
+  }
+  if (rule.otherwise === 'first') {
+    for (let i = 0; i < repetitions.length; i += 1) {
+      const components = repetitions[i]!.split(d.component);
+      const id = unescapeValue(components[0] ?? '', d).trim();
+      const authority = unescapeValue((components[3] ?? '').split(d.subcomponent)[0] ?? '', d).trim();
+      if (id) return { id, assigningAuthority: authority, repetition: i + 1 };
     }
   }
   const what = rule.assigningAuthority ? `type ${typeCode} from authority ${rule.assigningAuthority}` : `type ${typeCode}`;

@@ -3,13 +3,12 @@ export { loadConfig, settingNames } from './config/load-config.js';
 export * as configFields from './config/config-fields.js';
 export { createLogger, PHI_KEYS, type Logger, type LoggerOptions } from './logging/logger.js';
 export { hashMrn } from './logging/mrn-hash.js';
-export {
-  buildEnvelope,
-  envelopeHeaders,
-  HL7_ENVELOPE_SCHEMA,
-  sha256Hex,
-  type EnvelopeFields,
-  type Hl7Envelope,
-} from './envelope/hl7-envelope.js';
 export { HttpEndpoints, type HttpEndpointsOptions } from './http/http-endpoints.js';
 export { LifecycleModule, shutdownHooks, type Stoppable } from './lifecycle/lifecycle-module.js';
+export {
+  kafkaConnection,
+  schemaRegistryConnection,
+  type ConnectionSettings,
+  type KafkaConnectionOptions,
+  type RegistryConnectionOptions,
+} from './config/connection-settings.js';

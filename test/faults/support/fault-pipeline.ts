@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MllpReceiver, type ReceiverAnswer, type ReceivedMessage } from '@lib/adapter-sdk/testing';
-import { eventually } from '@lib/streams/testing';
+import { eventually } from '@lib/kafka/testing';
 import { AppProcess } from '../../support/app-process.js';
 import { freePort } from '../../support/free-port.js';
 import type { Arrival } from './delivery-verdict.js';

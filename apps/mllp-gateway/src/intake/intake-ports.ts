@@ -1,4 +1,4 @@
-import type { Hl7Envelope } from '@lib/platform';
+import type { Hl7Envelope } from '@lib/envelope';
 
 /** The I/O the intake needs, owned here and implemented at the edge (Kafka) or in memory (tests). */
 

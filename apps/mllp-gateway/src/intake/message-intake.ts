@@ -10,11 +10,9 @@ import {
   buildAck,
   decodeMessageBytes,
   encodeText,
-  extractPatientId,
   Hl7ErrorCode,
   Hl7ParseError,
   hl7Timestamp,
-  isIssue,
   issue,
   parseMessage,
   readHeader,
@@ -22,7 +20,8 @@ import {
   validateHeader,
 } from '@lib/hl7';
 import type { ConnectionInfo, MllpHandler } from '@lib/mllp';
-import { type Hl7Envelope, type Logger, buildEnvelope, hashMrn, sha256Hex } from '@lib/platform';
+import { hashMrn, type Logger } from '@lib/platform';
+import { envelopeFromMessage, isEnvelope } from '@lib/envelope';
 import {
   type DuplicateWindow,
   type EnvelopePublisher,
@@ -269,38 +268,27 @@ export class MessageIntake implements MllpHandler {
           field: 9,
         }),
       );
-    const patient = extractPatientId(message, this.options.patientId);
-    if (isIssue(patient)) issues.push(patient);
-    if (issues.length > 0 || isIssue(patient) || !topic) return { kind: 'reject', ...base, issues };
-
-    const contentSha256 = sha256Hex(raw);
-    const dedupKey = `${header.sendingApplication}|${header.sendingFacility}|${header.controlId}|${contentSha256}`;
-    const previous = this.deps.duplicates.lookup(dedupKey, receivedAt.getTime());
-    if (previous) return { kind: 'duplicate', header, ack: previous };
-
-    const envelope: Hl7Envelope = buildEnvelope(
+    const envelope = envelopeFromMessage(
+      message,
       {
-        controlId: header.controlId,
-        messageType: header.messageType,
-        triggerEvent: header.triggerEvent,
-        structure: header.structure,
-        version: header.version,
-        sendingApplication: header.sendingApplication,
-        sendingFacility: header.sendingFacility,
-        receivingApplication: header.receivingApplication,
-        receivingFacility: header.receivingFacility,
-        mrn: patient.id,
-        assigningAuthority: patient.assigningAuthority,
+        raw,
         receivedAt: receivedAt.getTime(),
         listener: this.options.listener,
         remoteAddress: connection.remoteAddress,
         charset: decoded.charset,
         charsetFallback: decoded.fallbackUsed,
-        raw,
       },
-      this.newId,
+      this.options.patientId,
+      { header, newId: this.newId },
     );
-    return { kind: 'accept', ...base, record: { topic, key: patient.id, envelope }, dedupKey };
+    if (!isEnvelope(envelope)) issues.push(envelope);
+    if (issues.length > 0 || !isEnvelope(envelope) || !topic) return { kind: 'reject', ...base, issues };
+
+    const dedupKey = `${header.sendingApplication}|${header.sendingFacility}|${header.controlId}|${envelope.contentSha256}`;
+    const previous = this.deps.duplicates.lookup(dedupKey, receivedAt.getTime());
+    if (previous) return { kind: 'duplicate', header, ack: previous };
+
+    return { kind: 'accept', ...base, record: { topic, key: envelope.mrn, envelope }, dedupKey };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { createLogger } from '@lib/platform';
-import { InMemoryProducer } from '@lib/streams/testing';
+import { InMemoryProducer } from '@lib/kafka/testing';
 import { KafkaDuplicateLog } from './kafka-sinks.js';
 
 const silent = createLogger({ app: 't', level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });

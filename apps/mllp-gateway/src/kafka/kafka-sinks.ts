@@ -1,15 +1,15 @@
-import type { Hl7Envelope, Logger } from '@lib/platform';
-import { envelopeHeaders } from '@lib/platform';
+import { type Logger } from '@lib/platform';
+import { envelopeHeaders, type Hl7Envelope, ENVELOPE_HEADERS } from '@lib/envelope';
 import {
   CoalescingProducer,
+  isPermanentRefusal,
   type KafkaClient,
   type KafkaProducer,
   type OutgoingRecord,
-  type Serde,
-  isPermanentRefusal,
   refusalType,
   replayTopic,
-} from '@lib/streams';
+  type Serde,
+} from '@lib/kafka';
 import type { DuplicateLog } from '../intake/duplicate-window.js';
 import {
   type EnvelopePublisher,
@@ -64,7 +64,7 @@ export class KafkaQuarantineSink implements QuarantineSink {
           'hl7.remote-address': r.remoteAddress,
           'hl7.received-at': String(r.receivedAt),
           'hl7.bytes': String(r.bytes),
-          ...(r.controlId ? { 'hl7.control-id': r.controlId } : {}),
+          ...(r.controlId ? { [ENVELOPE_HEADERS.controlId]: r.controlId } : {}),
         },
       })),
     );

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@lib/platform';
-import { type TestKafkaEnv, uniqueName } from '@lib/streams/testing';
+import { type TestKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { Gateway } from '../gateway.js';
 import { loadGatewayConfig } from '../gateway-config.js';
 

@@ -1,5 +1,5 @@
 import { type Hl7Message, decodeWith, parseMessage } from '@lib/hl7';
-import type { Hl7Envelope } from '@lib/platform';
+import type { Hl7Envelope } from '@lib/envelope';
 
 /** One PID/MRG pair of a merge message: the retired MRN (MRG-1) merges into the surviving one (PID-3). */
 export interface MergePair {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KafkaClient } from '@lib/streams';
+import type { KafkaClient } from '@lib/kafka';
 import type { BootstrapProgress, BootstrapRequest } from './bootstrap-protocol.js';
 
 export class BootstrapError extends Error {

@@ -2,8 +2,8 @@
 // patient's current state to a target's topic (ADT^A31 snapshots), then to route live traffic to it. Same
 // environment as the router (KAFKA_*, ROUTES_FILE, APPLICATION_ID). Exit codes: 0 done, 1 failed, 2 bad usage/config.
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@lib/platform';
-import { createKafkaClient, kafkaConnection } from '@lib/streams';
+import { ConfigError, kafkaConnection } from '@lib/platform';
+import { createKafkaClient } from '@lib/kafka';
 import { internalTopics, loadRouterConfig } from '../router-config.js';
 import { loadRoutes } from '../routes/route-config.js';
 import { BootstrapError, requestBootstrap } from './bootstrap-client.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hl7Timestamp } from '@lib/hl7';
-import { type Hl7Envelope, buildEnvelope } from '@lib/platform';
+import { buildEnvelope, type Hl7Envelope } from '@lib/envelope';
 import type { PatientState } from './patient-state.js';
 
 /** The Kafka header that marks a bootstrap snapshot on a target topic (value: the bootstrap request id). */

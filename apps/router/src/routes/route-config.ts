@@ -5,6 +5,7 @@ import { ConfigError } from '@lib/platform';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { AdtEvent } from '../adt/adt-event.js';
+import { routeTopic } from '@lib/envelope';
 
 const codes = (pattern: RegExp, what: string) => z.array(z.string().regex(pattern, what)).default([]);
 
@@ -63,8 +64,6 @@ export interface RouteTarget {
   predicate?: RoutePredicate;
 }
 
-export const defaultTargetTopic = (name: string) => `hl7.route.${name}.v1`;
-
 /** Validates a parsed routes document; throws ConfigError listing every problem. */
 export function parseRoutes(document: unknown, source = 'routes'): z.infer<typeof routesFileSchema> {
   const result = routesFileSchema.safeParse(document);
@@ -98,7 +97,7 @@ export async function loadRoutes(file: string): Promise<RouteTarget[]> {
       }
       return {
         name: t.name,
-        topic: t.topic ?? defaultTargetTopic(t.name),
+        topic: t.topic ?? routeTopic(t.name),
         start: t.start,
         messageTypes: new Set(t.match.messageTypes),
         triggerEvents: new Set(t.match.triggerEvents),

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { envelopeFromText } from '@lib/adapter-sdk';
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/platform';
-import type { Serde } from '@lib/streams';
+import { envelopeFromText, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
+import type { Serde } from '@lib/kafka';
 import avro from 'avsc';
 
 const corpus = new URL('../../../../test/fixtures/hl7/public/', import.meta.url);

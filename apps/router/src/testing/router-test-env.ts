@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, envelopeHeaders } from '@lib/platform';
-import { type IncomingRecord, type KafkaClient, type Serde, avroSerde, createSchemaRegistryClient, topicValueSubject } from '@lib/streams';
-import { type TestKafkaEnv, uniqueName } from '@lib/streams/testing';
+import { envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope, controlIdHeader } from '@lib/envelope';
+import { avroSerde, createSchemaRegistryClient, type IncomingRecord, type KafkaClient, type Serde, topicValueSubject } from '@lib/kafka';
+import { type TestKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { stringify } from 'yaml';
 
 export interface TestTarget {
@@ -81,4 +81,4 @@ export async function produceEnvelopes(client: KafkaClient, serde: Serde<Hl7Enve
 }
 
 /** The control ID a routed record carries in its headers (set by the gateway, kept by the router). */
-export const controlIdOf = (record: IncomingRecord) => record.headers['hl7.control-id']?.toString() ?? '';
+export const controlIdOf = (record: IncomingRecord) => controlIdHeader(record.headers);

@@ -1,5 +1,5 @@
 import type { KeyValueStore } from '@lib/streams';
-import type { Hl7Envelope } from '@lib/platform';
+import type { Hl7Envelope } from '@lib/envelope';
 
 /** What the router remembers of a routed message (per sender and control ID). */
 export interface SeenMessage {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Hl7Envelope } from '@lib/platform';
+import type { Hl7Envelope } from '@lib/envelope';
 import { TopologyTestDriver } from '@lib/streams/testing';
 import type { BootstrapProgress, BootstrapRequest } from '../bootstrap/bootstrap-protocol.js';
 import { SNAPSHOT_HEADER } from '../patient-state/patient-snapshot.js';
 import type { PatientState } from '../patient-state/patient-state.js';
-import { type RouteTarget, defaultTargetTopic } from '../routes/route-config.js';
+import type { RouteTarget } from '../routes/route-config.js';
 import { adtMessage, corpusMessage, envelopeOf, plainAvroEnvelopeSerde } from '../testing/adt-envelopes.js';
 import {
   MERGE_COPY_HEADER,
@@ -14,6 +14,7 @@ import {
   STORES,
   buildRouterTopology,
 } from './router-topology.js';
+import { routeTopic } from '@lib/envelope';
 
 const topics: RouterTopics = {
   adt: 'hl7.adt.v1',
@@ -28,7 +29,7 @@ const topics: RouterTopics = {
 function target(name: string, rules: Partial<Omit<RouteTarget, 'name' | 'topic'>> = {}): RouteTarget {
   return {
     name,
-    topic: defaultTargetTopic(name),
+    topic: routeTopic(name),
     start: 'live',
     messageTypes: new Set(),
     triggerEvents: new Set(),
@@ -68,7 +69,7 @@ function router(targets: RouteTarget[]) {
   const adt = (trigger: string, mrn: string, controlId: string, extra: { patientClass?: string; facility?: string } = {}) =>
     send(envelopeOf(adtMessage({ trigger, mrn, controlId, ...extra })));
   const out = async (name: string) =>
-    (await driver.readOutput<string, Hl7Envelope>(defaultTargetTopic(name))).map((r) => `${r.key}:${r.value.triggerEvent}`);
+    (await driver.readOutput<string, Hl7Envelope>(routeTopic(name))).map((r) => `${r.key}:${r.value.triggerEvent}`);
   return { driver, counts, send, adt, out, topology };
 }
 
@@ -87,7 +88,7 @@ describe('router topology (in-memory driver)', () => {
     expect(await r.out('lab')).toEqual(['M1:A01', 'M2:A04', 'M1:A02', 'M1:A08', 'M3:A01']);
     expect(await r.out('radiology')).toEqual(['M1:A01', 'M1:A02']);
     expect(await r.out('er-only')).toEqual(['M3:A01']);
-    const [first] = await r.driver.readOutput<string, Hl7Envelope>(defaultTargetTopic('radiology'));
+    const [first] = await r.driver.readOutput<string, Hl7Envelope>(routeTopic('radiology'));
     expect(first?.headers[ROUTING_HEADER]).toBe('radiology');
     expect(first?.value.raw.toString()).toContain('|C1|');
     expect(r.counts).toMatchObject({ 'routed:lab': 5, 'routed:radiology': 2, 'routed:er-only': 1 });
@@ -96,7 +97,7 @@ describe('router topology (in-memory driver)', () => {
     const only = router([target('radiology', { triggerEvents: new Set(['A01']) })]);
     await only.adt('A08', 'M1', 'C1');
     expect(only.counts['unmatched']).toBe(1);
-    expect(only.driver.outputTopics()).not.toContain(defaultTargetTopic('radiology'));
+    expect(only.driver.outputTopics()).not.toContain(routeTopic('radiology'));
   });
 
   it('drops a resend (same sender, control ID and content) but routes a reused control ID with other content', async () => {
@@ -133,7 +134,7 @@ describe('router topology (in-memory driver)', () => {
     expect(copies.map((c) => c.key).sort()).toEqual(['145', '56789', '569']);
     for (const copy of copies) await r.driver.pipeInput(topics.mergeKeys, copy.key, copy.value);
     expect((await r.out('lab')).sort()).toEqual(['12345:A40', '145:A40', '56789:A40', '569:A01', '569:A40'].sort());
-    const lab = await r.driver.readOutput<string, Hl7Envelope>(defaultTargetTopic('lab'));
+    const lab = await r.driver.readOutput<string, Hl7Envelope>(routeTopic('lab'));
     expect(
       lab
         .filter((m) => m.headers[MERGE_COPY_HEADER] === 'true')
@@ -161,7 +162,7 @@ describe('router topology (in-memory driver)', () => {
 
     const request: BootstrapRequest = { command: 'bootstrap', requestId: 'req-1', target: 'billing', requestedAt: 0 };
     await r.driver.pipeInput(topics.control, 'billing', request);
-    const snapshots = await r.driver.readOutput<string, Hl7Envelope>(defaultTargetTopic('billing'));
+    const snapshots = await r.driver.readOutput<string, Hl7Envelope>(routeTopic('billing'));
     // Every patient but the two retired MRNs (569 and 56789).
     expect(snapshots.map((s) => s.key).sort()).toEqual(['12345', '145', 'M1', 'M2']);
     expect(snapshots.every((s) => s.value.triggerEvent === 'A31' && s.headers[SNAPSHOT_HEADER] === 'req-1')).toBe(true);

@@ -1,5 +1,6 @@
-import { type Hl7Envelope, envelopeHeaders } from '@lib/platform';
-import { type Serde, type Serdes, StreamsBuilder, type Topology, jsonSerde, stringSerde } from '@lib/streams';
+import { envelopeHeaders, type Hl7Envelope } from '@lib/envelope';
+import { jsonSerde, type Serde, stringSerde } from '@lib/kafka';
+import { type Serdes, StreamsBuilder, type Topology } from '@lib/streams';
 import { type AdtEvent, readAdtEvent } from '../adt/adt-event.js';
 import type { BootstrapProgress, BootstrapRequest, TargetActivation } from '../bootstrap/bootstrap-protocol.js';
 import { SNAPSHOT_HEADER, snapshotEnvelope } from '../patient-state/patient-snapshot.js';

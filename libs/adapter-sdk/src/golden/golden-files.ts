@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type Adapter, type MapOutcome, mapEnvelope } from '../define-adapter.js';
-import { envelopeFromText } from './envelope-from-text.js';
+import { envelopeFromText } from '@lib/envelope';
 import { fieldDiff } from './field-diff.js';
 
 /**

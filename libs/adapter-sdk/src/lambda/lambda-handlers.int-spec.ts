@@ -2,11 +2,10 @@
 // delivering over real MLLP to a test receiver, with the ledger and dead letters on the real broker.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Hl7Envelope } from '@lib/platform';
-import type { KafkaClient } from '@lib/streams';
-import { openTestKafka, readTopic, testKafkaEnv, uniqueName } from '@lib/streams/testing';
+import { envelopeFromText, type Hl7Envelope } from '@lib/envelope';
+import type { KafkaClient } from '@lib/kafka';
+import { openTestKafka, readTopic, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { defineAdapter } from '../define-adapter.js';
-import { envelopeFromText } from '../golden/envelope-from-text.js';
 import { MllpReceiver } from '../receiver/mllp-receiver.js';
 import { esmEventOf } from '../testing/esm-events.js';
 import { UnfinishedRecordsError, createConnectorHandler, createKafkaEventHandler } from './lambda-handlers.js';

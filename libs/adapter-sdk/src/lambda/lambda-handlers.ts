@@ -7,6 +7,7 @@ import type { ProcessOutcome, SourceRecord } from '../runtime/record-processor.j
 import { type ConnectorResult, connectorRecords } from './connector-payload.js';
 import { type EsmBatchResponse, esmRecords } from './esm-event.js';
 import { type SecretStore, awsSecretStore, resolveSecretSettings, secretReferences } from './lambda-secrets.js';
+import { controlIdHeader } from '@lib/envelope';
 
 /** The part of the Lambda context we use. */
 export interface LambdaContext {
@@ -169,7 +170,7 @@ export function createConnectorHandler(
         partition: record.partition,
         offset: record.offset,
         status: outcomes.get(record)!,
-        controlId: record.headers['hl7.control-id']?.toString() ?? '',
+        controlId: controlIdHeader(record.headers),
       },
     }));
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { IncomingRecord } from '@lib/streams';
+import type { IncomingRecord } from '@lib/kafka';
 import { REPLAY_HEADER, isSelected, replayRecord } from './dead-letter-replay.js';
 
 const dead = (partition: number, offset: number, timestamp: number, stage = 'DELIVERY'): IncomingRecord => ({

@@ -1,4 +1,4 @@
-import { type IncomingRecord, type KafkaClient, type OutgoingRecord, replayTopic } from '@lib/streams';
+import { type IncomingRecord, type KafkaClient, type OutgoingRecord, replayTopic } from '@lib/kafka';
 
 /** Which dead letters to re-drive: an offset range (per partition) and/or a time range (record timestamps). */
 export interface ReplaySelection {

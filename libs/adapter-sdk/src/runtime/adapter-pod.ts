@@ -1,27 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, HttpEndpoints, type Logger, configFields } from '@lib/platform';
+import { configFields, HttpEndpoints, kafkaConnection, type Logger, schemaRegistryConnection } from '@lib/platform';
+import { controlIdHeader, envelopeFromJson, openKafka } from '@lib/envelope';
 import {
+  deadLetterHeaders,
+  avroSerde,
   CoalescingProducer,
   type KafkaClient,
   type KafkaLogSink,
   type KafkaProducer,
   MAX_RECORD_BYTES,
-  avroSerde,
-  createKafkaClient,
-  createSchemaRegistryClient,
-  kafkaConnection,
-  schemaRegistryConnection,
   reportEnsuredTopics,
   retryTransient,
   topicValueSubject,
-} from '@lib/streams';
+} from '@lib/kafka';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Adapter } from '../define-adapter.js';
 import { MllpDelivery } from '../delivery/mllp-delivery.js';
-import { envelopeFromJson } from '../lambda/connector-payload.js';
 import type { AdapterConfig } from './adapter-config.js';
 import { PodRunner } from './pod-runner.js';
-import { type DeadLetterReason, type DeliveryEvent, RecordProcessor, type SourceRecord } from './record-processor.js';
+import { type DeliveryEvent, RecordProcessor } from './record-processor.js';
 
 export const DELIVERY_EVENT_SCHEMA = JSON.parse(readFileSync(new URL('./delivery-event.v1.avsc', import.meta.url), 'utf8')) as Record<
   string,
@@ -131,21 +128,6 @@ export class AdapterPod {
   }
 }
 
-/** Kafka Connect's dead-letter headers (shared/reference/kafka-lambda.md §6), plus our stage and reason. */
-export function deadLetterHeaders(record: SourceRecord, reason: DeadLetterReason, connector: string): Record<string, string | Buffer> {
-  const kept = Object.fromEntries(Object.entries(record.headers).filter((e): e is [string, Buffer] => e[1] !== undefined));
-  return {
-    ...kept,
-    '__connect.errors.topic': record.topic,
-    '__connect.errors.partition': String(record.partition),
-    '__connect.errors.offset': record.offset,
-    '__connect.errors.connector.name': connector,
-    '__connect.errors.stage': reason.stage.toUpperCase(),
-    '__connect.errors.exception.class.name': reason.errorClass,
-    '__connect.errors.exception.message': reason.message,
-  };
-}
-
 export interface AdapterEffects {
   kafka: KafkaClient;
   producer: KafkaProducer;
@@ -163,7 +145,15 @@ export interface AdapterEffects {
  */
 export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig, log: Logger): Promise<AdapterEffects> {
   const kafkaLog: KafkaLogSink = (level, message, context) => log[level]({ kafka: context }, message);
-  const kafka = createKafkaClient(kafkaConnection(config), kafkaLog);
+  const {
+    client: kafka,
+    registry,
+    envelopeSerde,
+  } = openKafka({
+    kafka: kafkaConnection(config),
+    registry: schemaRegistryConnection(config),
+    log: kafkaLog,
+  });
   // Started together with the broker and registry (as Kubernetes does), each step waits for them instead of failing.
   const untilUp = <T>(what: string, step: () => Promise<T>) => retryTransient(what, step, { log: kafkaLog });
   const admin = kafka.admin();
@@ -185,10 +175,7 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
   );
   reportEnsuredTopics(ensured, kafkaLog);
 
-  const registry = createSchemaRegistryClient(schemaRegistryConnection(config));
-  const envelopes = await untilUp('register the envelope schema', () =>
-    avroSerde<Hl7Envelope>(registry, topicValueSubject(config.SOURCE_TOPIC), HL7_ENVELOPE_SCHEMA),
-  );
+  const envelopes = await untilUp('register the envelope schema', () => envelopeSerde(config.SOURCE_TOPIC));
   const events = await untilUp('register the delivery event schema', () =>
     avroSerde<DeliveryEvent>(registry, topicValueSubject(config.LEDGER_TOPIC), DELIVERY_EVENT_SCHEMA),
   );
@@ -248,7 +235,7 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
           },
         ]);
         log.warn(
-          { controlId: record.headers['hl7.control-id']?.toString(), stage: reason.stage, error: reason.errorClass, offset: record.offset },
+          { controlId: controlIdHeader(record.headers), stage: reason.stage, error: reason.errorClass, offset: record.offset },
           'dead-lettered',
         );
       },

@@ -1,14 +1,14 @@
 import {
+  abortableSleep,
   type BatchContext,
+  isRetriable,
   type KafkaClient,
   type KafkaConsumer,
   type KafkaLogSink,
   type RecordBatch,
-  type TopicAdmin,
-  abortableSleep,
-  isRetriable,
   retryTransient,
-} from '@lib/streams';
+  type TopicAdmin,
+} from '@lib/kafka';
 import { KeyOrderedWork, decodeCompleted, encodeCompleted } from '../delivery/key-ordered-work.js';
 import { isDeliveryInterrupted } from '../delivery/mllp-delivery.js';
 import type { SourceRecord } from './record-processor.js';

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { type Hl7Envelope, hashMrn } from '@lib/platform';
+import { hashMrn } from '@lib/platform';
+import { envelopeFromText, type Hl7Envelope } from '@lib/envelope';
 import { defineAdapter } from '../define-adapter.js';
 import type { AttemptEvent, DeliveryResult } from '../delivery/mllp-delivery.js';
-import { envelopeFromText } from '../golden/envelope-from-text.js';
-import { type DeadLetterReason, type DeliveryEvent, type ProcessorPorts, RecordProcessor, type SourceRecord } from './record-processor.js';
+import type { DeadLetterReason } from '@lib/kafka';
+import { type DeliveryEvent, type ProcessorPorts, RecordProcessor, type SourceRecord } from './record-processor.js';
 
 const adapter = defineAdapter({
   name: 'test',
@@ -16,8 +17,8 @@ const adapter = defineAdapter({
   },
 });
 
-const adt = (trigger: string, family = 'DOE', mrn = 'M1') =>
-  envelopeFromText(`MSH|^~\\&|EHR|H|R|H|20261126||ADT^${trigger}^ADT_A01|C-${trigger}|P|2.5.1\rPID|1||${mrn}^^^H^MR||${family}^JANE\r`);
+const adt = (trigger: string, family = 'DOE', pid3 = 'M1^^^H^MR') =>
+  envelopeFromText(`MSH|^~\\&|EHR|H|R|H|20261126||ADT^${trigger}^ADT_A01|C-${trigger}|P|2.5.1\rPID|1||${pid3}||${family}^JANE\r`);
 
 /** In-memory ports: envelopes by value bytes, delivery answers from a script of attempt outcomes. */
 function harness(attempts: Omit<AttemptEvent, 'controlId' | 'latencyMs' | 'detail'>[][] = [], overrides: Partial<ProcessorPorts> = {}) {
@@ -126,7 +127,8 @@ describe('RecordProcessor', () => {
     },
     {
       name: 'a profile failure dead-letters',
-      envelope: () => adt('A01', 'DOE', ''),
+      // PID-3.1 (the first repetition's ID) is empty; the MRN came from the second (the fixtures' rule).
+      envelope: () => adt('A01', 'DOE', '^^^H^MR~OTHER^^^H^PI'),
       outcome: 'dead-lettered',
       status: 'DEAD',
       stage: 'profile',

@@ -1,5 +1,6 @@
-import { type Hl7Envelope, hashMrn } from '@lib/platform';
-import { type IncomingRecord, isRetriable } from '@lib/streams';
+import { hashMrn } from '@lib/platform';
+import { type Hl7Envelope, controlIdHeader } from '@lib/envelope';
+import { type DeadLetterReason, type IncomingRecord, deadLetterReason, isRetriable } from '@lib/kafka';
 import { type Adapter, type OutboundMessage, mapEnvelope } from '../define-adapter.js';
 import type { AttemptEvent, DeliveryResult } from '../delivery/mllp-delivery.js';
 
@@ -21,12 +22,6 @@ export interface DeliveryEvent {
   sourceTopic: string;
   sourcePartition: number;
   sourceOffset: number;
-}
-
-export interface DeadLetterReason {
-  stage: 'deserialization' | 'parse' | 'map' | 'profile' | 'delivery';
-  errorClass: string;
-  message: string;
 }
 
 /** Where the processor's effects go. Each resolves only once durably written (the record is finished after). */
@@ -61,7 +56,7 @@ export class RecordProcessor {
    * is never dead-lettered for that.
    */
   async process(record: SourceRecord, signal?: AbortSignal): Promise<ProcessOutcome> {
-    const headerControlId = record.headers['hl7.control-id']?.toString() ?? '';
+    const headerControlId = controlIdHeader(record.headers);
     const event = (fields: Partial<DeliveryEvent> & Pick<DeliveryEvent, 'status' | 'condition'>, mrn = ''): DeliveryEvent => ({
       target: this.adapter.name,
       controlId: headerControlId,
@@ -85,7 +80,7 @@ export class RecordProcessor {
       envelope = await this.ports.decode(record.value);
     } catch (error) {
       if (isRetriable(error)) throw error;
-      return this.refuse(record, { stage: 'deserialization', ...describe(error) }, event);
+      return this.refuse(record, deadLetterReason('deserialization', error), event);
     }
     const outcome = mapEnvelope(this.adapter, envelope);
     const mrn = envelope.mrn;
@@ -96,7 +91,7 @@ export class RecordProcessor {
       return 'skipped';
     }
     if (outcome.kind === 'rejected') {
-      return this.refuse(record, { stage: outcome.stage, ...describe(outcome.error) }, (f) =>
+      return this.refuse(record, deadLetterReason(outcome.stage, outcome.error), (f) =>
         event({ ...f, controlId: envelope.controlId }, mrn),
       );
     }
@@ -155,8 +150,4 @@ export class RecordProcessor {
     await this.ports.ledger(event({ status: 'DEAD', condition: reason.stage, detail: reason.message.slice(0, 500) }));
     return 'dead-lettered';
   }
-}
-
-function describe(error: unknown): { errorClass: string; message: string } {
-  return error instanceof Error ? { errorClass: error.name, message: error.message } : { errorClass: typeof error, message: String(error) };
 }

@@ -1,5 +1,5 @@
-import { HL7_ENVELOPE_SCHEMA, type Hl7Envelope, envelopeHeaders } from '@lib/platform';
-import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '@lib/streams';
+import { envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
+import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '@lib/kafka';
 
 /**
  * An AWS event-source-mapping Kafka event in the documented shape (shared/reference/kafka-lambda.md §1.1): records

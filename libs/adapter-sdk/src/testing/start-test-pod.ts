@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@lib/platform';
-import { type TestKafkaEnv, uniqueName } from '@lib/streams/testing';
+import { type TestKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import type { Adapter } from '../define-adapter.js';
 import { loadAdapterConfig } from '../runtime/adapter-config.js';
 import { AdapterPod } from '../runtime/adapter-pod.js';

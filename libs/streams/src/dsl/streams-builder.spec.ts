@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { jsonSerde, stringSerde } from '../serdes/serde.js';
+import { jsonSerde, stringSerde } from '@lib/kafka';
 import { TopologyTestDriver } from '../testing/topology-test-driver.js';
 import { StreamsBuilder } from './streams-builder.js';
 

@@ -1,4 +1,4 @@
-import type { Serde } from '../serdes/serde.js';
+import type { Serde } from '@lib/kafka';
 import {
   type KeyValueStore,
   type ProcessFn,

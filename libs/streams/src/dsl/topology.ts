@@ -1,4 +1,4 @@
-import { type Serde, stringSerde } from '../serdes/serde.js';
+import { type Serde, stringSerde } from '@lib/kafka';
 
 /** A record inside a topology: typed key and value, with where it came from. */
 export interface StreamRecord<K, V> {

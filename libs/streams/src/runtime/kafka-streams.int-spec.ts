@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { StreamsBuilder } from '../dsl/streams-builder.js';
-import type { KafkaClient, TopicAdmin } from '../kafka/kafka-types.js';
-import { jsonSerde, stringSerde } from '../serdes/serde.js';
-import { type TestKafka, eventually, openTestKafka, readTopic, uniqueName } from '../testing/index.js';
-import { KafkaStreams, StreamsProcessingError } from './kafka-streams.js';
+import { type KafkaClient, type TopicAdmin, jsonSerde, stringSerde } from '@lib/kafka';
+import { type TestKafka, eventually, openTestKafka, readTopic, uniqueName } from '@lib/kafka/testing';
+import { StreamsProcessingError } from '../errors.js';
+import { KafkaStreams } from './kafka-streams.js';
 
 interface Adt {
   event: string;
@@ -195,7 +195,7 @@ describe('KafkaStreams on the real broker', () => {
     expect(dead?.value?.toString()).toBe('{not json');
     expect(dead?.headers['__connect.errors.topic']?.toString()).toBe(input);
     expect(dead?.headers['__connect.errors.offset']?.toString()).toBe('1');
-    expect(dead?.headers['__connect.errors.stage']?.toString()).toBe('KEY_OR_VALUE_DESERIALIZER');
+    expect(dead?.headers['__connect.errors.stage']?.toString()).toBe('DESERIALIZATION');
     expect(dead?.headers['__connect.errors.exception.class.name']?.toString()).toBe('SyntaxError');
   });
 

@@ -1,8 +1,19 @@
-import { CoalescingProducer } from '../kafka/coalescing-producer.js';
-import { describeChain, isRetriable } from '../errors.js';
+import {
+  CoalescingProducer,
+  type IncomingRecord,
+  type KafkaClient,
+  type KafkaConsumer,
+  type KafkaLogSink,
+  type OutgoingRecord,
+  type RecordBatch,
+  deadLetterHeaders,
+  deadLetterReason,
+  describeChain,
+  isRetriable,
+  replayTopic,
+} from '@lib/kafka';
 import { InMemoryKeyValueStore, type KeyValueStore, type StreamRecord, type Topology } from '../dsl/topology.js';
-import type { IncomingRecord, KafkaClient, KafkaConsumer, KafkaLogSink, OutgoingRecord, RecordBatch } from '../kafka/kafka-types.js';
-import { replayTopic } from '../kafka/replay-topic.js';
+import { StreamsProcessingError } from '../errors.js';
 
 export type ErrorAction = 'continue' | 'fail' | 'dead-letter';
 
@@ -38,20 +49,6 @@ export interface KafkaStreamsOptions {
   afterSend?: (batch: { topic: string; partition: number }) => void | Promise<void>;
   /** Called for each record sent to the dead-letter topic (for a metric). */
   onDeadLetter?: (stage: 'deserialization' | 'processing') => void;
-}
-
-/** Thrown (and the runtime stopped) when a record meets the 'fail' policy or a transaction cannot commit. */
-export class StreamsProcessingError extends Error {
-  readonly code = 'STREAMS_PROCESSING_FAILED';
-  readonly retriable = false;
-  constructor(
-    message: string,
-    readonly context: Readonly<Record<string, unknown>>,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'StreamsProcessingError';
-  }
 }
 
 interface Sender {
@@ -407,16 +404,7 @@ export class KafkaStreams {
           topic: this.options.deadLetterTopic!,
           key: record.key,
           value: record.value,
-          headers: {
-            ...Object.fromEntries(Object.entries(record.headers).filter((e): e is [string, Buffer] => e[1] !== undefined)),
-            '__connect.errors.topic': record.topic,
-            '__connect.errors.partition': String(record.partition),
-            '__connect.errors.offset': record.offset,
-            '__connect.errors.stage': stage === 'deserialization' ? 'KEY_OR_VALUE_DESERIALIZER' : 'PROCESSOR',
-            '__connect.errors.exception.class.name': error instanceof Error ? error.name : typeof error,
-            '__connect.errors.exception.message': error instanceof Error ? error.message : String(error),
-            '__connect.errors.connector.name': this.options.applicationId,
-          },
+          headers: deadLetterHeaders(record, deadLetterReason(stage, error), this.options.applicationId),
         },
       ];
     }

@@ -1,7 +1,1 @@
-export { uniqueName } from './unique-name.js';
-export { eventually, testKafkaEnv, type TestKafkaEnv } from './test-kafka-env.js';
-export { readTopic, type ReadTopicOptions } from './read-topic.js';
-export { InMemoryProducer } from './in-memory-producer.js';
 export { TopologyTestDriver, type TestOutputRecord } from './topology-test-driver.js';
-export { TopicCollector } from './topic-collector.js';
-export { openTestKafka, type TestKafka } from './test-kafka.js';

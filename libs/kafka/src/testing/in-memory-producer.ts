@@ -1,4 +1,4 @@
-import type { KafkaProducer, OutgoingRecord, RecordMetadata } from '../kafka/kafka-types.js';
+import type { KafkaProducer, OutgoingRecord, RecordMetadata } from '../kafka-types.js';
 
 /**
  * A KafkaProducer that keeps what it is sent. Each send waits until the test releases it (release()), or

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { KafkaClient, TopicAdmin } from '../kafka/kafka-types.js';
+import type { KafkaClient, TopicAdmin } from '../kafka-types.js';
 import { type TestKafka, openTestKafka, readTopic, testKafkaEnv, uniqueName } from '../testing/index.js';
 import { DeserializationError, SchemaIncompatibleError, SchemaRegistryError, isRetriable } from '../errors.js';
 import { avroSerde } from './avro-serde.js';

@@ -1,4 +1,4 @@
-import { isRetriable } from '../errors.js';
+import { isRetriable } from './errors.js';
 import type { KafkaLogSink } from './kafka-types.js';
 
 export interface RetryTransientOptions {

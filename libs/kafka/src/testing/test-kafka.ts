@@ -1,5 +1,5 @@
-import { createKafkaClient } from '../kafka/kafkajs-client.js';
-import type { KafkaClient, TopicAdmin } from '../kafka/kafka-types.js';
+import { createKafkaClient } from '../kafkajs-client.js';
+import type { KafkaClient, TopicAdmin } from '../kafka-types.js';
 import { testKafkaEnv } from './test-kafka-env.js';
 
 export interface TestKafka {

@@ -15,7 +15,7 @@ import {
   Partitioners,
   logLevel,
 } from 'kafkajs';
-import { KafkaOperationError, TopicSettingsError, describeChain } from '../errors.js';
+import { KafkaOperationError, TopicSettingsError, describeChain } from './errors.js';
 import { MAX_RECORD_BYTES } from './kafka-types.js';
 import { compareTopic, creationConfig, describeTopicProblem, type TopicDescription } from './topic-settings.js';
 import type {

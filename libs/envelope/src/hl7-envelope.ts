@@ -39,12 +39,33 @@ export function buildEnvelope(fields: EnvelopeFields, newId: () => string = rand
   return { envelopeId: newId(), ...fields, contentSha256: sha256Hex(fields.raw) };
 }
 
+/** The Kafka header names every envelope record carries beside its Avro value (none holds PHI). */
+export const ENVELOPE_HEADERS = {
+  /** MSH-10. */
+  controlId: 'hl7.control-id',
+  /** MSH-9.1^MSH-9.2, e.g. ADT^A01. */
+  messageType: 'hl7.message-type',
+  /** MSH-3|MSH-4. */
+  sender: 'hl7.sender',
+  envelopeId: 'hl7.envelope-id',
+} as const;
+
 /** Kafka headers carried beside the Avro value, for consumers that do not decode Avro. */
 export function envelopeHeaders(envelope: Hl7Envelope): Record<string, string> {
   return {
-    'hl7.control-id': envelope.controlId,
-    'hl7.message-type': `${envelope.messageType}^${envelope.triggerEvent}`,
-    'hl7.sender': `${envelope.sendingApplication}|${envelope.sendingFacility}`,
-    'hl7.envelope-id': envelope.envelopeId,
+    [ENVELOPE_HEADERS.controlId]: envelope.controlId,
+    [ENVELOPE_HEADERS.messageType]: `${envelope.messageType}^${envelope.triggerEvent}`,
+    [ENVELOPE_HEADERS.sender]: `${envelope.sendingApplication}|${envelope.sendingFacility}`,
+    [ENVELOPE_HEADERS.envelopeId]: envelope.envelopeId,
   };
+}
+
+/** The control ID header of a record as Kafka gives it ('' when absent). */
+export function controlIdHeader(headers: Readonly<Record<string, Buffer | string | undefined>>): string {
+  return headers[ENVELOPE_HEADERS.controlId]?.toString() ?? '';
+}
+
+/** The topic the router writes a target's messages to, and its adapter reads: hl7.route.<name>.v1. */
+export function routeTopic(target: string): string {
+  return `hl7.route.${target}.v1`;
 }

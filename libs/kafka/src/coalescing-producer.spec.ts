@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { InMemoryProducer } from '../testing/in-memory-producer.js';
-import { KafkaOperationError } from '../errors.js';
+import { InMemoryProducer } from './testing/in-memory-producer.js';
+import { KafkaOperationError } from './errors.js';
 import { CoalescingProducer } from './coalescing-producer.js';
 
 const record = (value: string, topic = 't') => ({ topic, key: value, value: Buffer.from(value) });

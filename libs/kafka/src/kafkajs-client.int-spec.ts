@@ -1,8 +1,8 @@
 // kafkajs 2.2.4 against the chosen broker (Kafka 4.1): the protocol paths hl7-router depends on, through our own
 // KafkaClient interface.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type TestKafka, eventually, openTestKafka, readTopic, uniqueName } from '../testing/index.js';
-import { KafkaOperationError, TopicSettingsError, isPermanentRefusal, isRetriable } from '../errors.js';
+import { type TestKafka, eventually, openTestKafka, readTopic, uniqueName } from './testing/index.js';
+import { KafkaOperationError, TopicSettingsError, isPermanentRefusal, isRetriable } from './errors.js';
 import type { IncomingRecord, KafkaClient, KafkaConsumer, TopicAdmin, TopicOffsets } from './kafka-types.js';
 
 function collect(consumer: KafkaConsumer, into: IncomingRecord[]) {

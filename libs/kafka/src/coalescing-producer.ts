@@ -1,4 +1,4 @@
-import { isPermanentRefusal } from '../errors.js';
+import { isPermanentRefusal } from './errors.js';
 import type { KafkaProducer, OutgoingRecord, RecordMetadata } from './kafka-types.js';
 
 export interface CoalescingOptions {

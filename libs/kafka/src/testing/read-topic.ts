@@ -1,4 +1,4 @@
-import type { IncomingRecord, KafkaClient } from '../kafka/kafka-types.js';
+import type { IncomingRecord, KafkaClient } from '../kafka-types.js';
 import { eventually } from './test-kafka-env.js';
 import { uniqueName } from './unique-name.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { KafkaOperationError, SchemaIncompatibleError, describeChain, isRetriable } from '../errors.js';
+import { KafkaOperationError, SchemaIncompatibleError, describeChain, isRetriable } from './errors.js';
 import { retryTransient } from './retry-transient.js';
 
 const named = (name: string, retriable?: boolean) =>

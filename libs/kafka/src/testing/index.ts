@@ -1,0 +1,6 @@
+export { uniqueName } from './unique-name.js';
+export { eventually, testKafkaEnv, type TestKafkaEnv } from './test-kafka-env.js';
+export { readTopic, type ReadTopicOptions } from './read-topic.js';
+export { InMemoryProducer } from './in-memory-producer.js';
+export { TopicCollector } from './topic-collector.js';
+export { openTestKafka, type TestKafka } from './test-kafka.js';
