@@ -87,6 +87,18 @@ export function buildAck(input: AckInput): string {
   return `${segments.join('\r')}\r`;
 }
 
+/**
+ * The reply to a batch frame (several messages in one MLLP frame): the ACKs, each as built by buildAck and encoded,
+ * between a BHS naming our application and a BTS counting them.
+ */
+export function buildBatchAck(acks: readonly Buffer[], input: { application: string; now: Date }): Buffer {
+  return Buffer.concat([
+    Buffer.from(`BHS|^~\\&|${input.application}||||${hl7Timestamp(input.now)}\r`),
+    ...acks,
+    Buffer.from(`BTS|${acks.length}\r`),
+  ]);
+}
+
 function errSegment(problem: Hl7Issue, version: string, d: Delimiters): string {
   const loc = problem.location;
   const esc = (v: string) => escapeValue(v, d);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ackCode, ackRequested, buildAck, hl7Timestamp } from './ack.js';
+import { ackCode, ackRequested, buildAck, buildBatchAck, hl7Timestamp } from './ack.js';
 import { splitFrame } from './batch.js';
 import { decodeMessageBytes, declaredCharset, resolveCharset } from './charset.js';
 import { readHeader } from './header.js';
@@ -250,5 +250,33 @@ describe('ACK', () => {
 
   it('formats timestamps in UTC', () => {
     expect(hl7Timestamp(new Date('2024-12-31T23:59:58.999Z'))).toBe('20241231235958+0000');
+  });
+});
+
+describe('buildBatchAck', () => {
+  const now = new Date(Date.UTC(2026, 10, 30, 12, 0, 0));
+  it.each([
+    [
+      'two ACKs',
+      ['MSH|A\rMSA|AA|1\r', 'MSH|B\rMSA|AR|2\r'],
+      'BHS|^~\\&|GW||||20261130120000+0000\rMSH|A\rMSA|AA|1\rMSH|B\rMSA|AR|2\rBTS|2\r',
+    ],
+    ['none asked for', [], 'BHS|^~\\&|GW||||20261130120000+0000\rBTS|0\r'],
+  ])('wraps %s between BHS and a counting BTS', (_name, acks, expected) => {
+    expect(
+      buildBatchAck(
+        acks.map((a) => Buffer.from(a)),
+        { application: 'GW', now },
+      ).toString(),
+    ).toBe(expected);
+  });
+
+  it('splits back into the same ACKs', () => {
+    const acks = ['MSH|^~\\&|A|B|C|D|1||ACK|X1|P|2.5\rMSA|AA|1\r', 'MSH|^~\\&|A|B|C|D|1||ACK|X2|P|2.5\rMSA|AE|2\r'];
+    const batch = buildBatchAck(
+      acks.map((a) => Buffer.from(a)),
+      { application: 'GW', now },
+    );
+    expect(splitFrame(batch).messages.map((m) => m.toString())).toEqual(acks);
   });
 });

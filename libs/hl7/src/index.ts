@@ -1,4 +1,4 @@
-export { ackCode, ackRequested, buildAck, hl7Timestamp, type AckCode, type AckInput, type AckOutcome } from './ack.js';
+export { ackCode, ackRequested, buildAck, buildBatchAck, hl7Timestamp, type AckCode, type AckInput, type AckOutcome } from './ack.js';
 export { splitFrame, type SplitFrame } from './batch.js';
 export {
   decodeMessageBytes,

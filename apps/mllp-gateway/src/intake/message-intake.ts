@@ -1,27 +1,19 @@
 import {
-  type CharsetPolicy,
   type Delimiters,
-  type HeaderPolicy,
   type Hl7Issue,
   type MessageHeader,
-  type PatientIdRule,
   ackCode,
   ackRequested,
   buildAck,
-  decodeMessageBytes,
+  buildBatchAck,
   encodeText,
   Hl7ErrorCode,
   Hl7ParseError,
-  hl7Timestamp,
   issue,
-  parseMessage,
-  readHeader,
   splitFrame,
-  validateHeader,
 } from '@lib/hl7';
 import type { ConnectionInfo, MllpHandler } from '@lib/mllp';
 import { hashMrn, type Logger } from '@lib/platform';
-import { envelopeFromMessage, isEnvelope } from '@lib/envelope';
 import {
   type DuplicateWindow,
   type EnvelopePublisher,
@@ -31,18 +23,11 @@ import {
   type QuarantineSink,
   WriteRefusedError,
 } from './intake-ports.js';
+import { evaluateMessage, type IntakePolicy, type MessageVerdict } from './evaluate-message.js';
 
 const QUARANTINE_FAILED = 'message refused but could not be recorded; send it again';
 
-export interface IntakeOptions {
-  listener: string;
-  headerPolicy: HeaderPolicy;
-  /** Kafka topic per accepted MSH-9.1 message type. */
-  topics: Readonly<Record<string, string>>;
-  charset: CharsetPolicy;
-  patientId: PatientIdRule;
-  /** MSH-4.1 values accepted on this listener; empty accepts any. */
-  sendingFacilities: readonly string[];
+export interface IntakeOptions extends IntakePolicy {
   /** Our MSH-3 in ACKs when the received MSH-5 is empty. */
   application: string;
   /** Upper bound on waiting for Kafka before answering AE. */
@@ -64,10 +49,10 @@ export interface IntakeDeps {
 /** What Kafka did with one accepted message: stored it, failed (the sender resends), or refused it for good. */
 type WriteOutcome = { kind: 'stored' } | { kind: 'failed' } | { kind: 'refused'; type: string };
 
-/** What became of one message of a frame. */
+/** What became of one message of a frame: the policy's verdict, with the record to write, or a known resend. */
 type Verdict =
-  | { kind: 'reject'; raw: Buffer; issues: Hl7Issue[]; header?: MessageHeader; delimiters?: Delimiters; charset?: string }
-  | { kind: 'accept'; raw: Buffer; header: MessageHeader; delimiters: Delimiters; charset: string; record: PublishRecord; dedupKey: string }
+  | Extract<MessageVerdict, { kind: 'reject' }>
+  | (Extract<MessageVerdict, { kind: 'accept' }> & { record: PublishRecord })
   | { kind: 'duplicate'; header: MessageHeader; ack: Buffer };
 
 interface Answer {
@@ -174,7 +159,7 @@ export class MessageIntake implements MllpHandler {
       if (!(error instanceof Hl7ParseError)) throw error;
       return [await this.refuse({ kind: 'reject', raw: payload, issues: [error.issue] }, connection, receivedAt)];
     }
-    const verdicts = messages.map((raw) => this.evaluate(raw, connection, receivedAt));
+    const verdicts = messages.map((raw) => this.judge(raw, connection, receivedAt));
     const accepted = verdicts.filter((v): v is Extract<Verdict, { kind: 'accept' }> => v.kind === 'accept');
     const outcomes = new Map<Verdict, WriteOutcome>();
     if (accepted.length > 0) {
@@ -232,63 +217,21 @@ export class MessageIntake implements MllpHandler {
     return answers;
   }
 
-  private context(v: { header: MessageHeader; delimiters: Delimiters; charset: string }) {
-    return { header: v.header, delimiters: v.delimiters, charset: v.charset };
+  /** The policy's verdict, or the stored answer when the same message was accepted before (a resend). */
+  private judge(raw: Buffer, connection: ConnectionInfo, receivedAt: Date): Verdict {
+    const verdict = evaluateMessage(raw, this.options, {
+      receivedAt: receivedAt.getTime(),
+      remoteAddress: connection.remoteAddress,
+      newId: this.newId,
+    });
+    if (verdict.kind !== 'accept') return verdict;
+    const previous = this.deps.duplicates.lookup(verdict.dedupKey, receivedAt.getTime());
+    if (previous) return { kind: 'duplicate', header: verdict.header, ack: previous };
+    return { ...verdict, record: { topic: verdict.topic, key: verdict.envelope.mrn, envelope: verdict.envelope } };
   }
 
-  private evaluate(raw: Buffer, connection: ConnectionInfo, receivedAt: Date): Verdict {
-    let decoded;
-    let message;
-    try {
-      decoded = decodeMessageBytes(raw, this.options.charset);
-      message = parseMessage(decoded.text);
-    } catch (error) {
-      if (error instanceof Hl7ParseError) return { kind: 'reject', raw, issues: [error.issue] };
-      throw error;
-    }
-    const header = readHeader(message);
-    const base = { raw, header, delimiters: message.delimiters, charset: decoded.charset };
-    const issues = validateHeader(header, this.options.headerPolicy);
-    const facility = message.get('MSH-4.1').trim();
-    if (this.options.sendingFacilities.length > 0 && !this.options.sendingFacilities.includes(facility)) {
-      issues.push(
-        issue(Hl7ErrorCode.TableValueNotFound, 'MSH-4 sending facility is not accepted on this listener', {
-          segment: 'MSH',
-          sequence: 1,
-          field: 4,
-        }),
-      );
-    }
-    const topic = this.options.topics[header.messageType];
-    if (issues.length === 0 && !topic)
-      issues.push(
-        issue(Hl7ErrorCode.UnsupportedMessageType, 'no topic is configured for this message type', {
-          segment: 'MSH',
-          sequence: 1,
-          field: 9,
-        }),
-      );
-    const envelope = envelopeFromMessage(
-      message,
-      {
-        raw,
-        receivedAt: receivedAt.getTime(),
-        listener: this.options.listener,
-        remoteAddress: connection.remoteAddress,
-        charset: decoded.charset,
-        charsetFallback: decoded.fallbackUsed,
-      },
-      this.options.patientId,
-      { header, newId: this.newId },
-    );
-    if (!isEnvelope(envelope)) issues.push(envelope);
-    if (issues.length > 0 || !isEnvelope(envelope) || !topic) return { kind: 'reject', ...base, issues };
-
-    const dedupKey = `${header.sendingApplication}|${header.sendingFacility}|${header.controlId}|${envelope.contentSha256}`;
-    const previous = this.deps.duplicates.lookup(dedupKey, receivedAt.getTime());
-    if (previous) return { kind: 'duplicate', header, ack: previous };
-
-    return { kind: 'accept', ...base, record: { topic, key: envelope.mrn, envelope }, dedupKey };
+  private context(v: { header: MessageHeader; delimiters: Delimiters; charset: string }) {
+    return { header: v.header, delimiters: v.delimiters, charset: v.charset };
   }
 
   /**
@@ -385,11 +328,7 @@ export class MessageIntake implements MllpHandler {
     if (sent.length === 0) return undefined;
     if (answers.length === 1) return sent[0];
     // Several messages in one frame (a batch): answer with a batch of the ACKs asked for.
-    return Buffer.concat([
-      Buffer.from(`BHS|^~\\&|${this.options.application}||||${hl7Timestamp(now)}\r`),
-      ...sent,
-      Buffer.from(`BTS|${sent.length}\r`),
-    ]);
+    return buildBatchAck(sent, { application: this.options.application, now });
   }
 
   private nextAckId(now: Date): string {
