@@ -1,5 +1,13 @@
 export { StreamsError, StreamsProcessingError } from './errors.js';
-export { BranchedKStream, KGroupedStream, KStream, KTable, StreamsBuilder } from './dsl/streams-builder.js';
+export {
+  BranchedKStream,
+  KGroupedStream,
+  KStream,
+  KTable,
+  StreamsBuilder,
+  type StoreHandle,
+  type TypedProcessorContext,
+} from './dsl/streams-builder.js';
 export {
   InMemoryKeyValueStore,
   Topology,

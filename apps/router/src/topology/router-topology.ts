@@ -54,7 +54,9 @@ interface Routed {
   matched: string[];
 }
 
-type ControlOutput = { kind: 'snapshot'; target: string; envelope: Hl7Envelope } | { kind: 'progress'; progress: BootstrapProgress };
+type SnapshotOutput = { kind: 'snapshot'; target: string; envelope: Hl7Envelope };
+type ProgressOutput = { kind: 'progress'; progress: BootstrapProgress };
+type ControlOutput = SnapshotOutput | ProgressOutput;
 
 /**
  * The router: ADT envelopes → duplicate filter → patient state → one copy per matching target (in input order per
@@ -66,21 +68,21 @@ export function buildRouterTopology(options: RouterTopologyOptions): Topology {
   const { topics, targets, counters, envelopeSerde } = options;
   const now = options.now ?? (() => new Date());
   const envelopes = (topic: string): Serdes<string, Hl7Envelope> => ({ key: stringSerde, value: envelopeSerde(topic) });
-  const builder = new StreamsBuilder()
-    .addStateStore(STORES.dedup, topics.dedupChangelog, jsonSerde<SeenMessage>())
-    .addStateStore(STORES.patientState, topics.patientState, jsonSerde<PatientState>())
-    .addStateStore(STORES.targets, topics.targetsChangelog, jsonSerde<TargetActivation>());
+  const builder = new StreamsBuilder();
+  const dedup = builder.stateStore(STORES.dedup, topics.dedupChangelog, jsonSerde<SeenMessage>());
+  const patientStates = builder.stateStore(STORES.patientState, topics.patientState, jsonSerde<PatientState>());
+  const activations = builder.stateStore(STORES.targets, topics.targetsChangelog, jsonSerde<TargetActivation>());
 
   const fresh = builder
     .stream(topics.adt, envelopes(topics.adt), 'adt-source')
     .process<string, Hl7Envelope>(
       (record, context) => {
-        const verdict = checkDuplicate(context.store<SeenMessage>(STORES.dedup), record.value, options.duplicateWindow);
+        const verdict = checkDuplicate(context.store(dedup), record.value, options.duplicateWindow);
         if (verdict === 'duplicate') return counters.duplicate();
         if (verdict === 'control-id-reused') counters.controlIdReused();
         context.forward(record);
       },
-      { name: 'drop-duplicates', stores: [STORES.dedup] },
+      { name: 'drop-duplicates', stores: [dedup] },
     )
     .mapValues((envelope) => readAdtEvent(envelope, options.mrnTypeCode), 'parse-adt');
 
@@ -95,19 +97,19 @@ export function buildRouterTopology(options: RouterTopologyOptions): Topology {
 
   const routed = fresh.merge(copies, 'adt-and-merge-copies').process<string, Routed>(
     (record, context) => {
-      const store = context.store<PatientState>(STORES.patientState);
+      const store = context.store(patientStates);
       store.put(record.key, applyAdtEvent(store.get(record.key), record.key, record.value));
-      const activations = context.store<TargetActivation>(STORES.targets);
+      const live = context.store(activations);
       const matched: string[] = [];
       for (const target of targets) {
         if (!targetMatches(target, record.value)) continue;
-        if (target.start === 'after-bootstrap' && !activations.get(target.name)) counters.awaitingBootstrap(target.name);
+        if (target.start === 'after-bootstrap' && !live.get(target.name)) counters.awaitingBootstrap(target.name);
         else matched.push(target.name);
       }
       if (matched.length === 0) counters.unmatched();
       context.forward({ ...record, value: { event: record.value, matched } });
     },
-    { name: 'patient-state-and-match', stores: [STORES.patientState, STORES.targets] },
+    { name: 'patient-state-and-match', stores: [patientStates, activations] },
   );
 
   for (const target of targets) {
@@ -128,7 +130,7 @@ export function buildRouterTopology(options: RouterTopologyOptions): Topology {
         let patients = 0;
         if (target) {
           const at = now();
-          for (const [mrn, state] of context.store<PatientState>(STORES.patientState).all()) {
+          for (const [mrn, state] of context.store(patientStates).all()) {
             if (state.status === 'merged') continue;
             patients += 1;
             const envelope = snapshotEnvelope(state, target.name, at);
@@ -139,7 +141,7 @@ export function buildRouterTopology(options: RouterTopologyOptions): Topology {
               headers: { ...envelopeHeaders(envelope), [SNAPSHOT_HEADER]: request.requestId, [ROUTING_HEADER]: target.name },
             });
           }
-          context.store<TargetActivation>(STORES.targets).put(target.name, { requestId: request.requestId, at: at.getTime() });
+          context.store(activations).put(target.name, { requestId: request.requestId, at: at.getTime() });
           counters.snapshots(target.name, patients);
         }
         const progress: BootstrapProgress = {
@@ -152,17 +154,17 @@ export function buildRouterTopology(options: RouterTopologyOptions): Topology {
         };
         context.forward({ ...record, key: request.requestId, value: { kind: 'progress', progress }, headers: {} });
       },
-      { name: 'bootstrap', stores: [STORES.patientState, STORES.targets] },
+      { name: 'bootstrap', stores: [patientStates, activations] },
     );
   for (const target of targets) {
     control
-      .filter((_k, v) => v.kind === 'snapshot' && v.target === target.name, `snapshots-${target.name}`)
-      .mapValues((v) => (v as Extract<ControlOutput, { kind: 'snapshot' }>).envelope, `snapshot-envelope-${target.name}`)
+      .filter((_k, v): v is SnapshotOutput => v.kind === 'snapshot' && v.target === target.name, `snapshots-${target.name}`)
+      .mapValues((v) => v.envelope, `snapshot-envelope-${target.name}`)
       .to(target.topic, envelopes(target.topic), `snapshots-to-${target.name}`);
   }
   control
-    .filter((_k, v) => v.kind === 'progress', 'progress')
-    .mapValues((v) => (v as Extract<ControlOutput, { kind: 'progress' }>).progress, 'progress-value')
+    .filter((_k, v): v is ProgressOutput => v.kind === 'progress', 'progress')
+    .mapValues((v) => v.progress, 'progress-value')
     .to(topics.bootstrapStatus, { key: stringSerde, value: jsonSerde<BootstrapProgress>() }, 'to-bootstrap-status');
 
   return builder.build();

@@ -18,7 +18,7 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
       .stream('in', adtSerdes)
       .filter((_k, v) => v.event !== 'A08')
       .mapValues((v) => `${v.type}^${v.event}`)
-      .to('out', { key: stringSerde, value: stringSerde });
+      .to('out', { key: stringSerde, value: stringSerde }, 'to-out');
     const driver = new TopologyTestDriver(builder.build());
     for (const [mrn, event] of [
       ['M1', 'A01'],
@@ -35,9 +35,9 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
   it('splits into named branches: first matching branch wins, the rest go to the default branch', async () => {
     const builder = new StreamsBuilder();
     const split = builder.stream('in', adtSerdes).split('route');
-    split.branch('inpatient', (_k, v) => v.patientClass === 'I').to('inpatient', adtSerdes);
-    split.branch('admits', (_k, v) => v.event === 'A01').to('admits', adtSerdes);
-    split.defaultBranch().to('other', adtSerdes);
+    split.branch('inpatient', (_k, v) => v.patientClass === 'I').to('inpatient', adtSerdes, 'to-inpatient');
+    split.branch('admits', (_k, v) => v.event === 'A01').to('admits', adtSerdes, 'to-admits');
+    split.defaultBranch().to('other', adtSerdes, 'to-other');
     const driver = new TopologyTestDriver(builder.build());
     await driver.pipeInput('in', 'M1', adt('A01', 'I'));
     await driver.pipeInput('in', 'M2', adt('A01', 'O'));
@@ -54,7 +54,7 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
       .stream('in', adtSerdes)
       .flatMap((k, v) => targets.map((t) => [k, { ...v, target: t }] as [string, Adt & { target: string }]))
       .withHeaders((_k, v) => ({ 'hl7.route': v.target }))
-      .to((_k, v) => `hl7.route.${v.target}.v1`, { key: stringSerde, value: jsonSerde() });
+      .to((_k, v) => `hl7.route.${v.target}.v1`, { key: stringSerde, value: jsonSerde() }, 'to-route');
     const driver = new TopologyTestDriver(builder.build());
     await driver.pipeInput('in', 'M1', adt('A01'), { headers: { 'hl7.control-id': 'C1' } });
     expect(driver.outputTopics()).toEqual(['hl7.route.lab.v1', 'hl7.route.radiology.v1']);
@@ -66,8 +66,8 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
     const builder = new StreamsBuilder();
     const patients = builder.table('patients', { key: stringSerde, value: jsonSerde<{ name: string }>() }, 'patients-store');
     const events = builder.stream('in', adtSerdes);
-    events.join(patients, (v, p) => `${v.event}:${p.name}`).to('joined', { key: stringSerde, value: stringSerde });
-    events.leftJoin(patients, (v, p) => `${v.event}:${p?.name ?? '?'}`).to('left', { key: stringSerde, value: stringSerde });
+    events.join(patients, (v, p) => `${v.event}:${p.name}`).to('joined', { key: stringSerde, value: stringSerde }, 'to-joined');
+    events.leftJoin(patients, (v, p) => `${v.event}:${p?.name ?? '?'}`).to('left', { key: stringSerde, value: stringSerde }, 'to-left');
     const driver = new TopologyTestDriver(builder.build());
     await driver.pipeInput('patients', 'M1', { name: 'one' });
     await driver.pipeInput('in', 'M1', adt('A01'));
@@ -95,7 +95,7 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
       )
       .toStream()
       .mapValues((agg) => agg.events.length)
-      .to('counts', { key: stringSerde, value: jsonSerde<number>() });
+      .to('counts', { key: stringSerde, value: jsonSerde<number>() }, 'to-counts');
     const driver = new TopologyTestDriver(builder.build());
     for (const [mrn, event] of [
       ['M1', 'A01'],
@@ -112,21 +112,22 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
   });
 
   it('runs a custom process() step with a logged state store: every change goes to the changelog', async () => {
-    const builder = new StreamsBuilder().addStateStore('seen', 'seen-changelog', jsonSerde<number>());
+    const builder = new StreamsBuilder();
+    const seenStore = builder.stateStore('seen', 'seen-changelog', jsonSerde<number>());
     builder
       .stream('in', adtSerdes)
       .process<string, string>(
         (record, context) => {
-          const seen = context.store<number>('seen');
+          const seen = context.store(seenStore);
           const id = `${record.key}/${record.value.event}`;
           const count = (seen.get(id) ?? 0) + 1;
           seen.put(id, count);
           if (record.value.event === 'A11') seen.delete(`${record.key}/A01`);
           if (count === 1) context.forward({ ...record, value: id });
         },
-        { name: 'first-only', stores: ['seen'] },
+        { name: 'first-only', stores: [seenStore] },
       )
-      .to('out', { key: stringSerde, value: stringSerde });
+      .to('out', { key: stringSerde, value: stringSerde }, 'to-out');
     const driver = new TopologyTestDriver(builder.build());
     for (const event of ['A01', 'A01', 'A11', 'A01']) await driver.pipeInput('in', 'M1', adt(event));
     expect((await driver.readOutput('out')).map((r) => r.value)).toEqual(['M1/A01', 'M1/A11', 'M1/A01']);
@@ -143,11 +144,25 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
     ]);
   });
 
+  it('narrows the stream with a type-guard filter (no cast downstream)', async () => {
+    type Out = { kind: 'note'; text: string } | { kind: 'count'; n: number };
+    const builder = new StreamsBuilder();
+    builder
+      .stream('in', { key: stringSerde, value: jsonSerde<Out>() })
+      .filter((_k, v): v is Extract<Out, { kind: 'count' }> => v.kind === 'count', 'counts-only')
+      .mapValues((v) => v.n * 2, 'double')
+      .to('out', { key: stringSerde, value: jsonSerde<number>() }, 'to-out');
+    const driver = new TopologyTestDriver(builder.build());
+    await driver.pipeInput('in', 'k', { kind: 'note', text: 'x' });
+    await driver.pipeInput('in', 'k', { kind: 'count', n: 21 });
+    expect((await driver.readOutput<string, number>('out')).map((r) => r.value)).toEqual([42]);
+  });
+
   it('merges two streams into one downstream path', async () => {
     const builder = new StreamsBuilder();
     const fromA = builder.stream('a', adtSerdes).mapValues((v) => `a:${v.event}`);
     const fromB = builder.stream('b', adtSerdes).mapValues((v) => `b:${v.event}`);
-    fromA.merge(fromB, 'both').to('out', { key: stringSerde, value: stringSerde });
+    fromA.merge(fromB, 'both').to('out', { key: stringSerde, value: stringSerde }, 'to-out');
     const driver = new TopologyTestDriver(builder.build());
     await driver.pipeInput('a', 'M1', adt('A01'));
     await driver.pipeInput('b', 'M2', adt('A04'));
@@ -156,11 +171,12 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
   });
 
   it('refuses a process() step the use of a store it was not connected to', async () => {
-    const builder = new StreamsBuilder().addStateStore('seen', 'seen-changelog', jsonSerde<number>());
+    const builder = new StreamsBuilder();
+    const seen = builder.stateStore('seen', 'seen-changelog', jsonSerde<number>());
     builder
       .stream('in', adtSerdes)
-      .process<string, string>((record, context) => context.store<number>('seen').put('x', 1))
-      .to('out', { key: stringSerde, value: stringSerde });
+      .process<string, string>((_record, context) => context.store(seen).put('x', 1), { name: 'unconnected' })
+      .to('out', { key: stringSerde, value: stringSerde }, 'to-out');
     await expect(new TopologyTestDriver(builder.build()).pipeInput('in', 'M1', adt('A01'))).rejects.toThrow(
       'is not connected to store seen',
     );
@@ -175,7 +191,7 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
       .split('route');
     split.branch('lab', (_k, v) => v.patientClass === 'I').to('hl7.route.lab.v1', adtSerdes, 'to-lab');
     split.defaultBranch().to('hl7.unrouted.v1', adtSerdes, 'to-unrouted');
-    builder.addStateStore('dedup', 'router-dedup-changelog', jsonSerde());
+    builder.stateStore('dedup', 'router-dedup-changelog', jsonSerde());
     expect(builder.build().describe()).toMatchSnapshot();
   });
 
@@ -193,7 +209,7 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
       .stream('in', adtSerdes)
       .peek(() => undefined)
       .mapValues((v) => v)
-      .to('out', adtSerdes);
+      .to('out', adtSerdes, 'to-out');
     const topology = sneaky.build();
     expect(topology.sourceTopics.sort()).toEqual(['in', 't']);
     await expect(new TopologyTestDriver(topology).pipeInput('nope', 'k', adt('A01'))).rejects.toThrow('no source for topic nope');

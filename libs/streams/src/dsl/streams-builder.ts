@@ -12,10 +12,20 @@ import {
 
 type AnyRecord = StreamRecord<unknown, unknown>;
 
+/**
+ * A state store as the topology knows it: its name, and the type of its values, so a process() step gets a typed
+ * store from its handle instead of a cast on a string lookup.
+ */
+export interface StoreHandle<V> {
+  readonly name: string;
+  /** Type only: never set. */
+  readonly valueType?: V;
+}
+
 /** What a process() step can do: forward records (optionally to one named child) and use its stores. */
 export interface TypedProcessorContext<K, V> {
   forward(record: StreamRecord<K, V>, child?: string): void;
-  store<S>(name: string): KeyValueStore<S>;
+  store<S>(store: StoreHandle<S>): KeyValueStore<S>;
 }
 
 /** Builds a Topology, Kafka Streams style: stream()/table() → operators → to(); then build(). */
@@ -36,7 +46,10 @@ export class StreamsBuilder {
     return new KStream<K, V>(this, node.name);
   }
 
-  /** A table over a compacted topic: its latest value per key, held in `storeName` (restored from the topic). */
+  /**
+   * A table over a compacted topic: its latest value per key, held in `storeName` (restored from the topic).
+   * @experimental Tables, joins and aggregates are tested (unit and on the broker) but no app uses them yet.
+   */
   table<K, V>(topic: string, serdes: Serdes<K, V>, storeName: string): KTable<K, V> {
     const source = this.add({
       kind: 'source',
@@ -64,11 +77,12 @@ export class StreamsBuilder {
 
   /**
    * A key-value state store for process() steps, restored from `changelogTopic` (compacted; create it with as many
-   * partitions as the input) and written back to it on every change, as Kafka Streams' logged stores.
+   * partitions as the input) and written back to it on every change, as Kafka Streams' logged stores. The handle
+   * is what a process() step names in its `stores` and gets the typed store by.
    */
-  addStateStore<V>(name: string, changelogTopic: string, serde: Serde<V>): this {
+  stateStore<V>(name: string, changelogTopic: string, serde: Serde<V>): StoreHandle<V> {
     this.addStore({ name, changelogTopic, serde: serde as Serde<unknown>, logged: true });
-    return this;
+    return { name };
   }
 
   build(): Topology {
@@ -132,6 +146,9 @@ export class KStream<K, V> {
     return new KStream<K2, V2>(this.builder, added.name);
   }
 
+  /** The records the predicate holds for; with a type guard, the stream of the narrowed type. */
+  filter<V2 extends V>(predicate: (key: K, value: V) => value is V2, name?: string): KStream<K, V2>;
+  filter(predicate: (key: K, value: V) => boolean, name?: string): KStream<K, V>;
   filter(predicate: (key: K, value: V) => boolean, name?: string): KStream<K, V> {
     return this.then('KSTREAM-FILTER', (r, c) => predicate(r.key as K, r.value as V) && c.forward(r), name);
   }
@@ -182,11 +199,12 @@ export class KStream<K, V> {
   }
 
   /** Routes each record to the first branch whose predicate holds (or the default branch), as Kafka Streams' split(). */
-  split(name?: string): BranchedKStream<K, V> {
+  split(name: string): BranchedKStream<K, V> {
     return new BranchedKStream<K, V>(this.builder, this.node, this.builder.name('KSTREAM-BRANCH', name));
   }
 
-  to(topic: string | ((key: K, value: V) => string), serdes: Serdes<K, V>, name?: string): void {
+  /** Writes each record to `topic` (or the topic the extractor names). Named, so the topology's description is stable. */
+  to(topic: string | ((key: K, value: V) => string), serdes: Serdes<K, V>, name: string): void {
     const extractor = typeof topic === 'function' ? (r: AnyRecord) => topic(r.key as K, r.value as V) : topic;
     this.builder.connect(this.node, {
       kind: 'sink',
@@ -197,7 +215,7 @@ export class KStream<K, V> {
     });
   }
 
-  /** Inner join with a table on the record key: records without a table value are dropped. */
+  /** Inner join with a table on the record key: records without a table value are dropped. @experimental */
   join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR, name?: string): KStream<K, VR> {
     return this.then(
       'KSTREAM-JOIN',
@@ -210,7 +228,7 @@ export class KStream<K, V> {
     );
   }
 
-  /** Left join: the joiner gets undefined when the table has no value for the key. */
+  /** Left join: the joiner gets undefined when the table has no value for the key. @experimental */
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | undefined) => VR, name?: string): KStream<K, VR> {
     return this.then(
       'KSTREAM-LEFTJOIN',
@@ -222,17 +240,21 @@ export class KStream<K, V> {
 
   /**
    * A custom step with access to state stores (Kafka Streams' process()): `processor` may forward any number of
-   * records, typed by the caller, and read or change the named stores (added with addStateStore or tables).
+   * records, typed by the caller, and read or change the stores it names (from stateStore()).
    */
   process<K2, V2>(
     processor: (record: StreamRecord<K, V>, context: TypedProcessorContext<K2, V2>) => void,
-    options: { name?: string; stores?: string[] } = {},
+    options: { name: string; stores?: readonly StoreHandle<unknown>[] },
   ): KStream<K2, V2> {
     return this.then<K2, V2>(
       'KSTREAM-PROCESSOR',
-      (r, c) => processor(r as StreamRecord<K, V>, c as TypedProcessorContext<K2, V2>),
+      (r, c) =>
+        processor(r as StreamRecord<K, V>, {
+          forward: (record, child) => c.forward(record, child),
+          store: <S>(store: StoreHandle<S>) => c.store<S>(store.name),
+        }),
       options.name,
-      options.stores ?? [],
+      (options.stores ?? []).map((store) => store.name),
     );
   }
 
@@ -243,6 +265,7 @@ export class KStream<K, V> {
     return merged;
   }
 
+  /** @experimental */
   groupByKey(): KGroupedStream<K, V> {
     return new KGroupedStream<K, V>(this.builder, this.node);
   }

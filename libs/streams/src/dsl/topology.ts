@@ -53,7 +53,7 @@ export interface StoreSpec {
   changelogTopic: string;
   serde: Serde<unknown>;
   /**
-   * True for state stores added with addStateStore(): the runtime writes every put/delete to the changelog topic
+   * True for state stores added with stateStore(): the runtime writes every put/delete to the changelog topic
    * (partition = the task's partition). False for table stores (their topic is the source) and aggregates (their
    * changelog sink writes the updates).
    */

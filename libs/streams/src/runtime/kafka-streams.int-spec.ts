@@ -39,7 +39,7 @@ function eventNames(input: string, output: string) {
   builder
     .stream(input, adtSerdes)
     .mapValues((v) => v.event)
-    .to(output, { key: stringSerde, value: stringSerde });
+    .to(output, { key: stringSerde, value: stringSerde }, 'to-output');
   return builder.build();
 }
 
@@ -55,7 +55,7 @@ describe('KafkaStreams on the real broker', () => {
       .stream(input, adtSerdes)
       .filter((_k, v) => v.event !== 'A08')
       .mapValues((v) => `seen ${v.event}`)
-      .to(output, { key: stringSerde, value: stringSerde });
+      .to(output, { key: stringSerde, value: stringSerde }, 'to-output');
     const records: [string, string][] = Array.from({ length: 30 }, (_, i) => [
       `M${i % 5}`,
       JSON.stringify({ event: i % 3 === 0 ? 'A08' : `A0${i % 3}-${i}` }),
@@ -102,7 +102,7 @@ describe('KafkaStreams on the real broker', () => {
           { storeName: 'counts', changelogTopic: changelog, serdes: { key: stringSerde, value: jsonSerde<number>() } },
         )
         .toStream()
-        .to(output, { key: stringSerde, value: jsonSerde<number>() });
+        .to(output, { key: stringSerde, value: jsonSerde<number>() }, 'to-output');
       return builder.build();
     };
     await produce(input, [
@@ -136,11 +136,11 @@ describe('KafkaStreams on the real broker', () => {
     builder
       .stream(left, adtSerdes)
       .mapValues((v) => `left ${v.event}`)
-      .to(output, { key: stringSerde, value: stringSerde });
+      .to(output, { key: stringSerde, value: stringSerde }, 'left-to-output');
     builder
       .stream(right, adtSerdes)
       .mapValues((v) => `right ${v.event}`)
-      .to(output, { key: stringSerde, value: stringSerde });
+      .to(output, { key: stringSerde, value: stringSerde }, 'right-to-output');
     const keys = ['M1', 'M2', 'M3', 'M4', 'M5', 'M6'];
     for (const topic of [left, right])
       await produce(
@@ -235,7 +235,7 @@ describe('KafkaStreams on the real broker', () => {
       builder
         .stream(events, adtSerdes)
         .join(table, (v, name) => `${v.event}:${name}`)
-        .to(output, { key: stringSerde, value: stringSerde });
+        .to(output, { key: stringSerde, value: stringSerde }, 'to-output');
       return builder.build();
     };
     const mrns = Array.from({ length: 12 }, (_, i) => `MRN-${i}`);
@@ -263,19 +263,20 @@ describe('KafkaStreams on the real broker', () => {
       { name: changelog, partitions: 2, config: { 'cleanup.policy': 'compact' } },
     ]);
     const firstOnly = () => {
-      const builder = new StreamsBuilder().addStateStore('seen', changelog, jsonSerde<boolean>());
+      const builder = new StreamsBuilder();
+      const seen = builder.stateStore('seen', changelog, jsonSerde<boolean>());
       builder
         .stream(input, adtSerdes)
         .process<string, string>(
           (record, context) => {
             const id = `${record.key}/${record.value.event}`;
-            if (context.store<boolean>('seen').get(id)) return;
-            context.store<boolean>('seen').put(id, true);
+            if (context.store(seen).get(id)) return;
+            context.store(seen).put(id, true);
             context.forward({ ...record, value: id });
           },
-          { stores: ['seen'] },
+          { name: 'first-only', stores: [seen] },
         )
-        .to(output, { key: stringSerde, value: stringSerde });
+        .to(output, { key: stringSerde, value: stringSerde }, 'to-output');
       return builder.build();
     };
     const mrns = Array.from({ length: 10 }, (_, i) => `MRN-${i}`);
@@ -317,20 +318,21 @@ describe('KafkaStreams on the real broker', () => {
     ]);
     // "open" puts the key, "close" deletes it; every record reports whether its key was open before it.
     const openKeys = () => {
-      const builder = new StreamsBuilder().addStateStore('open', changelog, jsonSerde<boolean>());
+      const builder = new StreamsBuilder();
+      const open = builder.stateStore('open', changelog, jsonSerde<boolean>());
       builder
         .stream(input, adtSerdes)
         .process<string, string>(
           (record, context) => {
-            const store = context.store<boolean>('open');
+            const store = context.store(open);
             const was = store.get(record.key) === true;
             if (record.value.event === 'open') store.put(record.key, true);
             else store.delete(record.key);
             context.forward({ ...record, value: `${record.value.event}:${was ? 'was-open' : 'was-closed'}` });
           },
-          { stores: ['open'] },
+          { name: 'open-close', stores: [open] },
         )
-        .to(output, { key: stringSerde, value: stringSerde });
+        .to(output, { key: stringSerde, value: stringSerde }, 'to-output');
       return builder.build();
     };
     const first = await start(openKeys(), { applicationId: app, guarantee: 'exactly_once' });
