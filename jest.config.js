@@ -21,6 +21,8 @@ const common = {
     '^@lib/([a-z0-9-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
     // The Lambda secret settings alone (the CDK app needs their names, not the adapter runtime).
     '^@lib/adapter-sdk/secrets$': '<rootDir>/libs/adapter-sdk/src/lambda/lambda-secrets.ts',
+    // Tools around adapters (settings, replay, scaffold, the demo receiver): scripts and deploy checks.
+    '^@lib/adapter-sdk/tools$': '<rootDir>/libs/adapter-sdk/src/tools.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

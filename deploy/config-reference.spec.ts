@@ -3,7 +3,7 @@
 // documentation cannot fall behind the code.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { adapterConfigSchema } from '@lib/adapter-sdk';
+import { adapterConfigSchema } from '@lib/adapter-sdk/tools';
 import { settingNames } from '@lib/platform';
 import { gatewayConfigSchema } from '../apps/mllp-gateway/src/gateway-config.js';
 import { routerConfigSchema } from '../apps/router/src/router-config.js';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { adapterConfigSchema } from '@lib/adapter-sdk';
+import { adapterConfigSchema } from '@lib/adapter-sdk/tools';
 import { settingNames } from '@lib/platform';
 import { parse } from 'yaml';
 import type { z } from 'zod';

@@ -12,7 +12,7 @@ if (!name || process.argv.length > 3) {
   process.stderr.write('usage: npm run adapter:new -- <name>   (lowercase letters, digits, dashes)\n');
   process.exit(2);
 }
-const { adapterScaffold } = await import(`${root}dist/libs/adapter-sdk/src/index.js`);
+const { adapterScaffold } = await import(`${root}dist/libs/adapter-sdk/src/tools.js`);
 let files;
 try {
   files = adapterScaffold(name);

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { MllpReceiver } from '../../dist/libs/adapter-sdk/src/index.js';
+import { MllpReceiver } from '../../dist/libs/adapter-sdk/src/tools.js';
 import { HL7_ENVELOPE_SCHEMA, envelopeFromText, envelopeHeaders } from '../../dist/libs/envelope/src/index.js';
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/kafka/src/index.js';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';

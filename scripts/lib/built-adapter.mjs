@@ -11,7 +11,11 @@ export async function builtAdapter(name) {
     process.stderr.write(`no adapter ${name}: ${modulePath} does not exist (is there an apps/adapter-${name}? npm run build?)\n`);
     process.exit(2);
   }
-  const sdk = await import(`${root}dist/libs/adapter-sdk/src/index.js`);
+  // The author API (runGoldenFiles) and the tools (loadAdapterConfig, replayDeadLetters) of the built SDK.
+  const sdk = {
+    ...(await import(`${root}dist/libs/adapter-sdk/src/index.js`)),
+    ...(await import(`${root}dist/libs/adapter-sdk/src/tools.js`)),
+  };
   const adapter = Object.values(await import(modulePath)).find(
     (v) => v && typeof v === 'object' && 'definition' in v && 'sourceTopic' in v,
   );

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
-import { MllpReceiver } from '@lib/adapter-sdk/testing';
+import { MllpReceiver } from '@lib/adapter-sdk/tools';
 import { avroSerde, createSchemaRegistryClient, type KafkaClient, type TopicAdmin, topicValueSubject } from '@lib/kafka';
 import { eventually, openTestKafka, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { AppProcess } from '../support/app-process.js';

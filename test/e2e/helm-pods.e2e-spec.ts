@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MllpReceiver } from '@lib/adapter-sdk';
+import { MllpReceiver } from '@lib/adapter-sdk/tools';
 import { MllpClient } from '@lib/mllp';
 import { eventually, testKafkaEnv } from '@lib/kafka/testing';
 import { stringify } from 'yaml';

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { envelopeFromText } from '@lib/envelope';
-import { MllpReceiver, esmEventOf } from '@lib/adapter-sdk/testing';
+import { esmEventOf } from '@lib/adapter-sdk/testing';
+import { MllpReceiver } from '@lib/adapter-sdk/tools';
 import { testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 
 const run = promisify(execFile);

@@ -1,9 +1,9 @@
 // adapter-lab as a pod on the real broker, delivering over real MLLP to a test receiver: order per patient across
 // 3 partitions and 300 patients, retries on AE, dead letters on AR, a receiver that goes away.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, replayDeadLetters } from '@lib/adapter-sdk';
+import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, MllpReceiver, replayDeadLetters } from '@lib/adapter-sdk/tools';
 import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
-import { MllpReceiver, type TestPod, startTestPod } from '@lib/adapter-sdk/testing';
+import { startTestPod, type TestPod } from '@lib/adapter-sdk/testing';
 import { avroSerde, createKafkaClient, createSchemaRegistryClient, type KafkaClient, type Serde, topicValueSubject } from '@lib/kafka';
 import { eventually, readTopic, testKafkaEnv } from '@lib/kafka/testing';
 import { labAdapter } from './lab-adapter.js';

@@ -5,7 +5,7 @@
 //   RECEIVER_ANSWER (AA | AE | AR, default AA), RECEIVER_DELAY_MS (0), RECEIVER_OUTPUT_DIR (unset: no files)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MllpReceiver } from '@lib/adapter-sdk';
+import { MllpReceiver } from '@lib/adapter-sdk/tools';
 import { ConfigError, configFields, loadConfig } from '@lib/platform';
 import { z } from 'zod';
 

@@ -1,8 +1,8 @@
 import { MessageEditor, decodeWith, encodeText, parseMessage, resolveCharset } from '@lib/hl7';
-import type { Hl7Envelope } from '@lib/envelope';
+import { type Hl7Envelope, routeTopic } from '@lib/envelope';
 import { CodeSet, type CodeSetSpec } from './mapping/code-set.js';
 import { type TargetProfile, ProfileViolationError, checkProfile } from './profile/target-profile.js';
-import { routeTopic } from '@lib/envelope';
+import { AdapterError } from './adapter-error.js';
 
 /** What a mapping sees besides the message: its code sets and the envelope's facts (no I/O). */
 export interface MapContext {
@@ -62,10 +62,11 @@ export function defineAdapter(definition: AdapterDefinition): Adapter {
 }
 
 /** The mapped message cannot be written in its declared character set. The text names a field, never a value. */
-export class UnrepresentableTextError extends Error {
+export class UnrepresentableTextError extends AdapterError {
+  readonly code = 'UNREPRESENTABLE_TEXT';
+  readonly retriable = false;
   constructor(message: string) {
     super(message);
-    this.name = 'UnrepresentableTextError';
   }
 }
 

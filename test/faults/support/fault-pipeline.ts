@@ -2,7 +2,7 @@
 // with this run's own topics and groups, and two receiving systems that record what they accepted, in order.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MllpReceiver, type ReceiverAnswer, type ReceivedMessage } from '@lib/adapter-sdk/testing';
+import { MllpReceiver, type ReceivedMessage, type ReceiverAnswer } from '@lib/adapter-sdk/tools';
 import { eventually } from '@lib/kafka/testing';
 import { AppProcess } from '../../support/app-process.js';
 import { freePort } from '../../support/free-port.js';

@@ -9,6 +9,7 @@ import {
   readAck,
   retryDelayMs,
 } from './ack-policy.js';
+import { AdapterError } from '../adapter-error.js';
 
 /** One attempt's result, for the delivery ledger. */
 export interface AttemptEvent {
@@ -57,7 +58,7 @@ export interface MllpDeliveryOptions {
  * have reached the target; it is not finished, and this delivery will not send it again: whoever owns the record
  * next does.
  */
-export class DeliveryInterruptedError extends Error {
+export class DeliveryInterruptedError extends AdapterError {
   readonly code: 'DELIVERY_CLOSED' | 'DELIVERY_ABORTED';
   readonly retriable = true;
   constructor(
@@ -65,7 +66,6 @@ export class DeliveryInterruptedError extends Error {
     readonly reason: 'closed' | 'aborted',
   ) {
     super(`the delivery was ${reason} before the message was delivered`);
-    this.name = 'DeliveryInterruptedError';
     this.code = reason === 'closed' ? 'DELIVERY_CLOSED' : 'DELIVERY_ABORTED';
   }
 }

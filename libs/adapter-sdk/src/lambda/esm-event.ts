@@ -1,4 +1,5 @@
 import type { SourceRecord } from '../runtime/record-processor.js';
+import { AdapterError } from '../adapter-error.js';
 
 /**
  * The AWS Lambda event-source-mapping Kafka event (self-managed Kafka and MSK share it; shared/reference/
@@ -27,12 +28,11 @@ export interface EsmKafkaRecord {
 export const ESM_EVENT_SOURCES: ReadonlySet<string> = new Set(['SelfManagedKafka', 'aws:kafka', 'aws:SelfManagedKafka']);
 
 /** An event that is not an ESM Kafka event: a configuration error, not a transient one. */
-export class UnsupportedEventError extends Error {
+export class UnsupportedEventError extends AdapterError {
   readonly code = 'UNSUPPORTED_EVENT';
   readonly retriable = false;
   constructor(message: string) {
     super(message);
-    this.name = 'UnsupportedEventError';
   }
 }
 

@@ -2,12 +2,13 @@ import { type Logger, createLogger } from '@lib/platform';
 import type { Adapter } from '../define-adapter.js';
 import { runKeyOrdered } from '../delivery/run-key-ordered.js';
 import { loadAdapterConfig } from '../runtime/adapter-config.js';
-import { type AdapterEffects, openAdapterEffects } from '../runtime/adapter-pod.js';
+import { type AdapterEffects, openAdapterEffects } from '../runtime/adapter-effects.js';
 import type { ProcessOutcome, SourceRecord } from '../runtime/record-processor.js';
 import { type ConnectorResult, connectorRecords } from './connector-payload.js';
 import { type EsmBatchResponse, esmRecords } from './esm-event.js';
 import { type SecretStore, awsSecretStore, resolveSecretSettings, secretReferences } from './lambda-secrets.js';
 import { controlIdHeader } from '@lib/envelope';
+import { AdapterError } from '../adapter-error.js';
 
 /** The part of the Lambda context we use. */
 export interface LambdaContext {
@@ -25,12 +26,11 @@ export interface LambdaOptions {
 }
 
 /** Records the invocation could not finish: the event source must send them again. */
-export class UnfinishedRecordsError extends Error {
+export class UnfinishedRecordsError extends AdapterError {
   readonly code = 'UNFINISHED_RECORDS';
   readonly retriable = true;
   constructor(readonly unfinished: readonly { topic: string; partition: number; offset: string }[]) {
     super(`${unfinished.length} record(s) not finished (target unreachable, time out, or a ledger write failed); retry the batch`);
-    this.name = 'UnfinishedRecordsError';
   }
 }
 

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AdapterError } from '../adapter-error.js';
 
 /**
  * Settings a Lambda adapter reads from AWS instead of its environment: `<NAME>_SECRET_ARN` (Secrets Manager;
@@ -18,7 +19,7 @@ export type SecretReference =
   { setting: string; source: 'secrets-manager'; secretId: string; jsonKey?: string } | { setting: string; source: 'ssm'; name: string };
 
 /** A secret setting could not be read. Names the setting and where it was looked for, never a value. */
-export class SecretSettingError extends Error {
+export class SecretSettingError extends AdapterError {
   readonly code = 'SECRET_SETTING';
   readonly retriable: boolean;
   constructor(
@@ -26,7 +27,6 @@ export class SecretSettingError extends Error {
     options?: { cause?: unknown; retriable?: boolean },
   ) {
     super(`secret settings could not be read:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options);
-    this.name = 'SecretSettingError';
     this.retriable = options?.retriable ?? false;
   }
 }

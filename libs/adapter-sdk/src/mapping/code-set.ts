@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { AdapterError } from '../adapter-error.js';
 
 /**
  * What a table does with a code it has no row for:
@@ -19,18 +20,17 @@ export interface CodeSetSpec {
 }
 
 /** A code a table has no row for, under the 'error' policy: the message cannot be sent. */
-export class UnmappedCodeError extends Error {
+export class UnmappedCodeError extends AdapterError {
   readonly code = 'UNMAPPED_CODE';
   readonly retriable = false;
   constructor(readonly context: { table: string; field?: string }) {
     // Names the field and table, not the code: a patient's code (sex, race, religion) is PHI in the ledger and DLQ.
     super(`the code${context.field ? ` in ${context.field}` : ''} has no row in code set ${context.table}`);
-    this.name = 'UnmappedCodeError';
   }
 }
 
 /** A code set file that cannot be read or is malformed. */
-export class CodeSetFileError extends Error {
+export class CodeSetFileError extends AdapterError {
   readonly code = 'CODE_SET_FILE';
   readonly retriable = false;
   constructor(
@@ -38,7 +38,6 @@ export class CodeSetFileError extends Error {
     readonly context: { table: string; file: string },
   ) {
     super(message);
-    this.name = 'CodeSetFileError';
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Hl7Message } from '@lib/hl7';
+import { AdapterError } from '../adapter-error.js';
 
 /** What a target's implementation guide demands of every message it receives. Paths as in Hl7Message.get(). */
 export interface TargetProfile {
@@ -23,12 +24,11 @@ export interface ProfileViolation {
 }
 
 /** A mapped message the target's profile refuses: dead-lettered with the reasons, not sent. */
-export class ProfileViolationError extends Error {
+export class ProfileViolationError extends AdapterError {
   readonly code = 'PROFILE_VIOLATION';
   readonly retriable = false;
   constructor(readonly violations: readonly ProfileViolation[]) {
     super(`the mapped message breaks the target profile: ${violations.map((v) => `${v.path} ${v.detail}`).join('; ')}`);
-    this.name = 'ProfileViolationError';
   }
 }
 

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { controlIdHeader, envelopeFromJson, openKafka } from '@lib/envelope';
+import {
+  avroSerde,
+  CoalescingProducer,
+  deadLetterHeaders,
+  type KafkaClient,
+  type KafkaLogSink,
+  type KafkaProducer,
+  MAX_RECORD_BYTES,
+  reportEnsuredTopics,
+  retryTransient,
+  topicValueSubject,
+} from '@lib/kafka';
+import { configFields, kafkaConnection, type Logger, schemaRegistryConnection } from '@lib/platform';
+import type { Adapter } from '../define-adapter.js';
+import { MllpDelivery } from '../delivery/mllp-delivery.js';
+import type { AdapterConfig } from './adapter-config.js';
+import { AdapterMetrics } from './adapter-metrics.js';
+import { type DeliveryEvent, RecordProcessor } from './record-processor.js';
+
+/** The Avro schema of the delivery ledger's events (hl7.delivery.v1). */
+export const DELIVERY_EVENT_SCHEMA = JSON.parse(readFileSync(new URL('./delivery-event.v1.avsc', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
+
+export interface AdapterEffects {
+  kafka: KafkaClient;
+  producer: KafkaProducer;
+  delivery: MllpDelivery;
+  processor: RecordProcessor;
+  metrics: AdapterMetrics;
+  /** Closes delivery (cutting waiting retries short), the producer and the admin. */
+  close(): Promise<void>;
+}
+
+/**
+ * What an adapter needs to process records wherever they come from (a pod's consumer group, a Lambda event): its
+ * topics, the schema registry, a producer for the ledger and dead letters, MLLP delivery to the target, and the
+ * RecordProcessor wired to them. Values decode from the Confluent wire format, or from JSON (envelopeFromJson).
+ */
+export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig, log: Logger): Promise<AdapterEffects> {
+  const kafkaLog: KafkaLogSink = (level, message, context) => log[level]({ kafka: context }, message);
+  const {
+    client: kafka,
+    registry,
+    envelopeSerde,
+  } = openKafka({
+    kafka: kafkaConnection(config),
+    registry: schemaRegistryConnection(config),
+    log: kafkaLog,
+  });
+  // Started together with the broker and registry (as Kubernetes does), each step waits for them instead of failing.
+  const untilUp = <T>(what: string, step: () => Promise<T>) => retryTransient(what, step, { log: kafkaLog });
+  const admin = kafka.admin();
+  await untilUp('admin connect', () => admin.connect());
+  const durable = configFields.topicDurabilityOptions(config);
+  const big = { 'max.message.bytes': String(MAX_RECORD_BYTES) };
+  const ensured = await untilUp('create topics', () =>
+    admin.ensureTopics([
+      { name: config.SOURCE_TOPIC, partitions: config.TOPIC_PARTITIONS, ...durable, readOnly: true, config: big },
+      { name: config.LEDGER_TOPIC, partitions: config.TOPIC_PARTITIONS, ...durable },
+      // Dead letters wait for someone to replay them: kept for DEAD_LETTER_RETENTION_MS, not the broker's 7 days.
+      {
+        name: config.DEAD_LETTER_TOPIC,
+        partitions: config.TOPIC_PARTITIONS,
+        ...durable,
+        config: { ...big, 'retention.ms': String(config.DEAD_LETTER_RETENTION_MS) },
+      },
+    ]),
+  );
+  reportEnsuredTopics(ensured, kafkaLog);
+
+  const envelopes = await untilUp('register the envelope schema', () => envelopeSerde(config.SOURCE_TOPIC));
+  const events = await untilUp('register the delivery event schema', () =>
+    avroSerde<DeliveryEvent>(registry, topicValueSubject(config.LEDGER_TOPIC), DELIVERY_EVENT_SCHEMA),
+  );
+  const producer = new CoalescingProducer(kafka.producer({ idempotent: true }));
+  await untilUp('producer connect', () => producer.connect());
+
+  const metrics = new AdapterMetrics();
+  const { target } = config;
+  const tls = target.tls
+    ? {
+        ...(config.TARGET_TLS_CA_FILE ? { ca: readFileSync(config.TARGET_TLS_CA_FILE) } : {}),
+        ...(config.TARGET_TLS_CERT_FILE
+          ? { cert: readFileSync(config.TARGET_TLS_CERT_FILE), key: readFileSync(config.TARGET_TLS_KEY_FILE!) }
+          : {}),
+        ...(config.TARGET_TLS_SERVERNAME ? { servername: config.TARGET_TLS_SERVERNAME } : {}),
+      }
+    : undefined;
+  const delivery = new MllpDelivery({
+    target: { host: target.host, port: target.port, ...(tls ? { tls } : {}) },
+    connections: config.CONNECTIONS,
+    ackTimeoutMs: config.ACK_TIMEOUT_MS,
+    actions: config.ACK_ACTIONS,
+    retry: {
+      maxAttempts: config.RETRY_MAX_ATTEMPTS,
+      budgetMs: config.RETRY_BUDGET_MS,
+      initialDelayMs: config.RETRY_INITIAL_DELAY_MS,
+      maxDelayMs: config.RETRY_MAX_DELAY_MS,
+    },
+    holdOnFailure: config.HOLD_ON_FAILURE,
+  });
+  const processor = new RecordProcessor(
+    adapter,
+    {
+      // '{': a JSON envelope (Lambda Sink Connector, ESM JSON mode); otherwise the Confluent wire format.
+      decode: async (value) => (value[0] === 0x7b ? envelopeFromJson(JSON.parse(value.toString('utf8'))) : envelopes.deserialize(value)),
+      deliver: (message, onAttempt, signal) =>
+        delivery.deliver(
+          message.bytes,
+          message.controlId,
+          (attempt) => {
+            metrics.attempts.inc({ condition: attempt.condition });
+            metrics.ackLatency.observe(attempt.latencyMs / 1000);
+            onAttempt(attempt);
+          },
+          signal,
+        ),
+      ledger: async (event) => {
+        await producer.send([{ topic: config.LEDGER_TOPIC, key: event.mrnHash || null, value: await events.serialize(event) }]);
+      },
+      deadLetter: async (record, reason) => {
+        await producer.send([
+          {
+            topic: config.DEAD_LETTER_TOPIC,
+            key: record.key,
+            value: record.value,
+            headers: deadLetterHeaders(record, reason, adapter.name),
+          },
+        ]);
+        log.warn(
+          { controlId: controlIdHeader(record.headers), stage: reason.stage, error: reason.errorClass, offset: record.offset },
+          'dead-lettered',
+        );
+      },
+    },
+    config.LOG_HASH_KEY,
+  );
+  return {
+    kafka,
+    producer,
+    delivery,
+    processor,
+    metrics,
+    close: async () => {
+      await delivery.close();
+      await producer.disconnect();
+      await admin.disconnect();
+    },
+  };
+}
