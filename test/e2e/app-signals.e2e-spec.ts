@@ -2,6 +2,7 @@
 // nothing else; SIGTERM drains and exits 0 with the last log line written. Before this test, Nest's default signal
 // list made SIGHUP shut the gateway down, and re-raising SIGTERM after the drain killed the process (status 143)
 // before the asynchronous logger had written "stopped".
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,4 +89,21 @@ describe('the built apps under supervisor signals', () => {
     expect(await router.stop(60000)).toBe(0);
     expect(logLines(router.logFile).at(-1)!.msg).toBe('router stopped');
   }, 120000);
+
+  it.each([
+    ['apps/mllp-gateway/src/main.js', 'mllp-gateway', { MLLP_PORT: 'x' }, ['KAFKA_BROKERS', 'MLLP_PORT']],
+    ['apps/router/src/main.js', 'router', { TOPIC_PARTITIONS: '0' }, ['KAFKA_BROKERS', 'ROUTES_FILE', 'TOPIC_PARTITIONS']],
+    ['apps/adapter-lab/src/main.js', 'adapter-lab', { ACK_TIMEOUT_MS: '-1' }, ['KAFKA_BROKERS', 'ADAPTER_LAB_TARGET']],
+    ['apps/mllp-receiver/src/main.js', 'mllp-receiver', { RECEIVER_ANSWER: 'XX' }, ['RECEIVER_ANSWER']],
+  ])('%s: an invalid configuration stops it before anything starts, exit 2, every problem listed', (entry, app, env, named) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(KAFKA_|SCHEMA_REGISTRY_)/.test(k)));
+    const run = spawnSync(process.execPath, [join(process.cwd(), 'dist', entry)], {
+      env: { ...clean, ...env },
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`${app}: invalid configuration`);
+    for (const setting of named) expect(run.stderr).toContain(`${setting}:`);
+  });
 });

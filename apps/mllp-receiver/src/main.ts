@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MllpReceiver } from '@lib/adapter-sdk/tools';
-import { ConfigError, configFields, loadConfig } from '@lib/platform';
+import { configFields, loadConfig, runApp } from '@lib/platform';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -21,36 +21,34 @@ const schema = z.object({
   RECEIVER_OUTPUT_DIR: z.string().optional(),
 });
 
-let config;
-try {
-  config = loadConfig('mllp-receiver', schema, process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(2);
-}
-const { RECEIVER_ANSWER: code, RECEIVER_DELAY_MS: delayMs, RECEIVER_OUTPUT_DIR: outputDir } = config;
-if (outputDir) mkdirSync(outputDir, { recursive: true });
-const receiver = await MllpReceiver.start({
-  name: config.RECEIVER_NAME,
-  host: config.RECEIVER_HOST,
-  port: config.RECEIVER_PORT,
-  answer: (message) => {
-    process.stdout.write(
-      `${new Date().toISOString()} ${config.RECEIVER_NAME} received ${message.messageType} ${message.controlId} -> ${code}\n`,
-    );
-    if (outputDir)
-      writeFileSync(
-        join(outputDir, `${String(message.index).padStart(6, '0')}-${message.controlId.replace(/[^A-Za-z0-9_-]/g, '_')}.hl7`),
-        message.raw,
+await runApp({
+  name: 'mllp-receiver',
+  config: () => loadConfig('mllp-receiver', schema, process.env),
+  start: async (config) => {
+    const { RECEIVER_ANSWER: code, RECEIVER_DELAY_MS: delayMs, RECEIVER_OUTPUT_DIR: outputDir } = config;
+    if (outputDir) mkdirSync(outputDir, { recursive: true });
+    const receiver = await MllpReceiver.start({
+      name: config.RECEIVER_NAME,
+      host: config.RECEIVER_HOST,
+      port: config.RECEIVER_PORT,
+      answer: (message) => {
+        process.stdout.write(
+          `${new Date().toISOString()} ${config.RECEIVER_NAME} received ${message.messageType} ${message.controlId} -> ${code}\n`,
+        );
+        if (outputDir)
+          writeFileSync(
+            join(outputDir, `${String(message.index).padStart(6, '0')}-${message.controlId.replace(/[^A-Za-z0-9_-]/g, '_')}.hl7`),
+            message.raw,
+          );
+        return { kind: 'ack', code, ...(delayMs ? { delayMs } : {}) };
+      },
+    }).catch((error: unknown) => {
+      process.stderr.write(
+        `mllp-receiver: cannot listen on ${config.RECEIVER_HOST}:${config.RECEIVER_PORT}: ${(error as Error).message}\n`,
       );
-    return { kind: 'ack', code, ...(delayMs ? { delayMs } : {}) };
+      process.exit(1);
+    });
+    process.stdout.write(`${config.RECEIVER_NAME} listening for MLLP on ${config.RECEIVER_HOST}:${receiver.port}\n`);
+    return receiver;
   },
-}).catch((error: unknown) => {
-  process.stderr.write(`mllp-receiver: cannot listen on ${config.RECEIVER_HOST}:${config.RECEIVER_PORT}: ${(error as Error).message}\n`);
-  process.exit(1);
 });
-process.stdout.write(`${config.RECEIVER_NAME} listening for MLLP on ${config.RECEIVER_HOST}:${receiver.port}\n`);
-const stop = () => void receiver.stop().then(() => process.exit(0));
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);

@@ -3,31 +3,16 @@
 // Invalid configuration stops it before anything starts (exit code 2). If processing stops on an error (a
 // transaction that cannot commit, the 'fail' policy), it closes and exits 1 so its supervisor restarts it; the
 // restart resumes from the last committed transaction.
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { ConfigError, LifecycleModule, createLogger, shutdownHooks } from '@lib/platform';
+import { runApp } from '@lib/platform';
 import { Router } from './router.js';
 import { loadRouterConfig } from './router-config.js';
 import { loadRoutes } from './routes/route-config.js';
 
-let config;
-let targets;
-try {
-  config = loadRouterConfig(process.env);
-  targets = await loadRoutes(config.ROUTES_FILE);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(2);
-}
-const log = createLogger({ app: 'router', level: config.LOG_LEVEL });
-const app = await NestFactory.createApplicationContext(
-  LifecycleModule.for(() =>
-    Router.start(config, targets, log, () => {
-      process.exitCode = 1;
-      void app.close();
-    }),
-  ),
-  { logger: ['error', 'warn'] },
-);
-app.enableShutdownHooks(...shutdownHooks);
+await runApp({
+  name: 'router',
+  config: async () => {
+    const config = loadRouterConfig(process.env);
+    return { ...config, targets: await loadRoutes(config.ROUTES_FILE) };
+  },
+  start: (config, log, fail) => Router.start(config, config.targets, log, fail),
+});

@@ -12,3 +12,4 @@ export {
   type KafkaConnectionOptions,
   type RegistryConnectionOptions,
 } from './config/connection-settings.js';
+export { runApp, type AppDefinition } from './lifecycle/run-app.js';

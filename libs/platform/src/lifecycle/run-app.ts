@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '../config/config-error.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { LifecycleModule, shutdownHooks, type Stoppable } from './lifecycle-module.js';
+
+/** What an app is to the shared bootstrap: its name, how its config is read, and how its service starts. */
+export interface AppDefinition<C> {
+  /** The `app` field of every log line. */
+  name: string;
+  /** Validates the environment (and files it names); throws ConfigError listing every problem. */
+  config: () => C | Promise<C>;
+  /**
+   * Starts the service. `fail` is for an error retrying cannot mend while running (a transaction that cannot
+   * commit, the 'fail' policy): the app stops and exits 1, so its supervisor restarts it.
+   */
+  start: (config: C, log: Logger, fail: (error: unknown) => void) => Promise<Stoppable>;
+  /**
+   * Past this after SIGTERM/SIGINT the process exits even if the orderly stop hangs (records in flight are redone
+   * by the next owner). Default 25 s, below Kubernetes' default terminationGracePeriodSeconds of 30 s.
+   */
+  stopGraceMs?: number;
+}
+
+/**
+ * Every app's main: config or exit 2 (the list of problems on stderr), a PHI-safe logger, a Nest application
+ * context whose one module starts the service on boot and stops it (drain, flush, disconnect) on SIGTERM or SIGINT,
+ * then exit 0; exit 1 after a fatal error while running. SIGHUP is left to the app (the gateway reloads TLS on it).
+ */
+export async function runApp<C extends object>(app: AppDefinition<C>): Promise<INestApplicationContext> {
+  let config: C;
+  try {
+    config = await app.config();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  const level = (config as { LOG_LEVEL?: unknown }).LOG_LEVEL;
+  const log = createLogger({ app: app.name, level: typeof level === 'string' ? level : 'info' });
+  // Set once Nest has booted; a fatal error during the start closes it right after.
+  const booted: { context?: INestApplicationContext } = {};
+  let failed = false;
+  const close = () => void booted.context?.close().finally(() => process.exit());
+  const fail = (error: unknown) => {
+    if (failed) return;
+    failed = true;
+    process.exitCode = 1;
+    log.error({ err: error instanceof Error ? error.name : typeof error }, 'stopping after an error that retrying cannot mend');
+    close();
+  };
+  const context = await NestFactory.createApplicationContext(
+    LifecycleModule.for(() => app.start(config, log, fail)),
+    { logger: ['error', 'warn'] },
+  );
+  booted.context = context;
+  if (failed) close();
+  context.enableShutdownHooks(...shutdownHooks);
+  const graceMs = app.stopGraceMs ?? 25000;
+  const bound = () =>
+    setTimeout(() => {
+      log.error({ graceMs }, 'stop did not finish in time; exiting');
+      setTimeout(() => process.exit(1), 200);
+    }, graceMs).unref();
+  process.once('SIGTERM', bound);
+  process.once('SIGINT', bound);
+  return context;
+}
