@@ -1,15 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { sha256Hex } from '@lib/envelope';
+import { UNIT_INTAKE_POLICY } from '../testing/in-memory-ports.js';
 import { evaluateMessage, type IntakePolicy } from './evaluate-message.js';
 
-const policy: IntakePolicy = {
-  listener: 'unit',
-  headerPolicy: { messageTypes: ['ADT'] },
-  topics: { ADT: 'hl7.adt.v1' },
-  charset: { defaultCharset: 'UNICODE UTF-8', fallbackCharset: 'windows-1252' },
-  patientId: {},
-  sendingFacilities: [],
-};
+const policy = UNIT_INTAKE_POLICY;
 const receipt = { receivedAt: 1764500000000, remoteAddress: '10.0.0.9', newId: () => 'id-1' };
 const adt = (msh: Partial<{ facility: string; type: string; version: string; pid: string }> = {}) =>
   Buffer.from(

@@ -3,7 +3,13 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { ConnectionInfo } from '@lib/mllp';
 import { createLogger } from '@lib/platform';
-import { CountingMetrics, InMemoryPublisher, InMemoryQuarantine, inMemoryDuplicates } from '../testing/in-memory-ports.js';
+import {
+  CountingMetrics,
+  InMemoryPublisher,
+  InMemoryQuarantine,
+  inMemoryDuplicates,
+  UNIT_INTAKE_POLICY,
+} from '../testing/in-memory-ports.js';
 import { type IntakeOptions, MessageIntake } from './message-intake.js';
 
 const connection: ConnectionInfo = { id: 1, remoteAddress: '10.0.0.9', remotePort: 40000 };
@@ -15,12 +21,7 @@ function setup(overrides: Partial<IntakeOptions> = {}) {
   const metrics = new CountingMetrics();
   const intake = new MessageIntake(
     {
-      listener: 'unit',
-      headerPolicy: { messageTypes: ['ADT'] },
-      topics: { ADT: 'hl7.adt.v1' },
-      charset: { defaultCharset: 'UNICODE UTF-8', fallbackCharset: 'windows-1252' },
-      patientId: {},
-      sendingFacilities: [],
+      ...UNIT_INTAKE_POLICY,
       application: 'HL7ROUTER',
       writeTimeoutMs: 100,
       logHashKey: 'unit-test-hash-key',

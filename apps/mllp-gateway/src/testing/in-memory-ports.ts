@@ -8,6 +8,7 @@ import {
   WriteRefusedError,
 } from '../intake/intake-ports.js';
 import { BoundedDuplicateWindow } from '../intake/duplicate-window.js';
+import type { IntakePolicy } from '../intake/evaluate-message.js';
 
 /** In-memory implementations of the intake's ports, for fast tests of MessageIntake without a broker. */
 export class InMemoryPublisher implements EnvelopePublisher {
@@ -59,3 +60,13 @@ export class CountingMetrics implements IntakeMetrics {
 }
 
 export const inMemoryDuplicates = (): DuplicateWindow => new BoundedDuplicateWindow(60_000, 1000);
+
+/** The listener policy the intake's unit tests judge messages by: ADT only, UTF-8 with a windows-1252 fallback. */
+export const UNIT_INTAKE_POLICY: IntakePolicy = {
+  listener: 'unit',
+  headerPolicy: { messageTypes: ['ADT'] },
+  topics: { ADT: 'hl7.adt.v1' },
+  charset: { defaultCharset: 'UNICODE UTF-8', fallbackCharset: 'windows-1252' },
+  patientId: {},
+  sendingFacilities: [],
+};
