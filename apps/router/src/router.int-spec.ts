@@ -194,8 +194,8 @@ describe('router on the real broker', () => {
     ]);
     const routes = await loadRoutes(setup.routesFile);
     await expect(Router.start(config, routes, createLogger({ app: 'router', level: 'fatal' }))).rejects.toMatchObject({
-      code: 'PARTITION_COUNT_MISMATCH',
-      context: { topic: setup.patientStateTopic, partitions: 2, expected: 4 },
+      code: 'CO_PARTITIONING',
+      context: { expected: 4, source: setup.adtTopic, mismatches: [{ topic: setup.patientStateTopic, partitions: 2 }] },
     });
   }, 60000);
 });

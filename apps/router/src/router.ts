@@ -1,29 +1,11 @@
 import { configFields, HttpEndpoints, kafkaConnection, type Logger, schemaRegistryConnection } from '@lib/platform';
 import { type Hl7Envelope, type OpenedKafka, openKafka } from '@lib/envelope';
-import {
-  type KafkaLogSink,
-  MAX_RECORD_BYTES,
-  reportEnsuredTopics,
-  retryTransient,
-  type Serde,
-  type TopicAdmin,
-  type TopicSpec,
-} from '@lib/kafka';
-import { KafkaStreams } from '@lib/streams';
+import { type KafkaLogSink, MAX_RECORD_BYTES, reportEnsuredTopics, retryTransient, type Serde, type TopicAdmin } from '@lib/kafka';
+import { KafkaStreams, type TopologyTopicsOptions } from '@lib/streams';
 import { RouterMetrics } from './observability/router-metrics.js';
 import { type RouterConfig, internalTopics } from './router-config.js';
 import type { RouteTarget } from './routes/route-config.js';
 import { type RouterTopics, buildRouterTopology } from './topology/router-topology.js';
-
-/** A topic the router must read together with the ADT topic has another partition count: co-partitioning is broken. */
-export class PartitionCountMismatchError extends Error {
-  readonly code = 'PARTITION_COUNT_MISMATCH';
-  readonly retriable = false;
-  constructor(readonly context: { topic: string; partitions: number; expected: number }) {
-    super(`topic ${context.topic} has ${context.partitions} partitions but the ADT topic has ${context.expected}; they must match`);
-    this.name = 'PartitionCountMismatchError';
-  }
-}
 
 /** The running router: topics ensured, schemas registered, the topology running, health and metrics served. */
 export class Router {
@@ -68,14 +50,13 @@ export class Router {
     // Started together with the broker and registry (as Kubernetes does), each step waits for them instead of failing.
     const untilUp = <T>(what: string, step: () => Promise<T>) =>
       retryTransient(what, step, { log: (level, message, context) => log[level]({ kafka: context }, message) });
-    await untilUp('create topics', () => ensureRouterTopics(admin, config, topics, targets, log));
 
     log.info('registering schemas');
     const serdes = new Map<string, Serde<Hl7Envelope>>();
     for (const topic of new Set([topics.adt, topics.mergeKeys, ...targets.map((t) => t.topic)]))
       serdes.set(topic, await untilUp('register the envelope schema', () => envelopeSerde(topic)));
 
-    const metrics = new RouterMetrics(() => consumerLag(admin, config.APPLICATION_ID, [topics.adt, topics.mergeKeys, topics.control]));
+    const metrics = new RouterMetrics(() => consumerLag(admin, config.APPLICATION_ID, topology.sourceTopics));
     const topology = buildRouterTopology({
       topics,
       targets,
@@ -95,6 +76,7 @@ export class Router {
       deadLetterTopic: config.DEAD_LETTER_TOPIC,
       log: (level, message, context) => log[level]({ streams: context }, message),
       onDeadLetter: (stage) => metrics.deadLettered.inc({ stage }),
+      topics: routerTopicSettings(config, topics, (level, message, context) => log[level]({ kafka: context }, message)),
       ...(config.FAULT_KILL_AFTER_BATCHES ? { afterSend: killAfterBatches(config.FAULT_KILL_AFTER_BATCHES, log) } : {}),
       onFailure,
     });
@@ -134,45 +116,24 @@ export class Router {
   }
 }
 
-/** Creates what is missing; every topic read with the ADT topic, or restored per partition, must match its partition count. */
-async function ensureRouterTopics(
-  admin: TopicAdmin,
-  config: RouterConfig,
-  topics: RouterTopics,
-  targets: readonly RouteTarget[],
-  log: Logger,
-): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const partitions = existing.has(topics.adt) ? (await admin.endOffsets(topics.adt)).length : config.TOPIC_PARTITIONS;
-  const durable = configFields.topicDurabilityOptions(config);
+/**
+ * How the topology's topics are created (by KafkaStreams.start, which also checks that every source and changelog
+ * has the ADT topic's partition count): durable, sized for large messages; the topics that differ say so here.
+ */
+function routerTopicSettings(config: RouterConfig, topics: RouterTopics, log: KafkaLogSink): TopologyTopicsOptions {
   const big = { 'max.message.bytes': String(MAX_RECORD_BYTES) };
-  const compacted = { 'cleanup.policy': 'compact', ...big };
-  const coPartitioned: TopicSpec[] = [
-    // Written by the gateway (sized by its MLLP_MAX_FRAME_BYTES), only read here.
-    { name: topics.adt, partitions, ...durable, readOnly: true, config: big },
-    { name: topics.mergeKeys, partitions, ...durable, config: big },
-    { name: topics.control, partitions, ...durable },
-    { name: topics.patientState, partitions, ...durable, config: compacted },
-    { name: topics.dedupChangelog, partitions, ...durable, config: { 'cleanup.policy': 'compact' } },
-    { name: topics.targetsChangelog, partitions, ...durable, config: { 'cleanup.policy': 'compact' } },
-  ];
-  const ensured = await admin.ensureTopics([
-    ...coPartitioned,
-    ...targets.map((t) => ({ name: t.topic, partitions, ...durable, config: big })),
-    { name: topics.bootstrapStatus, partitions: 1, ...durable },
-    // Dead letters wait for someone to replay them: kept for DEAD_LETTER_RETENTION_MS, not the broker's 7 days.
-    {
-      name: config.DEAD_LETTER_TOPIC,
-      partitions: 1,
-      ...durable,
-      config: { ...big, 'retention.ms': String(config.DEAD_LETTER_RETENTION_MS) },
+  return {
+    partitions: config.TOPIC_PARTITIONS,
+    defaults: { ...configFields.topicDurabilityOptions(config), config: big },
+    overrides: {
+      [topics.patientState]: { config: { 'cleanup.policy': 'compact', ...big } },
+      [topics.control]: { config: {} },
+      [topics.bootstrapStatus]: { partitions: 1, config: {} },
+      // Dead letters wait for someone to replay them: kept for DEAD_LETTER_RETENTION_MS, not the broker's 7 days.
+      [config.DEAD_LETTER_TOPIC]: { config: { ...big, 'retention.ms': String(config.DEAD_LETTER_RETENTION_MS) } },
     },
-  ]);
-  reportEnsuredTopics(ensured, (level, message, context) => log[level]({ kafka: context }, message));
-  for (const spec of coPartitioned) {
-    const actual = (await admin.endOffsets(spec.name)).length;
-    if (actual !== partitions) throw new PartitionCountMismatchError({ topic: spec.name, partitions: actual, expected: partitions });
-  }
+    onEnsured: (ensured) => reportEnsuredTopics(ensured, log),
+  };
 }
 
 async function consumerLag(admin: TopicAdmin, groupId: string, topics: readonly string[]): Promise<number> {

@@ -17,5 +17,13 @@ export {
   type SinkWrite,
   type StoreSpec,
   type StreamRecord,
+  type TopologyTopic,
 } from './dsl/topology.js';
 export { KafkaStreams, type ErrorAction, type KafkaStreamsOptions } from './runtime/kafka-streams.js';
+export {
+  CoPartitioningError,
+  ensureTopologyTopics,
+  topologyTopicSpecs,
+  type TopicSettings,
+  type TopologyTopicsOptions,
+} from './runtime/topology-topics.js';

@@ -70,6 +70,12 @@ export interface SinkWrite {
   partition?: number;
 }
 
+/** A topic the topology names, with what it does with it (a repartition topic is both sink and source). */
+export interface TopologyTopic {
+  name: string;
+  roles: readonly ('source' | 'sink' | 'changelog')[];
+}
+
 /** Store keys are strings: string keys as they are, anything else as JSON. */
 export const storeKey = (key: unknown): string => (typeof key === 'string' ? key : JSON.stringify(key));
 
@@ -92,6 +98,21 @@ export class Topology {
 
   get sourceTopics(): string[] {
     return [...this.sources.keys()];
+  }
+
+  /**
+   * Every topic the topology names, in the order it names them: sources, sinks with a fixed topic (a sink whose
+   * topic is extracted from the record names none) and store changelogs. KafkaStreams creates them at start.
+   */
+  get topics(): TopologyTopic[] {
+    const roles = new Map<string, Set<'source' | 'sink' | 'changelog'>>();
+    const add = (name: string, role: 'source' | 'sink' | 'changelog') => roles.set(name, (roles.get(name) ?? new Set()).add(role));
+    for (const node of this.nodes.values()) {
+      if (node.kind === 'source') add(node.topic, 'source');
+      else if (node.kind === 'sink' && typeof node.topic === 'string') add(node.topic, 'sink');
+    }
+    for (const store of this.stores) add(store.changelogTopic, 'changelog');
+    return [...roles].map(([name, set]) => ({ name, roles: [...set] }));
   }
 
   sourceSerdes(topic: string): Serdes<unknown, unknown> {

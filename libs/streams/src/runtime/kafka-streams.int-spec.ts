@@ -4,6 +4,7 @@ import { type KafkaClient, type TopicAdmin, jsonSerde, stringSerde } from '@lib/
 import { type TestKafka, eventually, openTestKafka, readTopic, uniqueName } from '@lib/kafka/testing';
 import { StreamsProcessingError } from '../errors.js';
 import { KafkaStreams } from './kafka-streams.js';
+import { CoPartitioningError } from './topology-topics.js';
 
 interface Adt {
   event: string;
@@ -357,5 +358,60 @@ describe('KafkaStreams on the real broker', () => {
       'K2 close:was-open',
     ]);
     expect(second.store<boolean>('open', 0)?.size).toBe(0);
+  });
+
+  it('creates the topology’s topics with the first source’s partitions, and refuses a changelog that does not match', async () => {
+    const [input, output, changelog, dlq, app] = [
+      uniqueName('tt-in'),
+      uniqueName('tt-out'),
+      uniqueName('tt-seen-changelog'),
+      uniqueName('tt-dlq'),
+      uniqueName('tt-app'),
+    ];
+    await admin.ensureTopics([{ name: input, partitions: 3 }]);
+    const topology = () => {
+      const builder = new StreamsBuilder();
+      const seen = builder.stateStore('seen', changelog, jsonSerde<boolean>());
+      builder
+        .stream(input, adtSerdes, 'in')
+        .process<string, string>(
+          (record, context) => {
+            context.store(seen).put(record.key, true);
+            context.forward({ ...record, value: record.value.event });
+          },
+          { name: 'remember', stores: [seen] },
+        )
+        .to(output, { key: stringSerde, value: stringSerde }, 'to-output');
+      return builder.build();
+    };
+    const topics = { partitions: 6, defaults: { replicationFactor: 1 }, overrides: { [output]: { partitions: 2 } } };
+    const streams = await start(topology(), {
+      applicationId: app,
+      guarantee: 'at_least_once',
+      topics,
+      onDeserializationError: 'dead-letter',
+      deadLetterTopic: dlq,
+    });
+    // The source existed with 3 partitions: the changelog follows it (not the 6 for a fresh start), the sink takes
+    // its override, the dead-letter topic one partition; the changelog is compacted.
+    expect((await admin.endOffsets(changelog)).length).toBe(3);
+    expect((await admin.endOffsets(output)).length).toBe(2);
+    expect((await admin.endOffsets(dlq)).length).toBe(1);
+    await produce(input, [['M1', JSON.stringify({ event: 'A01' })]]);
+    expect((await readTopic(kafka, output, { until: (r) => r.length >= 1 })).map((r) => r.value?.toString())).toEqual(['A01']);
+    await streams.close();
+
+    // A second application whose changelog exists with another partition count cannot start.
+    const other = uniqueName('tt-bad-changelog');
+    await admin.ensureTopics([{ name: other, partitions: 2, config: { 'cleanup.policy': 'compact' } }]);
+    const builder = new StreamsBuilder();
+    const store = builder.stateStore('s', other, jsonSerde<boolean>());
+    builder
+      .stream(input, adtSerdes, 'in')
+      .process<string, string>((record, context) => context.store(store).put(record.key, true), { name: 'put', stores: [store] });
+    const refused = new KafkaStreams(builder.build(), kafka, { applicationId: uniqueName('tt-app2'), guarantee: 'at_least_once', topics });
+    track(refused);
+    await expect(refused.start()).rejects.toThrow(CoPartitioningError);
+    await expect(refused.start()).rejects.toThrow(`${other} has 2`);
   });
 });

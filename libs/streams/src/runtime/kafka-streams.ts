@@ -14,6 +14,7 @@ import {
 } from '@lib/kafka';
 import { InMemoryKeyValueStore, type KeyValueStore, type StreamRecord, type Topology } from '../dsl/topology.js';
 import { StreamsProcessingError } from '../errors.js';
+import { ensureTopologyTopics, type TopologyTopicsOptions } from './topology-topics.js';
 
 export type ErrorAction = 'continue' | 'fail' | 'dead-letter';
 
@@ -49,6 +50,12 @@ export interface KafkaStreamsOptions {
   afterSend?: (batch: { topic: string; partition: number }) => void | Promise<void>;
   /** Called for each record sent to the dead-letter topic (for a metric). */
   onDeadLetter?: (stage: 'deserialization' | 'processing') => void;
+  /**
+   * Create the topology's topics at start (sources, fixed sinks, compacted changelogs, the dead-letter topic) and
+   * check that every source and changelog has the first source's partition count, as Kafka Streams does for its
+   * internal topics. Without it, the topics must exist.
+   */
+  topics?: TopologyTopicsOptions;
 }
 
 interface Sender {
@@ -121,6 +128,15 @@ export class KafkaStreams {
   }
 
   async start(): Promise<void> {
+    if (this.options.topics && !this.consumer) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        await ensureTopologyTopics(admin, this.topology, this.options.topics, this.options.deadLetterTopic);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    }
     const sessionTimeoutMs = this.options.sessionTimeoutMs ?? 10000;
     this.consumer ??= this.kafka.consumer({
       groupId: this.options.applicationId,
