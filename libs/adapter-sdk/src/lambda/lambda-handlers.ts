@@ -1,6 +1,7 @@
 import { type Logger, createLogger } from '@lib/platform';
 import type { Adapter } from '../define-adapter.js';
-import { runKeyOrdered } from '../delivery/run-key-ordered.js';
+import { KeyOrderedScheduler } from '../delivery/key-ordered-scheduler.js';
+import { KeyOrderedWork } from '../delivery/key-ordered-work.js';
 import { loadAdapterConfig } from '../runtime/adapter-config.js';
 import { type AdapterEffects, openAdapterEffects } from '../runtime/adapter-effects.js';
 import type { ProcessOutcome, SourceRecord } from '../runtime/record-processor.js';
@@ -39,13 +40,13 @@ export class UnfinishedRecordsError extends AdapterError {
  * connections, the Kafka producer and the registry client are reused across invocations.
  */
 class WarmRuntime {
-  private effects: Promise<AdapterEffects> | undefined;
+  private effects: Promise<{ effects: AdapterEffects; scheduler: KeyOrderedScheduler }> | undefined;
   constructor(
     readonly adapter: Adapter,
     private readonly options: LambdaOptions,
   ) {}
 
-  open(): Promise<AdapterEffects> {
+  open(): Promise<{ effects: AdapterEffects; scheduler: KeyOrderedScheduler }> {
     this.effects ??= (async () => {
       const given = this.options.env ?? process.env;
       // Secrets by reference (Secrets Manager, SSM), read once per container: never plain in the function's config.
@@ -53,7 +54,8 @@ class WarmRuntime {
         secretReferences(given).length > 0 ? await resolveSecretSettings(given, this.options.secretStore ?? awsSecretStore(given)) : given;
       const config = loadAdapterConfig(this.adapter, env);
       const log = this.options.log ?? createLogger({ app: `adapter-${this.adapter.name}-lambda`, level: config.LOG_LEVEL });
-      return openAdapterEffects(this.adapter, config, log);
+      // MAX_IN_FLIGHT bounds the records in flight over all of an invocation's partitions, as in a pod.
+      return { effects: await openAdapterEffects(this.adapter, config, log), scheduler: new KeyOrderedScheduler(config.MAX_IN_FLIGHT) };
     })().catch((error: unknown) => {
       this.effects = undefined; // a failed start is retried by the next invocation
       throw error;
@@ -63,29 +65,34 @@ class WarmRuntime {
 
   /** Processes groups (one per topic-partition) in parallel, each KEY-ordered; returns outcomes and what is left. */
   async run(groups: readonly SourceRecord[][], context: LambdaContext | undefined) {
-    const effects = await this.open();
+    const { effects, scheduler } = await this.open();
     const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - (this.options.safetyMarginMs ?? 10000) : undefined;
     const outcomes = new Map<SourceRecord, ProcessOutcome>();
     const runs = await Promise.all(
-      groups.map((records) =>
-        runKeyOrdered(
-          records.map((record) => ({ offset: BigInt(record.offset), key: record.key?.toString('utf8') ?? '', record })),
+      groups.map(async (records) => {
+        const work = new KeyOrderedWork<SourceRecord>();
+        work.add(records.map((record) => ({ offset: BigInt(record.offset), key: record.key?.toString('utf8') ?? '', record })));
+        // A failed record holds its key: the rest of it is left for the event source's retry of the batch.
+        const { finished } = await scheduler.run(
+          work,
           async (record, signal) => {
             const outcome = await effects.processor.process(record, signal);
             effects.metrics.outcomes.inc({ outcome });
             outcomes.set(record, outcome);
           },
-          { limit: effects.delivery.connections * 4, ...(deadline === undefined ? {} : { deadline }) },
-        ),
-      ),
+          { signal: new AbortController().signal, ...(deadline === undefined ? {} : { deadline }) },
+        );
+        const done = new Set(finished);
+        return { unfinished: records.filter((r) => !done.has(r)) };
+      }),
     );
     return { outcomes, unfinished: runs.flatMap((r) => r.unfinished) };
   }
 
   async close(): Promise<void> {
-    const effects = await this.effects?.catch(() => undefined);
+    const warm = await this.effects?.catch(() => undefined);
     this.effects = undefined;
-    await effects?.close();
+    await warm?.effects.close();
   }
 }
 

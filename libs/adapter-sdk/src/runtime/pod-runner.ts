@@ -1,5 +1,4 @@
 import {
-  abortableSleep,
   type BatchContext,
   isRetriable,
   type KafkaClient,
@@ -9,6 +8,7 @@ import {
   retryTransient,
   type TopicAdmin,
 } from '@lib/kafka';
+import { KeyOrderedScheduler } from '../delivery/key-ordered-scheduler.js';
 import { KeyOrderedWork, decodeCompleted, encodeCompleted } from '../delivery/key-ordered-work.js';
 import { isDeliveryInterrupted } from '../delivery/mllp-delivery.js';
 import type { SourceRecord } from './record-processor.js';
@@ -48,9 +48,8 @@ export interface PodRunnerOptions {
 export class PodRunner {
   private consumer: KafkaConsumer | undefined;
   private admin: TopicAdmin | undefined;
-  private inFlight = 0;
-  /** Batches waiting for a record to finish (or their commit interval). */
-  private readonly waiters = new Set<() => void>();
+  /** Runs every partition's records, KEY-ordered, within maxInFlight over all of them. */
+  private readonly scheduler: KeyOrderedScheduler;
   private stopping = false;
   private readonly stopController = new AbortController();
   private failure: unknown;
@@ -62,7 +61,9 @@ export class PodRunner {
     private readonly kafka: KafkaClient,
     private readonly handle: (record: SourceRecord, signal: AbortSignal) => Promise<unknown>,
     private readonly options: PodRunnerOptions,
-  ) {}
+  ) {
+    this.scheduler = new KeyOrderedScheduler(options.maxInFlight ?? 64);
+  }
 
   get handled(): number {
     return this.handledCount;
@@ -117,9 +118,9 @@ export class PodRunner {
    */
   async stop(whileDraining: () => Promise<void> = () => Promise.resolve()): Promise<void> {
     this.stopping = true;
-    this.wakeAll();
+    this.scheduler.wakeAll();
     const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10000);
-    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (this.scheduler.running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     this.stopController.abort(new Error('stopping'));
     await whileDraining();
     await this.consumer
@@ -145,12 +146,8 @@ export class PodRunner {
       batch.records.map((r) => ({ offset: BigInt(r.offset), key: keyOf(r), record: r })),
       completed,
     );
-    const limit = this.options.maxInFlight ?? 64;
     const interval = this.options.commitIntervalMs ?? 1000;
-    let lastCommit = Date.now();
     let committed: bigint | undefined;
-    let retryAt = 0;
-    let retryDelay = 200;
     const commit = async () => {
       const next = work.committable();
       const pending = work.notDurable();
@@ -162,57 +159,33 @@ export class PodRunner {
       work.confirmDurable(pending);
       committed = next;
     };
-    while (work.unfinished > 0) {
-      const startable = this.halted(signal) || Date.now() < retryAt ? [] : work.start(Math.max(0, limit - this.inFlight));
-      for (const item of startable) {
-        this.inFlight += 1;
-        void this.handle(item.record, signal)
-          .then(
-            () => {
-              work.finish(item.offset);
-              this.handledCount += 1;
-              retryDelay = 200;
-            },
-            (error: unknown) => {
-              work.abandon(item.offset);
-              if (isDeliveryInterrupted(error) || signal.aborted) return;
-              if (isRetriable(error)) {
-                retryAt = Date.now() + retryDelay;
-                this.options.log?.('warn', 'a record could not be finished; retrying', {
-                  ...where(item.record),
-                  retryInMs: retryDelay,
-                  error: error instanceof Error ? error.name : typeof error,
-                });
-                retryDelay = Math.min(retryDelay * 2, 10000);
-              } else this.fail(error, item.record);
-            },
-          )
-          .finally(() => {
-            this.inFlight -= 1;
-            this.wakeAll();
-          });
-      }
-      if (work.running === 0 && this.halted(signal)) break;
-      // A patient's next record waits for its previous one's completion to be committed: commit now, not later.
-      if (work.waitingForCommit() || Date.now() - lastCommit >= interval) {
-        try {
-          await commit();
-        } catch (error) {
-          // Kafka unreachable: the records wait (their keys do); a session lost meanwhile aborts the batch.
+    await this.scheduler.run(work, this.handle, {
+      signal,
+      halted: () => this.halted(signal),
+      onFinished: () => void (this.handledCount += 1),
+      onFailure: (error, record) => {
+        if (isDeliveryInterrupted(error)) return 'requeue';
+        if (isRetriable(error)) return 'retry';
+        this.fail(error, record);
+        return 'requeue';
+      },
+      onRetry: (error, record, delayMs) =>
+        this.options.log?.('warn', 'a record could not be finished; retrying', {
+          ...where(record),
+          retryInMs: delayMs,
+          error: error instanceof Error ? error.name : typeof error,
+        }),
+      commit: {
+        intervalMs: interval,
+        run: commit,
+        onError: (error) =>
           this.options.log?.('warn', 'could not commit progress; retrying', {
             topic: batch.topic,
             partition: batch.partition,
             error: String(error),
-          });
-          await abortableSleep(Math.min(interval, 1000), signal);
-        }
-        lastCommit = Date.now();
-        continue;
-      }
-      const untilCommit = interval - (Date.now() - lastCommit);
-      const untilRetry = retryAt - Date.now();
-      await this.pause(Math.max(10, untilRetry > 0 ? Math.min(untilCommit, untilRetry) : untilCommit));
-    }
+          }),
+      },
+    });
     await commit().catch((error: unknown) =>
       this.options.log?.('warn', 'could not commit progress at the end of a batch', {
         topic: batch.topic,
@@ -250,23 +223,6 @@ export class PodRunner {
       if (signal.aborted) return undefined;
       throw error;
     }
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const waiters = this.waiters;
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        waiters.delete(done);
-        resolve();
-      }
-      waiters.add(done);
-    });
-  }
-
-  private wakeAll(): void {
-    for (const waiter of [...this.waiters]) waiter();
   }
 
   private fail(error: unknown, record: SourceRecord): void {
