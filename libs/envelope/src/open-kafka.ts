@@ -24,8 +24,9 @@ export interface OpenedKafka {
   client: KafkaClient;
   registry: SchemaRegistryClient;
   /**
-   * The envelope's Avro serde for `topic`: registers HL7_ENVELOPE_SCHEMA under the topic's value subject (once per
-   * topic: later calls share the first registration) and decodes any schema id the registry knows.
+   * The envelope's Avro serde for `topic`: registers HL7_ENVELOPE_SCHEMA under the topic's value subject and decodes
+   * any schema id the registry knows. Each composition root asks once per topic, at start, retrying while the
+   * registry is away.
    */
   envelopeSerde(topic: string): Promise<Serde<Hl7Envelope> & { schemaId: number }>;
 }
@@ -34,19 +35,9 @@ export interface OpenedKafka {
 export function openKafka(options: OpenKafkaOptions): OpenedKafka {
   const client = createKafkaClient(options.kafka, options.log);
   const registry = createSchemaRegistryClient(options.registry);
-  const serdes = new Map<string, Promise<Serde<Hl7Envelope> & { schemaId: number }>>();
   return {
     client,
     registry,
-    envelopeSerde(topic) {
-      let serde = serdes.get(topic);
-      if (!serde) {
-        serde = avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA);
-        // A failed registration (registry down) is not remembered: the caller retries it.
-        serde.catch(() => serdes.delete(topic));
-        serdes.set(topic, serde);
-      }
-      return serde;
-    },
+    envelopeSerde: (topic) => avroSerde<Hl7Envelope>(registry, topicValueSubject(topic), HL7_ENVELOPE_SCHEMA),
   };
 }
