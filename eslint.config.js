@@ -9,7 +9,7 @@ const deepImports = { group: ['@lib/*/src/*', '**/libs/*/src/**'], message: 'imp
  */
 const MAY_IMPORT = {
   'libs/hl7': [],
-  'libs/mllp': [],
+  'libs/mllp': ['hl7'],
   'libs/platform': [],
   'libs/kafka': [],
   'libs/envelope': ['hl7', 'kafka'],

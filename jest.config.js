@@ -19,6 +19,8 @@ const common = {
   moduleNameMapper: {
     '^@lib/([a-z0-9-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^@lib/([a-z0-9-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+    // The MLLP listener as a Nest transport (the gateway), apart from the client the Lambda bundles use.
+    '^@lib/mllp/nest$': '<rootDir>/libs/mllp/src/nest/index.ts',
     // The Lambda secret settings alone (the CDK app needs their names, not the adapter runtime).
     '^@lib/adapter-sdk/secrets$': '<rootDir>/libs/adapter-sdk/src/lambda/lambda-secrets.ts',
     // Tools around adapters (settings, replay, scaffold, the demo receiver): scripts and deploy checks.

@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { decodeMessageBytes, encodeText, Hl7ParseError, parseMessage, readHeader, splitFrame } from './index.js';
+import { decodeMessageBytes, encodeText, Hl7ParseError, parseMessage, peekMessageType, readHeader, splitFrame } from './index.js';
 
 const root = new URL('../../../test/fixtures/hl7/public/', import.meta.url).pathname;
 const files = readdirSync(root)
@@ -67,7 +67,11 @@ describe('public HL7 corpus', () => {
       expect(encodeText(decoded.text, decoded.charset).equals(body)).toBe(true);
       // The parser keeps every segment's text: rejoined, they are the message minus separators.
       expect(message.segments.map((s) => s.raw).join('')).toBe(message.text.replace(/[\r\n]/g, ''));
-      expect(typeof readHeader(message).controlId).toBe('string');
+      const header = readHeader(message);
+      expect(typeof header.controlId).toBe('string');
+      // What the MLLP transport routes on, read from the bytes alone, agrees with the full parse.
+      if (header.messageType)
+        expect(peekMessageType(bytes)).toEqual({ messageType: header.messageType, triggerEvent: header.triggerEvent });
     }
   });
 

@@ -11,7 +11,7 @@ export {
 } from './charset.js';
 export { DEFAULT_DELIMITERS, encodingCharacters, readDelimiters, type Delimiters } from './delimiters.js';
 export { escapeValue, unescapeValue } from './escape.js';
-export { readHeader, type MessageHeader } from './header.js';
+export { peekMessageType, readHeader, type MessageHeader, type MessageTypePeek } from './header.js';
 export { HL7_ERROR_TEXT, Hl7ErrorCode, Hl7ParseError, issue, type Hl7Issue, type Hl7Location } from './hl7-error.js';
 export { Hl7Message, parseMessage, parsePath, type FieldPath, type Hl7Segment } from './message.js';
 export { extractPatientId, isIssue, type PatientId, type PatientIdRule } from './patient-id.js';

@@ -394,6 +394,12 @@ describe('MLLP over TLS', () => {
     expect(after).not.toBe(before);
     expect(after).toBe(new X509Certificate(readText(second.certFile)).fingerprint256);
     expect(events).toContainEqual({ type: 'tls-reloaded' });
+
+    // A half-written key (a Secret being replaced) keeps the current certificate and says so, instead of throwing.
+    writeFileSync(tlsFiles.keyFile, '-----BEGIN PRIVATE KEY-----\ntruncated');
+    server.reloadTls();
+    expect(events.at(-1)).toMatchObject({ type: 'tls-reload-failed', error: { code: expect.stringMatching(/^ERR_OSSL/) } });
+    expect(await certOf()).toBe(after);
   });
 });
 

@@ -31,7 +31,8 @@ export type ServerEvent =
   | { type: 'oversize'; connection: ConnectionInfo; bytes: number }
   | { type: 'handler-error'; connection: ConnectionInfo; error: unknown }
   | { type: 'tls-error'; remoteAddress: string; error: unknown }
-  | { type: 'tls-reloaded' };
+  | { type: 'tls-reloaded' }
+  | { type: 'tls-reload-failed'; error: unknown };
 
 export type CloseReason =
   | 'peer-closed'
@@ -185,10 +186,18 @@ export class MllpServer {
     return this.buffered;
   }
 
-  /** Re-read the TLS key, certificate and CA files: new connections use them, open ones keep theirs. */
+  /**
+   * Re-read the TLS key, certificate and CA files: new connections use them, open ones keep theirs. Files that do
+   * not load (half-written, a key that does not match) leave the current certificate in place: 'tls-reload-failed'.
+   */
   reloadTls(): void {
     if (!this.options.tls) return;
-    (this.server as tls.Server).setSecureContext(this.tlsContextOptions(this.options.tls));
+    try {
+      (this.server as tls.Server).setSecureContext(this.tlsContextOptions(this.options.tls));
+    } catch (error) {
+      this.emit({ type: 'tls-reload-failed', error });
+      return;
+    }
     this.emit({ type: 'tls-reloaded' });
   }
 
