@@ -8,5 +8,5 @@ import { loadGatewayConfig } from './gateway-config.js';
 await runApp({
   name: 'mllp-gateway',
   config: () => loadGatewayConfig(process.env),
-  start: (config, log) => Gateway.start(config, log),
+  create: async (config, log) => (await Gateway.start(config, log)).app,
 });

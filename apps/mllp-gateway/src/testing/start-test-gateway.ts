@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@lib/platform';
 import { type TestKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { Gateway } from '../gateway.js';
+import type { GatewayExtensions } from '../gateway.module.js';
 import { loadGatewayConfig } from '../gateway-config.js';
 
 export interface TestGateway {
@@ -12,7 +13,11 @@ export interface TestGateway {
 }
 
 /** Starts a real gateway on port 0 against the test broker, with topics no other test uses. */
-export async function startTestGateway(env: TestKafkaEnv, overrides: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  env: TestKafkaEnv,
+  overrides: Record<string, string> = {},
+  extensions: GatewayExtensions = {},
+): Promise<TestGateway> {
   const topics = {
     adt: uniqueName('gw-adt'),
     oru: uniqueName('gw-oru'),
@@ -38,6 +43,6 @@ export async function startTestGateway(env: TestKafkaEnv, overrides: Record<stri
   });
   const logLines: string[] = [];
   const destination = new Writable({ write: (chunk: Buffer, _e, done) => (logLines.push(chunk.toString()), done()) });
-  const gateway = await Gateway.start(config, createLogger({ app: 'mllp-gateway', level: config.LOG_LEVEL, destination }));
+  const gateway = await Gateway.start(config, createLogger({ app: 'mllp-gateway', level: config.LOG_LEVEL, destination }), extensions);
   return { gateway, topics, logLines };
 }

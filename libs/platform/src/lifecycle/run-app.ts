@@ -5,17 +5,14 @@ import { ConfigError } from '../config/config-error.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { LifecycleModule, shutdownHooks, type Stoppable } from './lifecycle-module.js';
 
-/** What an app is to the shared bootstrap: its name, how its config is read, and how its service starts. */
-export interface AppDefinition<C> {
+/** What an app is to the shared bootstrap: its name, how its config is read, and how it starts. */
+export type AppDefinition<C> = ServiceApp<C> | NestApp<C>;
+
+interface AppBase<C> {
   /** The `app` field of every log line. */
   name: string;
   /** Validates the environment (and files it names); throws ConfigError listing every problem. */
   config: () => C | Promise<C>;
-  /**
-   * Starts the service. `fail` is for an error retrying cannot mend while running (a transaction that cannot
-   * commit, the 'fail' policy): the app stops and exits 1, so its supervisor restarts it.
-   */
-  start: (config: C, log: Logger, fail: (error: unknown) => void) => Promise<Stoppable>;
   /**
    * Past this after SIGTERM/SIGINT the process exits even if the orderly stop hangs (records in flight are redone
    * by the next owner). Default 25 s, below Kubernetes' default terminationGracePeriodSeconds of 30 s.
@@ -23,10 +20,27 @@ export interface AppDefinition<C> {
   stopGraceMs?: number;
 }
 
+/** An app that is one long-lived service (the router, the adapters): runApp gives it a Nest context of one module. */
+export interface ServiceApp<C> extends AppBase<C> {
+  /**
+   * Starts the service. `fail` is for an error retrying cannot mend while running (a transaction that cannot
+   * commit, the 'fail' policy): the app stops and exits 1, so its supervisor restarts it.
+   */
+  start: (config: C, log: Logger, fail: (error: unknown) => void) => Promise<Stoppable>;
+}
+
+/**
+ * An app that is a Nest application of its own (the gateway: a microservice of its module on the MLLP transport):
+ * `create` builds and starts it (listening); runApp wires the signals to its shutdown hooks.
+ */
+export interface NestApp<C> extends AppBase<C> {
+  create: (config: C, log: Logger) => Promise<INestApplicationContext>;
+}
+
 /**
  * Every app's main: config or exit 2 (the list of problems on stderr), a PHI-safe logger, a Nest application
- * context whose one module starts the service on boot and stops it (drain, flush, disconnect) on SIGTERM or SIGINT,
- * then exit 0; exit 1 after a fatal error while running. SIGHUP is left to the app (the gateway reloads TLS on it).
+ * (the app's own, or a context whose one module starts the service on boot) stopped (drain, flush, disconnect) on
+ * SIGTERM or SIGINT, then exit 0; exit 1 after a fatal error while running. SIGHUP is left to the app (the gateway reloads TLS on it).
  */
 export async function runApp<C extends object>(app: AppDefinition<C>): Promise<INestApplicationContext> {
   let config: C;
@@ -50,10 +64,13 @@ export async function runApp<C extends object>(app: AppDefinition<C>): Promise<I
     log.error({ err: error instanceof Error ? error.name : typeof error }, 'stopping after an error that retrying cannot mend');
     close();
   };
-  const context = await NestFactory.createApplicationContext(
-    LifecycleModule.for(() => app.start(config, log, fail)),
-    { logger: ['error', 'warn'] },
-  );
+  const context =
+    'create' in app
+      ? await app.create(config, log)
+      : await NestFactory.createApplicationContext(
+          LifecycleModule.for(() => app.start(config, log, fail)),
+          { logger: ['error', 'warn'] },
+        );
   booted.context = context;
   if (failed) close();
   context.enableShutdownHooks(...shutdownHooks);
