@@ -27,6 +27,9 @@ for (const app of adapters) {
     logLevel: 'warning',
     // CommonJS dependencies (kafkajs, avsc) call require(): give the ES module bundle one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    // @platformatic/kafka's CRC-32C and codecs are WebAssembly that its index reads from a file beside it at import
+    // time; the bundled entry of the same package embeds it, so the Lambda needs no .wasm file.
+    alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
     // Optional peers NestJS loads only when present (@lib/platform exports its lifecycle module): never used here.
     external: [
       'class-validator',

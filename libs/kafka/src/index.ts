@@ -1,5 +1,6 @@
 export * from './kafka-types.js';
-export { createKafkaClient } from './kafkajs-client.js';
+export { createKafkaClient } from './kafka-client.js';
+export { readPlatformaticError, type PlatformaticErrorReading } from './platformatic-producer.js';
 export * from './topic-settings.js';
 export { CoalescingProducer, type CoalescingOptions } from './coalescing-producer.js';
 export { replayTopic } from './replay-topic.js';

@@ -16,9 +16,17 @@ export interface SaslCredentials {
   password: string;
 }
 
+/**
+ * Which library talks to Kafka. 'kafkajs' (the default) for everything; 'platformatic' puts @platformatic/kafka
+ * behind producer() (the gateway's writes, the adapters' ledger and dead letters) while consumers, transactions
+ * and the admin client stay on kafkajs (issue #14: the rest moves once the fault suite passes on it).
+ */
+export type KafkaClientLibrary = 'kafkajs' | 'platformatic';
+
 export interface KafkaConnectionConfig {
   brokers: readonly string[];
   clientId: string;
+  client?: KafkaClientLibrary;
   /** true for TLS with the system CAs, or explicit TLS options (CA, client cert for mTLS). */
   ssl?: boolean | ConnectionOptions;
   sasl?: SaslCredentials;

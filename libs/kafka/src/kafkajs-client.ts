@@ -49,8 +49,8 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** Builds our KafkaClient on kafkajs 2.2.4. */
-export function createKafkaClient(config: KafkaConnectionConfig, log: KafkaLogSink = () => {}): KafkaClient {
+/** Builds our KafkaClient on kafkajs 2.2.4 (createKafkaClient in kafka-client.ts chooses the library). */
+export function createKafkajsClient(config: KafkaConnectionConfig, log: KafkaLogSink = () => {}): KafkaClient {
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],

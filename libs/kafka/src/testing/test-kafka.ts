@@ -1,4 +1,4 @@
-import { createKafkaClient } from '../kafkajs-client.js';
+import { createKafkaClient } from '../kafka-client.js';
 import type { KafkaClient, TopicAdmin } from '../kafka-types.js';
 import { testKafkaEnv } from './test-kafka-env.js';
 

@@ -2,6 +2,7 @@
 export interface ConnectionSettings {
   KAFKA_BROKERS: string[];
   KAFKA_CLIENT_ID: string;
+  KAFKA_CLIENT?: 'kafkajs' | 'platformatic' | undefined;
   KAFKA_SSL: boolean;
   KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512' | undefined;
   KAFKA_SASL_USERNAME?: string | undefined;
@@ -15,6 +16,7 @@ export interface ConnectionSettings {
 export interface KafkaConnectionOptions {
   brokers: string[];
   clientId: string;
+  client?: 'kafkajs' | 'platformatic';
   ssl?: boolean;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
@@ -28,6 +30,7 @@ export interface RegistryConnectionOptions {
 
 export function kafkaConnection(settings: ConnectionSettings): KafkaConnectionOptions {
   const connection: KafkaConnectionOptions = { brokers: settings.KAFKA_BROKERS, clientId: settings.KAFKA_CLIENT_ID };
+  if (settings.KAFKA_CLIENT) connection.client = settings.KAFKA_CLIENT;
   if (settings.KAFKA_SSL) connection.ssl = true;
   if (settings.KAFKA_SASL_MECHANISM) {
     connection.sasl = {
