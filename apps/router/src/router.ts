@@ -1,6 +1,14 @@
 import { configFields, HttpEndpoints, kafkaConnection, type Logger, schemaRegistryConnection } from '@lib/platform';
 import { type Hl7Envelope, type OpenedKafka, openKafka } from '@lib/envelope';
-import { type KafkaLogSink, MAX_RECORD_BYTES, reportEnsuredTopics, retryTransient, type Serde, type TopicAdmin } from '@lib/kafka';
+import {
+  groupLag,
+  type KafkaLogSink,
+  MAX_RECORD_BYTES,
+  reportEnsuredTopics,
+  retryTransient,
+  type Serde,
+  type TopicAdmin,
+} from '@lib/kafka';
 import { KafkaStreams, type TopologyTopicsOptions } from '@lib/streams';
 import { RouterMetrics } from './observability/router-metrics.js';
 import { type RouterConfig, internalTopics } from './router-config.js';
@@ -56,7 +64,7 @@ export class Router {
     for (const topic of new Set([topics.adt, topics.mergeKeys, ...targets.map((t) => t.topic)]))
       serdes.set(topic, await untilUp('register the envelope schema', () => envelopeSerde(topic)));
 
-    const metrics = new RouterMetrics(() => consumerLag(admin, config.APPLICATION_ID, topology.sourceTopics));
+    const metrics = new RouterMetrics(() => groupLag(admin, config.APPLICATION_ID, topology.sourceTopics));
     const topology = buildRouterTopology({
       topics,
       targets,
@@ -134,18 +142,6 @@ function routerTopicSettings(config: RouterConfig, topics: RouterTopics, log: Ka
     },
     onEnsured: (ensured) => reportEnsuredTopics(ensured, log),
   };
-}
-
-async function consumerLag(admin: TopicAdmin, groupId: string, topics: readonly string[]): Promise<number> {
-  let lag = 0;
-  for (const topic of topics) {
-    const [ends, committed] = await Promise.all([admin.endOffsets(topic), admin.committedOffsets(groupId, topic)]);
-    for (const end of ends) {
-      const at = committed.find((c) => c.partition === end.partition)?.offset ?? '-1';
-      lag += Number(end.offset) - Math.max(0, Number(at));
-    }
-  }
-  return lag;
 }
 
 /** FAULT_KILL_AFTER_BATCHES: a crash at the worst moment (outputs written, offsets not committed), for tests. */

@@ -4,6 +4,7 @@ export { readPlatformaticError, type PlatformaticErrorReading } from './platform
 export * from './topic-settings.js';
 export { CoalescingProducer, type CoalescingOptions } from './coalescing-producer.js';
 export { replayTopic } from './replay-topic.js';
+export { groupLag } from './group-lag.js';
 export { abortableSleep, retryTransient, type RetryTransientOptions } from './retry-transient.js';
 export * from './errors.js';
 export * from './serdes/serde.js';

@@ -10,6 +10,7 @@ import {
   MAX_RECORD_BYTES,
   reportEnsuredTopics,
   retryTransient,
+  type TopicAdmin,
   topicValueSubject,
 } from '@lib/kafka';
 import { configFields, kafkaConnection, type Logger, schemaRegistryConnection } from '@lib/platform';
@@ -31,6 +32,8 @@ export interface AdapterEffects {
   delivery: MllpDelivery;
   processor: RecordProcessor;
   metrics: AdapterMetrics;
+  /** The adapter's admin client (topics at start, lag at scrape time). */
+  admin: TopicAdmin;
   /** Closes delivery (cutting waiting retries short), the producer and the admin. */
   close(): Promise<void>;
 }
@@ -145,6 +148,7 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
     delivery,
     processor,
     metrics,
+    admin,
     close: async () => {
       await delivery.close();
       await producer.disconnect();

@@ -22,8 +22,44 @@ export class AdapterMetrics {
     registers: [this.registry],
   });
   readonly inFlight = new Gauge({ name: 'hl7_adapter_in_flight', help: 'Records being worked on', registers: [this.registry] });
+  /** Kafka timestamps (ms) of the records being worked on, by a token per record. */
+  private readonly workingSince = new Map<symbol, number>();
 
-  constructor() {
+  constructor(private readonly clock: () => number = Date.now) {
     collectDefaultMetrics({ register: this.registry });
+    const working = this.workingSince;
+    new Gauge({
+      name: 'hl7_adapter_oldest_in_flight_age_seconds',
+      help: 'Age (since the router wrote it) of the oldest record being delivered or retried; 0 when none',
+      registers: [this.registry],
+      collect() {
+        let oldest = Infinity;
+        for (const at of working.values()) oldest = Math.min(oldest, at);
+        this.set(oldest === Infinity ? 0 : Math.max(0, (clock() - oldest) / 1000));
+      },
+    });
+  }
+
+  /** A record is being worked on (delivery, retries): counted in flight until the returned function is called. */
+  working(recordTimestampMs: number): () => void {
+    const token = Symbol('record');
+    this.workingSince.set(token, recordTimestampMs);
+    this.inFlight.inc();
+    return () => {
+      if (this.workingSince.delete(token)) this.inFlight.dec();
+    };
+  }
+
+  /** Adds `hl7_adapter_consumer_lag`, read at scrape time (pods only: a Lambda's source is not a group it owns). */
+  watchLag(lag: () => Promise<number>): void {
+    new Gauge({
+      name: 'hl7_adapter_consumer_lag',
+      help: "Records on the routed topic not yet committed by the adapter's consumer group (read at scrape time)",
+      registers: [this.registry],
+      async collect() {
+        const value = await lag().catch(() => undefined);
+        if (value !== undefined) this.set(value);
+      },
+    });
   }
 }

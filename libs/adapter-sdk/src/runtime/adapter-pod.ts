@@ -1,3 +1,4 @@
+import { groupLag } from '@lib/kafka';
 import { HttpEndpoints, type Logger } from '@lib/platform';
 import type { Adapter } from '../define-adapter.js';
 import type { AdapterConfig } from './adapter-config.js';
@@ -28,11 +29,11 @@ export class AdapterPod {
     const runner = new PodRunner(
       kafka,
       async (record, signal) => {
-        metrics.inFlight.inc();
+        const done = metrics.working(Number(record.timestamp));
         try {
           metrics.outcomes.inc({ outcome: await processor.process(record, signal) });
         } finally {
-          metrics.inFlight.dec();
+          done();
         }
       },
       {
@@ -45,6 +46,7 @@ export class AdapterPod {
       },
     );
     await runner.start();
+    metrics.watchLag(() => groupLag(effects.admin, config.GROUP_ID, [config.SOURCE_TOPIC]));
     const http = new HttpEndpoints({
       port: config.HTTP_PORT,
       registry: metrics.registry,

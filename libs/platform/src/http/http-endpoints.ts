@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 
 export interface HttpEndpointsOptions {
   port: number;
@@ -11,12 +11,26 @@ export interface HttpEndpointsOptions {
   live?: () => Promise<boolean>;
 }
 
-/** /health/live, /health/ready and /metrics on a small HTTP server (no framework needed for three routes). */
+/**
+ * /health/live, /health/ready and /metrics on a small HTTP server (no framework needed for three routes). The
+ * registry also gets `hl7_ready` (1 when the readiness check passes at scrape time, else 0): "up but not ready"
+ * is what an alert needs, and `up` alone cannot say it.
+ */
 export class HttpEndpoints {
   private readonly server: http.Server;
 
   constructor(private readonly options: HttpEndpointsOptions) {
     this.server = http.createServer((req, res) => void this.route(req.url ?? '/', res));
+    const ready = options.ready;
+    if (!options.registry.getSingleMetric('hl7_ready'))
+      new Gauge({
+        name: 'hl7_ready',
+        help: 'Whether the app passes its readiness check (the one /health/ready answers), read at scrape time',
+        registers: [options.registry],
+        async collect() {
+          this.set((await ready().catch(() => false)) ? 1 : 0);
+        },
+      });
   }
 
   listen(): Promise<number> {
