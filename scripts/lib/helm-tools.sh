@@ -13,6 +13,10 @@ HL7R_HELM_K8S_MINOR=37
 HL7R_KUBERNETES_VALIDATE_VERSION=1.37.0
 HL7R_KEDA_MODULE=github.com/kedacore/keda/v2@v2.21.0
 HL7R_PROMETHEUS_OPERATOR_MODULE=github.com/prometheus-operator/prometheus-operator@v0.85.0
+# promtool (check and unit-test the chart's alert rules), from Prometheus' Go module (v0.316.0 is Prometheus 3.x's
+# Go module version).
+HL7R_PROMETHEUS_MODULE=github.com/prometheus/prometheus
+HL7R_PROMETHEUS_VERSION=v0.316.0
 
 hl7r_find_go() {
   local c
@@ -41,6 +45,22 @@ hl7r_ensure_helm() {
   echo "$bin"
 }
 
+# Prints the path of promtool, building it from Prometheus' Go module on first use (without the service-discovery
+# plugins, which only `check config` needs: -tags remove_all_sd halves the build, about three minutes on two cores).
+hl7r_ensure_promtool() {
+  local bin="$HL7R_CACHE/bin/promtool-$HL7R_PROMETHEUS_VERSION" go
+  if [ ! -x "$bin" ]; then
+    go="$(hl7r_find_go)"
+    say "building promtool ($HL7R_PROMETHEUS_MODULE $HL7R_PROMETHEUS_VERSION) from its Go module (first time only)"
+    mkdir -p "$HL7R_CACHE/bin"
+    GOBIN="$HL7R_CACHE/bin/.promtool-build" GOFLAGS=-trimpath CGO_ENABLED=0 \
+      "$go" install -tags remove_all_sd -ldflags "-s -w" "$HL7R_PROMETHEUS_MODULE/cmd/promtool@$HL7R_PROMETHEUS_VERSION" >&2
+    mv "$HL7R_CACHE/bin/.promtool-build/promtool" "$bin"
+    rmdir "$HL7R_CACHE/bin/.promtool-build" 2>/dev/null || true
+  fi
+  echo "$bin"
+}
+
 # Prints a directory to put on PYTHONPATH for `python3 -m kubernetes_validate` and scripts that import it.
 hl7r_ensure_kubernetes_validate() {
   local dir="$HL7R_CACHE/pytools-kubernetes-validate-$HL7R_KUBERNETES_VALIDATE_VERSION"
@@ -64,5 +84,6 @@ hl7r_validator_schemas() {
   printf '%s\n' --crd "$keda/config/crd/bases/keda.sh_scaledobjects.yaml" \
     --crd "$keda/config/crd/bases/keda.sh_triggerauthentications.yaml" \
     --crd "$prom/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" \
+    --crd "$prom/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml" \
     --keda-kafka-scaler "$keda/pkg/scalers/kafka_scaler.go"
 }
