@@ -108,4 +108,26 @@ describe('Avro serde on the real schema registry and broker', () => {
     const registering = unreachable.register('x-value', { type: 'record', name: 'X', fields: [] });
     expect(isRetriable(await registering.catch((e: unknown) => e))).toBe(true);
   });
+
+  it('gives up on a registry that accepts the connection and never answers, as retriable, within its request timeout', async () => {
+    // A registry still starting: the socket is accepted, no response ever comes (the fault suite's cold start).
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const hanging = createSchemaRegistryClient({ url: `http://127.0.0.1:${port}/apis/ccompat/v7`, requestTimeoutMs: 500 });
+      const started = Date.now();
+      const registering = await hanging.register('x-value', { type: 'record', name: 'X', fields: [] }).catch((e: unknown) => e);
+      expect(registering).toBeInstanceOf(SchemaRegistryError);
+      expect(isRetriable(registering)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5000);
+      const decoding = await hanging.decode(Buffer.from([0, 0, 0, 0, 9, 2, 65])).catch((e: unknown) => e);
+      expect(decoding).toBeInstanceOf(SchemaRegistryError);
+      expect(isRetriable(decoding)).toBe(true);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
 });

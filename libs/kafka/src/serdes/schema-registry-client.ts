@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { TimeoutMiddleware } from 'mappersmith/middleware/timeout';
 import { DeserializationError, SchemaIncompatibleError, SchemaRegistryError } from '../errors.js';
 
 export interface SchemaRegistryConfig {
@@ -7,6 +8,11 @@ export interface SchemaRegistryConfig {
   url: string;
   username?: string;
   password?: string;
+  /**
+   * Upper bound on one registry request (default 10 s). Without it a registry that accepts the connection but never
+   * answers (one still starting) held an app's start-up for ever: the fault suite's cold start caught the router so.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** An Avro schema as parsed JSON (the content of an .avsc file). */
@@ -29,9 +35,17 @@ export async function readAvsc(path: string | URL): Promise<AvroSchemaJson> {
 /** The subject names the Confluent TopicNameStrategy uses for a topic's values and keys. */
 export const topicValueSubject = (topic: string) => `${topic}-value`;
 
+type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+
 export function createSchemaRegistryClient(config: SchemaRegistryConfig): SchemaRegistryClient {
   const auth = config.username ? { username: config.username, password: config.password ?? '' } : undefined;
-  const registry = new SchemaRegistry({ host: config.url, ...(auth ? { auth } : {}) });
+  const registry = new SchemaRegistry({
+    host: config.url,
+    ...(auth ? { auth } : {}),
+    // The registry client is CommonJS and names mappersmith's CommonJS types; this ES module sees the ESM ones. Same
+    // package and version (pinned in package.json to the one the client resolves), same object at run time.
+    middlewares: [TimeoutMiddleware(config.requestTimeoutMs ?? 10000) as unknown as RegistryMiddleware],
+  });
   return {
     async register(subject, schema) {
       // Registering is idempotent. When several instances create a subject at once, the client library (which
