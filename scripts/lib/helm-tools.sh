@@ -26,39 +26,38 @@ hl7r_find_go() {
   die "Go is needed to build helm ($HL7R_HELM_VERSION) from its module; install Go 1.24 or newer"
 }
 
-# Prints the path of helm, building it on first use (about two minutes on two cores).
-hl7r_ensure_helm() {
-  local bin="$HL7R_CACHE/bin/helm-$HL7R_HELM_VERSION" go
+# Builds a Go command into the project cache once and prints its path:
+#   hl7r_go_tool <name> <version> <what to say while building> <go install arguments...>
+hl7r_go_tool() {
+  local name="$1" version="$2" what="$3" go
+  shift 3
+  local bin="$HL7R_CACHE/bin/$name-$version" build="$HL7R_CACHE/bin/.$name-build"
   if [ ! -x "$bin" ]; then
     go="$(hl7r_find_go)"
-    say "building helm $HL7R_HELM_VERSION from its Go module (first time only, about two minutes)"
+    say "building $name $version from its Go module (first time only, $what)"
     mkdir -p "$HL7R_CACHE/bin"
-    local ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HL7R_HELM_VERSION"
-    ldflags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
-    ldflags+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$HL7R_HELM_K8S_MINOR"
-    ldflags+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$HL7R_HELM_K8S_MINOR"
-    GOBIN="$HL7R_CACHE/bin/.helm-build" GOFLAGS=-trimpath CGO_ENABLED=0 \
-      "$go" install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HL7R_HELM_VERSION" >&2
-    mv "$HL7R_CACHE/bin/.helm-build/helm" "$bin"
-    rmdir "$HL7R_CACHE/bin/.helm-build" 2>/dev/null || true
+    GOBIN="$build" GOFLAGS=-trimpath CGO_ENABLED=0 "$go" install "$@" >&2
+    mv "$build/$name" "$bin"
+    rmdir "$build" 2>/dev/null || true
   fi
   echo "$bin"
 }
 
-# Prints the path of promtool, building it from Prometheus' Go module on first use (without the service-discovery
-# plugins, which only `check config` needs: -tags remove_all_sd halves the build, about three minutes on two cores).
+# Prints the path of helm, building it on first use (about two minutes on two cores), with the version stamps its
+# Makefile sets.
+hl7r_ensure_helm() {
+  local ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HL7R_HELM_VERSION"
+  ldflags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  ldflags+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$HL7R_HELM_K8S_MINOR"
+  ldflags+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$HL7R_HELM_K8S_MINOR"
+  hl7r_go_tool helm "$HL7R_HELM_VERSION" "about two minutes" -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HL7R_HELM_VERSION"
+}
+
+# Prints the path of promtool, building it from Prometheus' Go module on first use, without the service-discovery
+# plugins, which only `check config` needs: -tags remove_all_sd halves the build (about three minutes on two cores).
 hl7r_ensure_promtool() {
-  local bin="$HL7R_CACHE/bin/promtool-$HL7R_PROMETHEUS_VERSION" go
-  if [ ! -x "$bin" ]; then
-    go="$(hl7r_find_go)"
-    say "building promtool ($HL7R_PROMETHEUS_MODULE $HL7R_PROMETHEUS_VERSION) from its Go module (first time only)"
-    mkdir -p "$HL7R_CACHE/bin"
-    GOBIN="$HL7R_CACHE/bin/.promtool-build" GOFLAGS=-trimpath CGO_ENABLED=0 \
-      "$go" install -tags remove_all_sd -ldflags "-s -w" "$HL7R_PROMETHEUS_MODULE/cmd/promtool@$HL7R_PROMETHEUS_VERSION" >&2
-    mv "$HL7R_CACHE/bin/.promtool-build/promtool" "$bin"
-    rmdir "$HL7R_CACHE/bin/.promtool-build" 2>/dev/null || true
-  fi
-  echo "$bin"
+  hl7r_go_tool promtool "$HL7R_PROMETHEUS_VERSION" "about three minutes" \
+    -tags remove_all_sd -ldflags "-s -w" "$HL7R_PROMETHEUS_MODULE/cmd/promtool@$HL7R_PROMETHEUS_VERSION"
 }
 
 # Prints a directory to put on PYTHONPATH for `python3 -m kubernetes_validate` and scripts that import it.

@@ -116,7 +116,7 @@ function describe(cause: unknown): string {
 }
 
 /** Broker answers that no retry changes: the record, the topic's settings or this client's rights must change first. */
-const PERMANENT_KAFKA_ERROR_TYPES = new Set([
+export const PERMANENT_KAFKA_ERROR_TYPES: ReadonlySet<string> = new Set([
   'MESSAGE_TOO_LARGE',
   'RECORD_LIST_TOO_LARGE',
   'INVALID_RECORD',

@@ -2,21 +2,10 @@
 // (KAFKA_CLIENT). Consumers, transactions and the admin client stay on kafkajs for now: the library binds its
 // transactional offset commits to its own consumer, so the router moves when the consumer does.
 import { compatibilityPartitioner, type MessageToProduce, ProduceAcks, Producer, type SASLMechanismValue } from '@platformatic/kafka';
-import { KafkaOperationError } from './errors.js';
+import { KafkaOperationError, PERMANENT_KAFKA_ERROR_TYPES } from './errors.js';
 import type { KafkaConnectionConfig, KafkaLogSink, KafkaProducer, OutgoingRecord, ProducerOptions, RecordMetadata } from './kafka-types.js';
 
 type PlatformaticProducer = Producer<Buffer, Buffer, string, Buffer>;
-
-/** Broker answers no retry changes (the same set errors.ts calls permanent), checked first when naming the type. */
-const PERMANENT = new Set([
-  'MESSAGE_TOO_LARGE',
-  'RECORD_LIST_TOO_LARGE',
-  'INVALID_RECORD',
-  'POLICY_VIOLATION',
-  'TOPIC_AUTHORIZATION_FAILED',
-  'CLUSTER_AUTHORIZATION_FAILED',
-  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
-]);
 
 /** What a @platformatic/kafka error says, in the words errors.ts classifies by: a Kafka error type and retriable. */
 export interface PlatformaticErrorReading {
@@ -47,7 +36,7 @@ export function readPlatformaticError(error: unknown): PlatformaticErrorReading 
     if (fields.cause) visit(fields.cause, depth + 1);
   };
   visit(error, 0);
-  const permanent = types.find((t) => PERMANENT.has(t));
+  const permanent = types.find((t) => PERMANENT_KAFKA_ERROR_TYPES.has(t));
   if (permanent) return { type: permanent, retriable: false };
   return { type: types[0], retriable: transient || (types.length > 0 && retriableAnswers) };
 }
