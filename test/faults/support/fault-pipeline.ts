@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MllpReceiver, type ReceivedMessage, type ReceiverAnswer } from '@lib/adapter-sdk/tools';
-import { eventually } from '@lib/kafka/testing';
+import { eventually, testKafkaClient } from '@lib/kafka/testing';
 import { AppProcess } from '../../support/app-process.js';
 import { freePort } from '../../support/free-port.js';
 import type { Arrival } from './delivery-verdict.js';
@@ -91,7 +91,7 @@ export class FaultPipeline {
       TOPIC_PARTITIONS: '4',
       LOG_LEVEL: 'info',
       // KAFKA_CLIENT=platformatic npm run test:faults: the suite on @platformatic/kafka's producers (issue #14).
-      KAFKA_CLIENT: process.env['KAFKA_CLIENT'] ?? 'kafkajs',
+      KAFKA_CLIENT: testKafkaClient(),
     };
     const adapter = (t: TargetName): Record<string, string> => ({
       ...common,

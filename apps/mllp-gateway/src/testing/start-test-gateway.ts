@@ -39,8 +39,7 @@ export async function startTestGateway(
     TOPIC_PARTITIONS: '3',
     LOG_LEVEL: 'debug',
     LOG_HASH_KEY: 'integration-test-hash-key',
-    // KAFKA_CLIENT=platformatic runs the gateway's suites on @platformatic/kafka's producer.
-    KAFKA_CLIENT: process.env['KAFKA_CLIENT'] ?? 'kafkajs',
+    KAFKA_CLIENT: env.client,
     ...overrides,
   });
   const logLines: string[] = [];

@@ -35,8 +35,7 @@ export async function startTestPod(
     ACK_TIMEOUT_MS: '2000',
     RETRY_INITIAL_DELAY_MS: '50',
     RETRY_MAX_DELAY_MS: '1000',
-    // KAFKA_CLIENT=platformatic runs the adapters' suites on @platformatic/kafka's producer.
-    KAFKA_CLIENT: process.env['KAFKA_CLIENT'] ?? 'kafkajs',
+    KAFKA_CLIENT: kafka.client,
     ...overrides,
   });
   const logLines: string[] = [];

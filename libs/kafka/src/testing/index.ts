@@ -1,5 +1,5 @@
 export { uniqueName } from './unique-name.js';
-export { eventually, testKafkaEnv, type TestKafkaEnv } from './test-kafka-env.js';
+export { eventually, testKafkaClient, testKafkaEnv, type TestKafkaEnv } from './test-kafka-env.js';
 export { readTopic, type ReadTopicOptions } from './read-topic.js';
 export { InMemoryProducer } from './in-memory-producer.js';
 export { TopicCollector } from './topic-collector.js';

@@ -1,7 +1,18 @@
+import type { KafkaClientLibrary } from '../kafka-types.js';
+
 /** What the integration test setup (test/support/kafka-global-setup.ts) resolved: a real broker and registry. */
 export interface TestKafkaEnv {
   brokers: string[];
   schemaRegistryUrl: string;
+  /** The library the apps under test use (KAFKA_CLIENT=platformatic runs the suites on it; kafkajs by default). */
+  client: KafkaClientLibrary;
+}
+
+/** KAFKA_CLIENT for the apps a test starts: `KAFKA_CLIENT=platformatic npm test` / `npm run test:faults`. */
+export function testKafkaClient(env: NodeJS.ProcessEnv = process.env): KafkaClientLibrary {
+  const client = env['KAFKA_CLIENT'] ?? 'kafkajs';
+  if (client !== 'kafkajs' && client !== 'platformatic') throw new Error(`KAFKA_CLIENT must be kafkajs or platformatic, not ${client}`);
+  return client;
 }
 
 export function testKafkaEnv(env: NodeJS.ProcessEnv = process.env): TestKafkaEnv {
@@ -12,7 +23,7 @@ export function testKafkaEnv(env: NodeJS.ProcessEnv = process.env): TestKafkaEnv
       'KAFKA_BROKERS and SCHEMA_REGISTRY_URL are not set: run integration tests through jest (npm test), whose global setup provides them',
     );
   }
-  return { brokers: brokers.split(',').map((b) => b.trim()), schemaRegistryUrl };
+  return { brokers: brokers.split(',').map((b) => b.trim()), schemaRegistryUrl, client: testKafkaClient(env) };
 }
 
 /** Poll `condition` until it returns a value other than undefined, or fail after `timeoutMs`. No fixed sleeps. */
