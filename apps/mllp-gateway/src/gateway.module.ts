@@ -17,7 +17,7 @@ import { MessageIntake } from './intake/message-intake.js';
 import { GatewayKafka } from './kafka/gateway-kafka.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
 
-/** /metrics, /healthz and /readyz: listening once the app has booted, closed by GatewayShutdown. */
+/** /metrics, /health/live and /health/ready: listening once the app has booted, closed by GatewayShutdown. */
 @Injectable()
 export class GatewayHttp implements OnApplicationBootstrap {
   private readonly endpoints: HttpEndpoints;

@@ -4,6 +4,7 @@ export * as configFields from './config/config-fields.js';
 export { createLogger, PHI_KEYS, type Logger, type LoggerOptions } from './logging/logger.js';
 export { hashMrn } from './logging/mrn-hash.js';
 export { HttpEndpoints, type HttpEndpointsOptions } from './http/http-endpoints.js';
+export { scrapeGauge } from './http/scrape-gauge.js';
 export type { Stoppable } from './lifecycle/lifecycle-module.js';
 export {
   kafkaConnection,

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { scrapeGauge } from '@lib/platform';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RouterCounters } from '../topology/router-topology.js';
 
 /**
@@ -49,15 +50,12 @@ export class RouterMetrics implements RouterCounters {
 
   constructor(lag: () => Promise<number | undefined>) {
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({
-      name: 'hl7_router_consumer_lag',
-      help: 'Records on the input topics not yet committed by the router group (read at scrape time)',
-      registers: [this.registry],
-      async collect() {
-        const value = await lag().catch(() => undefined);
-        if (value !== undefined) this.set(value);
-      },
-    });
+    scrapeGauge(
+      this.registry,
+      'hl7_router_consumer_lag',
+      'Records on the input topics not yet committed by the router group (read at scrape time)',
+      lag,
+    );
   }
 
   routed(target: string): void {

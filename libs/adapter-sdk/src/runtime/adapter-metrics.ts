@@ -1,3 +1,4 @@
+import { scrapeGauge } from '@lib/platform';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics of an adapter (labels carry no patient data). */
@@ -52,14 +53,11 @@ export class AdapterMetrics {
 
   /** Adds `hl7_adapter_consumer_lag`, read at scrape time (pods only: a Lambda's source is not a group it owns). */
   watchLag(lag: () => Promise<number>): void {
-    new Gauge({
-      name: 'hl7_adapter_consumer_lag',
-      help: "Records on the routed topic not yet committed by the adapter's consumer group (read at scrape time)",
-      registers: [this.registry],
-      async collect() {
-        const value = await lag().catch(() => undefined);
-        if (value !== undefined) this.set(value);
-      },
-    });
+    scrapeGauge(
+      this.registry,
+      'hl7_adapter_consumer_lag',
+      "Records on the routed topic not yet committed by the adapter's consumer group (read at scrape time)",
+      lag,
+    );
   }
 }

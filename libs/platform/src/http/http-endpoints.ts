@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { scrapeGauge } from './scrape-gauge.js';
 
 export interface HttpEndpointsOptions {
   port: number;
@@ -23,14 +24,16 @@ export class HttpEndpoints {
     this.server = http.createServer((req, res) => void this.route(req.url ?? '/', res));
     const ready = options.ready;
     if (!options.registry.getSingleMetric('hl7_ready'))
-      new Gauge({
-        name: 'hl7_ready',
-        help: 'Whether the app passes its readiness check (the one /health/ready answers), read at scrape time',
-        registers: [options.registry],
-        async collect() {
-          this.set((await ready().catch(() => false)) ? 1 : 0);
-        },
-      });
+      scrapeGauge(
+        options.registry,
+        'hl7_ready',
+        'Whether the app passes its readiness check (the one /health/ready answers), read at scrape time',
+        () =>
+          ready().then(
+            (ok) => (ok ? 1 : 0),
+            () => 0,
+          ),
+      );
   }
 
   listen(): Promise<number> {
