@@ -17,7 +17,13 @@ for (const app of adapters) {
   mkdirSync(out, { recursive: true });
   await build({
     entryPoints: [join(root, 'apps', app, 'src/lambda.ts')],
-    outfile: join(out, 'index.mjs'),
+    outdir: out,
+    entryNames: 'index',
+    // The OpenTelemetry SDK (loaded by a dynamic import only when OTEL_* turn tracing on) in a chunk of its own: a
+    // function without tracing never parses it (it was +2.3 MB and ~+100 ms on a cold start in the one bundle).
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     target: 'node22',

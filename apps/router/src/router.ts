@@ -1,5 +1,5 @@
 import { configFields, HttpEndpoints, kafkaConnection, type Logger, schemaRegistryConnection } from '@lib/platform';
-import { type Hl7Envelope, type OpenedKafka, openKafka } from '@lib/envelope';
+import { type Hl7Envelope, type OpenedKafka, envelopeSpanAttributes, openKafka } from '@lib/envelope';
 import {
   groupLag,
   type KafkaLogSink,
@@ -84,6 +84,8 @@ export class Router {
       deadLetterTopic: config.DEAD_LETTER_TOPIC,
       log: (level, message, context) => log[level]({ streams: context }, message),
       onDeadLetter: (stage) => metrics.deadLettered.inc({ stage }),
+      spanAttributes: envelopeSpanAttributes,
+      onBatchEnd: ({ outcome, seconds }) => metrics.transaction(outcome, seconds),
       topics: routerTopicSettings(config, topics, (level, message, context) => log[level]({ kafka: context }, message)),
       ...(config.FAULT_KILL_AFTER_BATCHES ? { afterSend: killAfterBatches(config.FAULT_KILL_AFTER_BATCHES, log) } : {}),
       onFailure,

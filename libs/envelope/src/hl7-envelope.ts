@@ -65,6 +65,31 @@ export function controlIdHeader(headers: Readonly<Record<string, Buffer | string
   return headers[ENVELOPE_HEADERS.controlId]?.toString() ?? '';
 }
 
+/**
+ * The names of the HL7 attributes on every hop's span (gateway, router, adapters): what identifies a message
+ * without patient data. Never the MRN or a name.
+ */
+export const HL7_SPAN_ATTRIBUTES = {
+  /** MSH-10. */
+  controlId: 'hl7.control_id',
+  /** MSH-9.1^MSH-9.2. */
+  messageType: 'hl7.message_type',
+  /** The route target (lab, radiology). */
+  target: 'hl7.target',
+  /** MSA-1 of the ACK sent (gateway) or received (adapters). */
+  ackCode: 'hl7.ack_code',
+} as const;
+
+/** The span attributes of an envelope record, from its headers. */
+export function envelopeSpanAttributes(headers: Readonly<Record<string, Buffer | string | undefined>>): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  const controlId = headers[ENVELOPE_HEADERS.controlId];
+  const messageType = headers[ENVELOPE_HEADERS.messageType];
+  if (controlId !== undefined) attributes[HL7_SPAN_ATTRIBUTES.controlId] = controlId.toString();
+  if (messageType !== undefined) attributes[HL7_SPAN_ATTRIBUTES.messageType] = messageType.toString();
+  return attributes;
+}
+
 /** The topic the router writes a target's messages to, and its adapter reads: hl7.route.<name>.v1. */
 export function routeTopic(target: string): string {
   return `hl7.route.${target}.v1`;

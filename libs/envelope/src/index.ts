@@ -3,6 +3,8 @@ export {
   controlIdHeader,
   ENVELOPE_HEADERS,
   envelopeHeaders,
+  envelopeSpanAttributes,
+  HL7_SPAN_ATTRIBUTES,
   HL7_ENVELOPE_SCHEMA,
   routeTopic,
   sha256Hex,

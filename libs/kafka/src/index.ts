@@ -18,3 +18,4 @@ export {
   type SchemaRegistryConfig,
 } from './serdes/schema-registry-client.js';
 export { deadLetterHeaders, deadLetterReason, type DeadLetterReason, type DeadLetterStage } from './dead-letter-headers.js';
+export { contextFromHeaders, endSpanWithError, recordSpanAttributes, traceHeaders, tracer } from './trace-context.js';

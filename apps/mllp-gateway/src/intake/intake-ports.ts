@@ -6,6 +6,8 @@ export interface PublishRecord {
   topic: string;
   key: string;
   envelope: Hl7Envelope;
+  /** W3C trace context of the message's send span (traceparent), carried in the record's headers. */
+  traceHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface EnvelopePublisher {

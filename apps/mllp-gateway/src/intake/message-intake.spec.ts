@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { recordSpans } from '@lib/kafka/testing';
 import fc from 'fast-check';
 import type { ConnectionInfo } from '@lib/mllp';
 import { createLogger } from '@lib/platform';
@@ -46,6 +47,42 @@ const segments = (ack: Buffer | undefined) => ack!.toString('latin1').split('\r'
 const msa = (ack: Buffer | undefined) => segments(ack).find((s) => s.startsWith('MSA'));
 
 describe('MessageIntake', () => {
+  const recorded = recordSpans();
+  afterAll(() => recorded.stop());
+
+  it("traces a frame: its receive span (control ID, type, ACK code) and each message's send span, whose context its record carries", async () => {
+    const { intake, publisher } = setup();
+    recorded.reset();
+    await intake.handleFrame(adt('T1'), connection);
+    const [send, receive] = recorded.spans();
+    expect(receive).toMatchObject({
+      name: 'mllp receive',
+      kind: 1,
+      attributes: { 'hl7.control_id': 'T1', 'hl7.message_type': 'ADT^A01', 'hl7.ack_code': 'AA', 'mllp.listener': 'unit' },
+    });
+    expect(receive!.parentSpanContext).toBeUndefined();
+    expect(send).toMatchObject({
+      name: 'send hl7.adt.v1',
+      kind: 3,
+      attributes: { 'hl7.control_id': 'T1', 'messaging.destination.name': 'hl7.adt.v1' },
+    });
+    expect(send!.parentSpanContext?.spanId).toBe(receive!.spanContext().spanId);
+    expect(publisher.published[0]!.traceHeaders).toEqual({
+      traceparent: `00-${send!.spanContext().traceId}-${send!.spanContext().spanId}-01`,
+    });
+    expect(JSON.stringify([send!.attributes, receive!.attributes])).not.toMatch(/M1|DOE|JANE/);
+  });
+
+  it('marks the frame span and the send span failed when Kafka fails (AE)', async () => {
+    const { intake, publisher } = setup();
+    publisher.behaviour = 'fail';
+    recorded.reset();
+    await intake.handleFrame(adt('T2'), connection);
+    const [send, receive] = recorded.spans();
+    expect(send!.status).toEqual({ code: 2, message: 'kafka write failed' });
+    expect(receive).toMatchObject({ attributes: { 'hl7.ack_code': 'AE' }, status: { code: 2, message: 'answered AE' } });
+  });
+
   it('publishes, then answers AA', async () => {
     const { intake, publisher } = setup();
     expect(msa(await intake.handleFrame(adt(), connection))).toBe('MSA|AA|C1');

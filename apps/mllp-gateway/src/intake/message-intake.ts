@@ -12,6 +12,9 @@ import {
   issue,
   splitFrame,
 } from '@lib/hl7';
+import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { HL7_SPAN_ATTRIBUTES } from '@lib/envelope';
+import { traceHeaders, tracer } from '@lib/kafka';
 import type { ConnectionInfo, MllpHandler } from '@lib/mllp';
 import { hashMrn, type Logger } from '@lib/platform';
 import {
@@ -24,6 +27,8 @@ import {
   WriteRefusedError,
 } from './intake-ports.js';
 import { evaluateMessage, type IntakePolicy, type MessageVerdict } from './evaluate-message.js';
+
+const gatewayTracer = tracer('gateway');
 
 const QUARANTINE_FAILED = 'message refused but could not be recorded; send it again';
 
@@ -52,7 +57,7 @@ type WriteOutcome = { kind: 'stored' } | { kind: 'failed' } | { kind: 'refused';
 /** What became of one message of a frame: the policy's verdict, with the record to write, or a known resend. */
 type Verdict =
   | Extract<MessageVerdict, { kind: 'reject' }>
-  | (Extract<MessageVerdict, { kind: 'accept' }> & { record: PublishRecord })
+  | (Extract<MessageVerdict, { kind: 'accept' }> & { record: PublishRecord; sendSpan: Span })
   | { kind: 'duplicate'; header: MessageHeader; ack: Buffer };
 
 interface Answer {
@@ -88,7 +93,19 @@ export class MessageIntake implements MllpHandler {
     this.newId = deps.newId ?? (() => crypto.randomUUID());
   }
 
-  async handleFrame(payload: Buffer, connection: ConnectionInfo): Promise<Buffer | undefined> {
+  /** One frame: a span from its arrival to its answer (a trace's root), the messages' send spans its children. */
+  handleFrame(payload: Buffer, connection: ConnectionInfo): Promise<Buffer | undefined> {
+    return gatewayTracer.startActiveSpan(
+      'mllp receive',
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'mllp.listener': this.options.listener, 'mllp.connection': connection.id, 'mllp.frame.bytes': payload.length },
+      },
+      (span) => this.answerFrame(payload, connection, span).finally(() => span.end()),
+    );
+  }
+
+  private async answerFrame(payload: Buffer, connection: ConnectionInfo, span: Span): Promise<Buffer | undefined> {
     const started = process.hrtime.bigint();
     const receivedAt = this.clock();
     this.deps.metrics.frameBytes(payload.length);
@@ -100,7 +117,7 @@ export class MessageIntake implements MllpHandler {
       this.deps.log.error({ err: errorSummary(error), connection: connection.id }, 'intake failed unexpectedly');
       answers = [{ outcome: 'error', issues: [issue(Hl7ErrorCode.ApplicationInternalError, 'the gateway could not process the message')] }];
     }
-    const reply = this.reply(answers, receivedAt);
+    const reply = this.reply(answers, receivedAt, span);
     for (const answer of answers)
       if (answer.dedupKey && answer.ack) this.deps.duplicates.remember(answer.dedupKey, answer.ack, receivedAt.getTime());
     this.deps.metrics.ackLatency(Number(process.hrtime.bigint() - started) / 1e9);
@@ -164,7 +181,12 @@ export class MessageIntake implements MllpHandler {
     const outcomes = new Map<Verdict, WriteOutcome>();
     if (accepted.length > 0) {
       const written = await this.write(accepted.map((v) => v.record));
-      accepted.forEach((v, i) => outcomes.set(v, written[i]!));
+      accepted.forEach((v, i) => {
+        const outcome = written[i]!;
+        outcomes.set(v, outcome);
+        if (outcome.kind !== 'stored') v.sendSpan.setStatus({ code: SpanStatusCode.ERROR, message: `kafka write ${outcome.kind}` });
+        v.sendSpan.end();
+      });
     }
     const answers: Answer[] = [];
     for (const verdict of verdicts) {
@@ -190,6 +212,7 @@ export class MessageIntake implements MllpHandler {
         );
       } else if (verdict.kind === 'duplicate') {
         this.deps.metrics.duplicate();
+        trace.getActiveSpan()?.setAttribute('hl7.duplicate', true);
         this.deps.log.info(
           { controlId: verdict.header.controlId, messageType: verdict.header.messageType },
           'duplicate resend: original ACK repeated, nothing written',
@@ -227,7 +250,21 @@ export class MessageIntake implements MllpHandler {
     if (verdict.kind !== 'accept') return verdict;
     const previous = this.deps.duplicates.lookup(verdict.dedupKey, receivedAt.getTime());
     if (previous) return { kind: 'duplicate', header: verdict.header, ack: previous };
-    return { ...verdict, record: { topic: verdict.topic, key: verdict.envelope.mrn, envelope: verdict.envelope } };
+    // The message's next hop: its record carries this span's context to the router.
+    const sendSpan = gatewayTracer.startSpan(`send ${verdict.topic}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': verdict.topic,
+        [HL7_SPAN_ATTRIBUTES.controlId]: verdict.header.controlId,
+        [HL7_SPAN_ATTRIBUTES.messageType]: `${verdict.header.messageType}^${verdict.header.triggerEvent}`,
+      },
+    });
+    return {
+      ...verdict,
+      sendSpan,
+      record: { topic: verdict.topic, key: verdict.envelope.mrn, envelope: verdict.envelope, traceHeaders: traceHeaders(sendSpan) },
+    };
   }
 
   private context(v: { header: MessageHeader; delimiters: Delimiters; charset: string }) {
@@ -302,14 +339,23 @@ export class MessageIntake implements MllpHandler {
    * only for AA; original mode always), alone or within a batch: a batch reply carries the ACKs asked for, and a
    * frame whose messages asked for none gets no reply. Every ACK is built anyway, for the duplicate window.
    */
-  private reply(answers: Answer[], now: Date): Buffer | undefined {
+  private reply(answers: Answer[], now: Date, span = trace.getActiveSpan()): Buffer | undefined {
     const sent: Buffer[] = [];
+    if (answers.length > 1) span?.setAttribute('hl7.batch.messages', answers.length);
     for (const answer of answers) {
       if (answer.replay) {
         if (ackRequested(answer.header, answer.outcome)) sent.push(answer.replay);
         continue;
       }
       const code = ackCode(answer.header, answer.outcome);
+      if (answers.length === 1) {
+        span?.setAttribute(HL7_SPAN_ATTRIBUTES.ackCode, code);
+        if (answer.header) {
+          span?.setAttribute(HL7_SPAN_ATTRIBUTES.controlId, answer.header.controlId);
+          span?.setAttribute(HL7_SPAN_ATTRIBUTES.messageType, `${answer.header.messageType}^${answer.header.triggerEvent}`);
+        }
+        if (answer.outcome !== 'accept') span?.setStatus({ code: SpanStatusCode.ERROR, message: `answered ${code}` });
+      }
       // A label from a closed set: a sender's MSH-9.1 is text from the message (any value, unbounded series).
       const type = answer.header?.messageType;
       this.deps.metrics.message(type && this.options.headerPolicy.messageTypes.includes(type) ? type : 'other', code);

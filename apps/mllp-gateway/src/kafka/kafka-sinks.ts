@@ -33,7 +33,12 @@ export class KafkaEnvelopePublisher implements EnvelopePublisher {
         records.map(async (r) => {
           const serde = this.serdes.get(r.topic);
           if (!serde) throw new Error(`no serde registered for topic ${r.topic}`);
-          return { topic: r.topic, key: r.key, value: await serde.serialize(r.envelope), headers: envelopeHeaders(r.envelope) };
+          return {
+            topic: r.topic,
+            key: r.key,
+            value: await serde.serialize(r.envelope),
+            headers: { ...envelopeHeaders(r.envelope), ...r.traceHeaders },
+          };
         }),
       );
       await this.producer.send(outgoing);

@@ -1,5 +1,7 @@
 // Outbound delivery over real TCP to the test receiver: every ACK condition, retries, dead letters, holds.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { context, trace } from '@opentelemetry/api';
+import { recordSpans } from '@lib/kafka/testing';
 import { MllpReceiver, type ReceiverAnswer } from '../receiver/mllp-receiver.js';
 import { type AttemptEvent, MllpDelivery, type MllpDeliveryOptions } from './mllp-delivery.js';
 
@@ -31,6 +33,29 @@ async function setup(script: ReceiverAnswer[], options: Partial<MllpDeliveryOpti
 }
 
 describe('MllpDelivery to a real MLLP receiver', () => {
+  const recorded = recordSpans();
+  afterAll(() => recorded.stop());
+
+  it("traces each attempt as a child of the caller's span: ACK code and condition, never the message", async () => {
+    const { delivery } = await setup([{ kind: 'ack', code: 'AE' }]);
+    recorded.reset();
+    const parent = trace.getTracer('test').startSpan('deliver lab');
+    await context.with(trace.setSpan(context.active(), parent), () => delivery.deliver(message('T1', 'MRN-SECRET'), 'T1'));
+    parent.end();
+    const attempts = recorded.spans().filter((s) => s.name === 'mllp send');
+    expect(
+      attempts.map((s) => [s.attributes['hl7.attempt'], s.attributes['hl7.ack_code'], s.attributes['hl7.ack_condition'], s.status.code]),
+    ).toEqual([
+      [1, 'AE', 'AE', 2],
+      [2, 'AA', 'AA', 0],
+    ]);
+    for (const attempt of attempts) {
+      expect(attempt.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+      expect(attempt.attributes).toMatchObject({ 'hl7.control_id': 'T1', 'server.address': '127.0.0.1' });
+    }
+    expect(JSON.stringify(attempts.map((s) => [s.attributes, s.status]))).not.toMatch(/MRN-SECRET|DOE/);
+  });
+
   it('AA: delivered on the first attempt', async () => {
     const { receiver, delivery, events } = await setup([]);
     const result = await delivery.deliver(message('C1'), 'C1');

@@ -1,3 +1,6 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { HL7_SPAN_ATTRIBUTES } from '@lib/envelope';
+import { tracer } from '@lib/kafka';
 import { MllpClient, type MllpClientOptions, MllpError } from '@lib/mllp';
 import {
   type AckActionTable,
@@ -10,6 +13,8 @@ import {
   retryDelayMs,
 } from './ack-policy.js';
 import { AdapterError } from '../adapter-error.js';
+
+const deliveryTracer = tracer('delivery');
 
 /** One attempt's result, for the delivery ledger. */
 export interface AttemptEvent {
@@ -116,10 +121,24 @@ export class MllpDelivery {
       if (this.closed) throw new DeliveryInterruptedError(controlId, 'closed');
       if (signal?.aborted) throw new DeliveryInterruptedError(controlId, 'aborted');
       const sentAt = now();
+      // A span per attempt (a child of the caller's, the record's delivery): its ACK code and condition, not its text.
+      const span = deliveryTracer.startSpan('mllp send', {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [HL7_SPAN_ATTRIBUTES.controlId]: controlId,
+          'hl7.attempt': attempt,
+          'server.address': this.options.target.host,
+          'server.port': this.options.target.port,
+        },
+      });
       const { condition, ackCode, detail } = await this.attempt(message, controlId, signal);
+      const action = this.actions[condition];
+      span.setAttributes({ [HL7_SPAN_ATTRIBUTES.ackCode]: ackCode, 'hl7.ack_condition': condition });
+      if (action !== 'delivered' || signal?.aborted)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: signal?.aborted ? 'aborted' : condition });
+      span.end();
       if (signal?.aborted) throw new DeliveryInterruptedError(controlId, 'aborted');
       const latencyMs = now() - sentAt;
-      const action = this.actions[condition];
       const report = (status: AttemptEvent['status'], retryInMs?: number) => {
         const event: AttemptEvent = {
           controlId,

@@ -1,4 +1,4 @@
-import { type Logger, createLogger } from '@lib/platform';
+import { type Logger, type Tracing, createLogger, startTracing } from '@lib/platform';
 import type { Adapter } from '../define-adapter.js';
 import { KeyOrderedScheduler } from '../delivery/key-ordered-scheduler.js';
 import { KeyOrderedWork } from '../delivery/key-ordered-work.js';
@@ -40,13 +40,13 @@ export class UnfinishedRecordsError extends AdapterError {
  * connections, the Kafka producer and the registry client are reused across invocations.
  */
 class WarmRuntime {
-  private effects: Promise<{ effects: AdapterEffects; scheduler: KeyOrderedScheduler }> | undefined;
+  private effects: Promise<{ effects: AdapterEffects; scheduler: KeyOrderedScheduler; tracing: Tracing }> | undefined;
   constructor(
     readonly adapter: Adapter,
     private readonly options: LambdaOptions,
   ) {}
 
-  open(): Promise<{ effects: AdapterEffects; scheduler: KeyOrderedScheduler }> {
+  open(): Promise<{ effects: AdapterEffects; scheduler: KeyOrderedScheduler; tracing: Tracing }> {
     this.effects ??= (async () => {
       const given = this.options.env ?? process.env;
       // Secrets by reference (Secrets Manager, SSM), read once per container: never plain in the function's config.
@@ -54,8 +54,14 @@ class WarmRuntime {
         secretReferences(given).length > 0 ? await resolveSecretSettings(given, this.options.secretStore ?? awsSecretStore(given)) : given;
       const config = loadAdapterConfig(this.adapter, env);
       const log = this.options.log ?? createLogger({ app: `adapter-${this.adapter.name}-lambda`, level: config.LOG_LEVEL });
+      // Traces continue the router's from the records' headers (both event shapes carry them), when OTEL_* turn them on.
+      const tracing = await startTracing(`adapter-${this.adapter.name}-lambda`, given);
       // MAX_IN_FLIGHT bounds the records in flight over all of an invocation's partitions, as in a pod.
-      return { effects: await openAdapterEffects(this.adapter, config, log), scheduler: new KeyOrderedScheduler(config.MAX_IN_FLIGHT) };
+      return {
+        effects: await openAdapterEffects(this.adapter, config, log),
+        scheduler: new KeyOrderedScheduler(config.MAX_IN_FLIGHT),
+        tracing,
+      };
     })().catch((error: unknown) => {
       this.effects = undefined; // a failed start is retried by the next invocation
       throw error;
@@ -65,7 +71,21 @@ class WarmRuntime {
 
   /** Processes groups (one per topic-partition) in parallel, each KEY-ordered; returns outcomes and what is left. */
   async run(groups: readonly SourceRecord[][], context: LambdaContext | undefined) {
-    const { effects, scheduler } = await this.open();
+    const { effects, scheduler, tracing } = await this.open();
+    try {
+      return await this.runOpen(groups, context, effects, scheduler);
+    } finally {
+      // Lambda freezes the container once the handler returns: export this invocation's spans first.
+      await tracing.flush().catch(() => undefined);
+    }
+  }
+
+  private async runOpen(
+    groups: readonly SourceRecord[][],
+    context: LambdaContext | undefined,
+    effects: AdapterEffects,
+    scheduler: KeyOrderedScheduler,
+  ) {
     const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - (this.options.safetyMarginMs ?? 10000) : undefined;
     const outcomes = new Map<SourceRecord, ProcessOutcome>();
     const runs = await Promise.all(
@@ -93,6 +113,8 @@ class WarmRuntime {
     const warm = await this.effects?.catch(() => undefined);
     this.effects = undefined;
     await warm?.effects.close();
+    // The SDK is the process's (shared by a connector's adapters): flushed, not shut down.
+    await warm?.tracing.flush();
   }
 }
 

@@ -1,4 +1,6 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { trace } from '@opentelemetry/api';
+import { recordSpans } from '@lib/kafka/testing';
 import { hashMrn } from '@lib/platform';
 import { envelopeFromText, type Hl7Envelope } from '@lib/envelope';
 import { defineAdapter } from '../define-adapter.js';
@@ -72,6 +74,46 @@ function harness(attempts: Omit<AttemptEvent, 'controlId' | 'latencyMs' | 'detai
 }
 
 describe('RecordProcessor', () => {
+  const recorded = recordSpans();
+  afterAll(() => recorded.stop());
+
+  it('continues the trace its record carries: a deliver span per record, the delivery (attempts) inside it', async () => {
+    let activeInDelivery: string | undefined;
+    const h = harness();
+    const traced = new RecordProcessor(
+      adapter,
+      {
+        decode: async () => adt('A01'),
+        deliver: async (message, onAttempt) => {
+          activeInDelivery = trace.getActiveSpan()?.spanContext().spanId;
+          onAttempt({ attempt: 1, condition: 'AR', ackCode: 'AR', status: 'dead', controlId: message.controlId, latencyMs: 1, detail: '' });
+          return { status: 'dead', attempts: 1, condition: 'AR', ackCode: 'AR', detail: '', elapsedMs: 1 };
+        },
+        ledger: async () => undefined,
+        deadLetter: async () => undefined,
+      },
+      'k',
+    );
+    recorded.reset();
+    const parent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const record = { ...h.record(adt('A01')), headers: { 'hl7.control-id': Buffer.from('C-A01'), traceparent: Buffer.from(parent) } };
+    expect(await traced.process(record)).toBe('dead-lettered');
+    const [span] = recorded.spans();
+    expect(span!.name).toBe('deliver test');
+    expect(span!.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(span!.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(activeInDelivery).toBe(span!.spanContext().spanId);
+    expect(span!.attributes).toMatchObject({
+      'hl7.target': 'test',
+      'hl7.control_id': 'C-A01',
+      'hl7.outcome': 'dead-lettered',
+      'messaging.destination.name': 'routed',
+      'messaging.kafka.offset': 7,
+    });
+    expect(span!.status.code).toBe(2);
+    expect(JSON.stringify(span!.attributes)).not.toMatch(/M1|DOE|JANE/);
+  });
+
   it('delivers a mapped message and records ACKED with the hashed MRN, never the MRN', async () => {
     const h = harness();
     expect(await h.processor.process(h.record(adt('A01')))).toBe('delivered');

@@ -1,6 +1,16 @@
+import { SpanKind, SpanStatusCode, context as otelContext, trace } from '@opentelemetry/api';
 import { hashMrn } from '@lib/platform';
-import { type Hl7Envelope, controlIdHeader } from '@lib/envelope';
-import { type DeadLetterReason, type IncomingRecord, deadLetterReason, isRetriable } from '@lib/kafka';
+import { type Hl7Envelope, HL7_SPAN_ATTRIBUTES, controlIdHeader, envelopeSpanAttributes } from '@lib/envelope';
+import {
+  type DeadLetterReason,
+  type IncomingRecord,
+  contextFromHeaders,
+  deadLetterReason,
+  endSpanWithError,
+  isRetriable,
+  recordSpanAttributes,
+  tracer,
+} from '@lib/kafka';
 import { type Adapter, type OutboundMessage, mapEnvelope } from '../define-adapter.js';
 import type { AttemptEvent, DeliveryResult } from '../delivery/mllp-delivery.js';
 
@@ -36,6 +46,8 @@ export interface ProcessorPorts {
 
 export type ProcessOutcome = 'delivered' | 'dead-lettered' | 'skipped';
 
+const adapterTracer = tracer('adapter');
+
 /**
  * One routed record, end to end: decode → map to the target's guide → deliver each message with ACK tracking →
  * a ledger event per attempt outcome; a refused or undeliverable message is dead-lettered with its reason. It
@@ -56,6 +68,32 @@ export class RecordProcessor {
    * is never dead-lettered for that.
    */
   async process(record: SourceRecord, signal?: AbortSignal): Promise<ProcessOutcome> {
+    // A span per record from the trace context its headers carry (the router's), the delivery attempts its children.
+    const span = adapterTracer.startSpan(
+      `deliver ${this.adapter.name}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          ...recordSpanAttributes(record),
+          ...envelopeSpanAttributes(record.headers),
+          [HL7_SPAN_ATTRIBUTES.target]: this.adapter.name,
+        },
+      },
+      contextFromHeaders(record.headers),
+    );
+    try {
+      const outcome = await otelContext.with(trace.setSpan(otelContext.active(), span), () => this.processInSpan(record, signal));
+      span.setAttribute('hl7.outcome', outcome);
+      if (outcome === 'dead-lettered') span.setStatus({ code: SpanStatusCode.ERROR, message: 'dead-lettered' });
+      span.end();
+      return outcome;
+    } catch (error) {
+      endSpanWithError(span, error);
+      throw error;
+    }
+  }
+
+  private async processInSpan(record: SourceRecord, signal?: AbortSignal): Promise<ProcessOutcome> {
     const headerControlId = controlIdHeader(record.headers);
     const event = (fields: Partial<DeliveryEvent> & Pick<DeliveryEvent, 'status' | 'condition'>, mrn = ''): DeliveryEvent => ({
       target: this.adapter.name,

@@ -4,3 +4,4 @@ export { readTopic, type ReadTopicOptions } from './read-topic.js';
 export { InMemoryProducer } from './in-memory-producer.js';
 export { TopicCollector } from './topic-collector.js';
 export { openTestKafka, type TestKafka } from './test-kafka.js';
+export { recordSpans, type RecordedSpans } from './recorded-spans.js';

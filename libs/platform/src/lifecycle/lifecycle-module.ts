@@ -14,17 +14,7 @@ export interface Stoppable {
 
 const START = Symbol('LIFECYCLE_START');
 
-/**
- * How apps enable Nest's shutdown hooks: `app.enableShutdownHooks(...shutdownHooks)`.
- * - Only SIGTERM (Kubernetes, docker stop) and SIGINT (Ctrl-C): Nest's default list includes SIGHUP, which the
- *   gateway uses to reload its TLS certificate, and SIGUSR2.
- * - useProcessExit: exit with process.exit once stopped, so the logger's asynchronous buffer is flushed on 'exit'
- *   (Nest's default re-raises the signal, which killed the process before its last lines, "stopped" among them,
- *   were written, and made the exit status 143).
- */
-export const shutdownHooks: [signals: string[], options: { useProcessExit: boolean }] = [['SIGTERM', 'SIGINT'], { useProcessExit: true }];
-
-/** Starts the service when Nest boots and stops it when Nest shuts down (SIGTERM, with enableShutdownHooks). */
+/** Starts the service when Nest boots and stops it when Nest shuts down (runApp closes it on SIGTERM/SIGINT). */
 @Injectable()
 class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private service: Stoppable | undefined;

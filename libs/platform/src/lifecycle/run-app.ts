@@ -3,7 +3,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError } from '../config/config-error.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { LifecycleModule, shutdownHooks, type Stoppable } from './lifecycle-module.js';
+import { startTracing, tracingSettings } from '../tracing/start-tracing.js';
+import { LifecycleModule, type Stoppable } from './lifecycle-module.js';
 
 /** What an app is to the shared bootstrap: its name, how its config is read, and how it starts. */
 export type AppDefinition<C> = ServiceApp<C> | NestApp<C>;
@@ -38,31 +39,52 @@ export interface NestApp<C> extends AppBase<C> {
 }
 
 /**
- * Every app's main: config or exit 2 (the list of problems on stderr), a PHI-safe logger, a Nest application
- * (the app's own, or a context whose one module starts the service on boot) stopped (drain, flush, disconnect) on
- * SIGTERM or SIGINT, then exit 0; exit 1 after a fatal error while running. SIGHUP is left to the app (the gateway reloads TLS on it).
+ * Every app's main: config or exit 2 (every problem of the app's settings and of the OTEL_* tracing settings on
+ * stderr), a PHI-safe logger, tracing when OTEL_* turn it on, a Nest application (the app's own, or a context whose
+ * one module starts the service on boot) stopped (drain, flush, disconnect, then the last spans exported) on SIGTERM
+ * or SIGINT, then exit 0; exit 1 after a fatal error while running. SIGHUP is left to the app (the gateway reloads
+ * TLS on it).
  */
 export async function runApp<C extends object>(app: AppDefinition<C>): Promise<INestApplicationContext> {
-  let config: C;
+  let config: C | undefined;
+  let invalid: ConfigError | undefined;
   try {
     config = await app.config();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
+    invalid = error;
+  }
+  const tracingProblems = tracingSettings(process.env).problems;
+  if (invalid || tracingProblems.length > 0 || config === undefined) {
+    const problems = [...(invalid?.problems ?? []), ...tracingProblems];
+    process.stderr.write(`${new ConfigError(invalid?.app ?? app.name, problems).message}\n`);
     process.exit(2);
   }
   const level = (config as { LOG_LEVEL?: unknown }).LOG_LEVEL;
   const log = createLogger({ app: app.name, level: typeof level === 'string' ? level : 'info' });
+  const tracing = await startTracing(app.name, process.env);
+  if (tracing.enabled) log.info('exporting traces (OTEL_* settings)');
   // Set once Nest has booted; a fatal error during the start closes it right after.
   const booted: { context?: INestApplicationContext } = {};
+  let closing = false;
+  // Nest's hooks (drain, flush, disconnect), then the last spans, then exit: process.exit flushes the logger's
+  // asynchronous buffer on 'exit' (re-raising the signal, Nest's default, killed the process before its last lines).
+  const close = () => {
+    if (closing) return;
+    closing = true;
+    void (booted.context?.close() ?? Promise.resolve())
+      .catch((error: unknown) => log.error({ err: error instanceof Error ? error.name : typeof error }, 'stop failed'))
+      .then(() => tracing.shutdown())
+      .catch(() => undefined)
+      .finally(() => process.exit());
+  };
   let failed = false;
-  const close = () => void booted.context?.close().finally(() => process.exit());
   const fail = (error: unknown) => {
     if (failed) return;
     failed = true;
     process.exitCode = 1;
     log.error({ err: error instanceof Error ? error.name : typeof error }, 'stopping after an error that retrying cannot mend');
-    close();
+    if (booted.context) close();
   };
   const context =
     'create' in app
@@ -73,14 +95,15 @@ export async function runApp<C extends object>(app: AppDefinition<C>): Promise<I
         );
   booted.context = context;
   if (failed) close();
-  context.enableShutdownHooks(...shutdownHooks);
   const graceMs = app.stopGraceMs ?? 25000;
-  const bound = () =>
-    setTimeout(() => {
-      log.error({ graceMs }, 'stop did not finish in time; exiting');
-      setTimeout(() => process.exit(1), 200);
-    }, graceMs).unref();
-  process.once('SIGTERM', bound);
-  process.once('SIGINT', bound);
+  // Only SIGTERM (Kubernetes, docker stop) and SIGINT (Ctrl-C): SIGHUP is the gateway's TLS reload.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.once(signal, () => {
+      setTimeout(() => {
+        log.error({ graceMs }, 'stop did not finish in time; exiting');
+        setTimeout(() => process.exit(1), 200);
+      }, graceMs).unref();
+      close();
+    });
   return context;
 }

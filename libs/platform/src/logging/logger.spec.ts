@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { createLogger, redactPhi } from './logger.js';
 import { hashMrn } from './mrn-hash.js';
 
@@ -52,6 +54,25 @@ describe('createLogger', () => {
     createLogger({ app: 't', destination }).error({ err }, 'failed');
     expect(lines[0]).toMatchObject({ err: { message: 'broker said no', value: '[redacted]' } });
     expect(JSON.stringify(lines[0])).not.toContain('0012345');
+  });
+
+  it('adds trace_id and span_id of the active span, so a line joins its trace; none outside a span', async () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      const { lines, destination } = capture();
+      const log = createLogger({ app: 't', destination });
+      const span = trace.wrapSpanContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 });
+      await context.with(trace.setSpan(context.active(), span), async () => {
+        await Promise.resolve();
+        log.info('inside');
+      });
+      log.info('outside');
+      expect(lines[0]).toMatchObject({ msg: 'inside', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7' });
+      expect(lines[1]).not.toHaveProperty('trace_id');
+    } finally {
+      context.disable();
+    }
   });
 
   it('drops lines below the configured level', () => {

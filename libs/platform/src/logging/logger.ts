@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Bindings, type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -63,6 +64,15 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/**
+ * `trace_id` and `span_id` of the span active where a line is logged (none while tracing is off or outside a span),
+ * so a log line and its trace join.
+ */
+export function activeTraceIds(): { trace_id: string; span_id: string } | Record<string, never> {
+  const span = trace.getActiveSpan()?.spanContext();
+  return span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
+}
+
 /** The structured JSON logger every app uses. */
 export function createLogger(options: LoggerOptions): Logger {
   return redactingChildren(
@@ -71,6 +81,7 @@ export function createLogger(options: LoggerOptions): Logger {
         level: options.level ?? 'info',
         base: { app: options.app },
         timestamp: pino.stdTimeFunctions.isoTime,
+        mixin: activeTraceIds,
         formatters: {
           level: (label) => ({ level: label }),
           log: (object) => redactPhi(object),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { StreamsBuilder } from '../dsl/streams-builder.js';
 import { type KafkaClient, type TopicAdmin, jsonSerde, stringSerde } from '@lib/kafka';
-import { type TestKafka, eventually, openTestKafka, readTopic, uniqueName } from '@lib/kafka/testing';
+import { type TestKafka, eventually, openTestKafka, readTopic, recordSpans, uniqueName } from '@lib/kafka/testing';
 import { StreamsProcessingError } from '../errors.js';
 import { KafkaStreams } from './kafka-streams.js';
 import { CoPartitioningError } from './topology-topics.js';
@@ -45,6 +45,63 @@ function eventNames(input: string, output: string) {
 }
 
 describe('KafkaStreams on the real broker', () => {
+  it("traces each record: a span parented by its headers' trace context, ended at its transaction's commit, carried by its outputs", async () => {
+    const recorded = recordSpans();
+    try {
+      const [input, output, app] = [uniqueName('tr-in'), uniqueName('tr-out'), uniqueName('tr-app')];
+      await admin.ensureTopics([
+        { name: input, partitions: 1 },
+        { name: output, partitions: 1 },
+      ]);
+      const parent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send([
+        {
+          topic: input,
+          key: 'M1',
+          value: '{"event":"A01"}',
+          headers: { traceparent: `00-${parent.traceId}-${parent.spanId}-01`, 'x-id': 'C1' },
+        },
+        { topic: input, key: 'M1', value: '{"event":"A08"}', headers: { 'x-id': 'C2' } },
+      ]);
+      await producer.disconnect();
+      await start(eventNames(input, output), {
+        applicationId: app,
+        guarantee: 'exactly_once',
+        spanAttributes: (headers) => ({ 'test.id': headers['x-id']?.toString() ?? '' }),
+      });
+      const out = await readTopic(kafka, output, { until: (r) => r.length >= 2, isolation: 'read_committed' });
+      const spans = await eventually(
+        () => {
+          const ended = recorded.spans().filter((s) => s.name === `process ${input}`);
+          return ended.length >= 2 ? ended : undefined;
+        },
+        20000,
+        'both record spans ended',
+      );
+      const [first, second] = ['C1', 'C2'].map((id) => spans.find((s) => s.attributes['test.id'] === id)!);
+      expect(first!.spanContext().traceId).toBe(parent.traceId);
+      expect(first!.parentSpanContext?.spanId).toBe(parent.spanId);
+      expect(first!.attributes).toMatchObject({
+        'messaging.destination.name': input,
+        'messaging.kafka.offset': 0,
+        'messaging.consumer.group.name': app,
+      });
+      // A record without trace context starts its own trace.
+      expect(second!.parentSpanContext).toBeUndefined();
+      expect(second!.spanContext().traceId).not.toBe(parent.traceId);
+      // Each output carries its input's span (replacing the traceparent the processors copied from the input).
+      const carried = out.map((r) => r.headers['traceparent']?.toString());
+      expect(carried).toEqual([
+        `00-${parent.traceId}-${first!.spanContext().spanId}-01`,
+        `00-${second!.spanContext().traceId}-${second!.spanContext().spanId}-01`,
+      ]);
+    } finally {
+      await recorded.stop();
+    }
+  });
+
   it('at least once: processes every record in order per key and commits the offsets', async () => {
     const [input, output, app] = [uniqueName('rt-in'), uniqueName('rt-out'), uniqueName('rt-app')];
     await admin.ensureTopics([

@@ -1,5 +1,11 @@
+import { type Attributes, type Span, SpanKind } from '@opentelemetry/api';
 import {
   CoalescingProducer,
+  contextFromHeaders,
+  endSpanWithError,
+  recordSpanAttributes,
+  traceHeaders,
+  tracer,
   type IncomingRecord,
   type KafkaClient,
   type KafkaConsumer,
@@ -48,6 +54,11 @@ export interface KafkaStreamsOptions {
    * with exactly_once): the moment a crash matters most. For fault-injection tests.
    */
   afterSend?: (batch: { topic: string; partition: number }) => void | Promise<void>;
+  /**
+   * Called when a batch ends: committed (its outputs and offsets written, in one transaction with exactly_once), or
+   * aborted (nothing committed; it is read again), with the time from its first record's processing (for metrics).
+   */
+  onBatchEnd?: (batch: { outcome: 'committed' | 'aborted'; records: number; seconds: number }) => void;
   /** Called for each record sent to the dead-letter topic (for a metric). */
   onDeadLetter?: (stage: 'deserialization' | 'processing') => void;
   /**
@@ -56,7 +67,14 @@ export interface KafkaStreamsOptions {
    * internal topics. Without it, the topics must exist.
    */
   topics?: TopologyTopicsOptions;
+  /**
+   * Attributes for a record's span besides the messaging ones (topic, partition, offset, group): what the
+   * application knows its headers to mean (the router: control ID and message type). Never the key or the value.
+   */
+  spanAttributes?: (headers: IncomingRecord['headers']) => Attributes;
 }
+
+const streamsTracer = tracer('streams');
 
 interface Sender {
   connect(): Promise<void>;
@@ -94,6 +112,8 @@ export class KafkaStreams {
   private readonly connecting = new Map<number, Promise<Sender>>();
   /** Per task (input partition): the end of its queue of batches (processBatch). */
   private readonly taskQueues = new Map<number, Promise<void>>();
+  /** Store changelogs: their records carry no trace context (they are state, not a message's next hop). */
+  private readonly changelogs: ReadonlySet<string>;
 
   constructor(
     private readonly topology: Topology,
@@ -102,6 +122,7 @@ export class KafkaStreams {
   ) {
     const actions = [options.onDeserializationError, options.onProcessingError];
     if (actions.includes('dead-letter') && !options.deadLetterTopic) throw new Error('dead-letter error handling needs deadLetterTopic');
+    this.changelogs = new Set(topology.stores.map((s) => s.changelogTopic));
   }
 
   get processed(): number {
@@ -324,17 +345,30 @@ export class KafkaStreams {
       await restore;
     }
     const last = batch.records[batch.records.length - 1]!;
+    // One span per record, from its arrival to its batch's commit (its outputs visible downstream), parented by the
+    // trace context its headers carry; each output carries the record's span on.
+    const spans: Span[] = [];
+    const started = performance.now();
+    const ended = (outcome: 'committed' | 'aborted') =>
+      this.options.onBatchEnd?.({ outcome, records: batch.records.length, seconds: (performance.now() - started) / 1000 });
     try {
       const outputs: OutgoingRecord[] = [];
       for (const record of batch.records) {
-        const result = await this.processRecord(record);
-        if (result === 'fail') return;
+        const result = await this.processRecord(record, spans);
+        if (result === 'fail') {
+          for (const span of spans) endSpanWithError(span, this.failure);
+          return;
+        }
         outputs.push(...result);
       }
       const sender = await this.senderFor(batch.partition);
       await sender.complete(outputs, { topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) });
       this.processedCount += batch.records.length;
+      ended('committed');
+      for (const span of spans) span.end();
     } catch (cause) {
+      ended('aborted');
+      for (const span of spans) endSpanWithError(span, cause);
       // The stores already hold some of this batch's updates, which Kafka does not have: drop them (restored from the
       // changelogs before the batch is read again) and the task's producer, whose transaction state is unknown.
       this.forget(batch.partition);
@@ -357,7 +391,16 @@ export class KafkaStreams {
     for (const byPartition of this.stores.values()) byPartition.delete(partition);
   }
 
-  private async processRecord(record: IncomingRecord): Promise<OutgoingRecord[] | 'fail'> {
+  private async processRecord(record: IncomingRecord, spans: Span[]): Promise<OutgoingRecord[] | 'fail'> {
+    const span = streamsTracer.startSpan(
+      `process ${record.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: { ...recordSpanAttributes(record, this.options.applicationId), ...this.options.spanAttributes?.(record.headers) },
+      },
+      contextFromHeaders(record.headers),
+    );
+    spans.push(span);
     const serdes = this.topology.sourceSerdes(record.topic);
     let typed: StreamRecord<unknown, unknown>;
     try {
@@ -373,25 +416,26 @@ export class KafkaStreams {
     } catch (error) {
       // The registry unreachable is not the record's fault: never dead-letter or skip it for that.
       if (isRetriable(error)) throw error;
-      return this.handleError(this.options.onDeserializationError ?? 'fail', 'deserialization', record, error);
+      return this.handleError(this.options.onDeserializationError ?? 'fail', 'deserialization', record, error, span);
     }
     try {
       const writes = this.topology.process(record.topic, typed, (name) => this.storeFor(name, record.partition));
       const outputs: OutgoingRecord[] = [];
+      const carried = traceHeaders(span);
       for (const write of writes) {
         const { key, value, headers } = write.record;
         outputs.push({
           topic: write.topic,
           key: key === null || key === undefined ? null : await write.serdes.key.serialize(key),
           value: value === null || value === undefined ? null : await write.serdes.value.serialize(value),
-          headers: headers as Record<string, string | Buffer>,
+          headers: this.changelogs.has(write.topic) ? (headers as Record<string, string | Buffer>) : { ...headers, ...carried },
           ...(write.partition === undefined ? {} : { partition: write.partition }),
         });
       }
       return outputs;
     } catch (error) {
       if (isRetriable(error)) throw error;
-      return this.handleError(this.options.onProcessingError ?? 'fail', 'processing', record, error);
+      return this.handleError(this.options.onProcessingError ?? 'fail', 'processing', record, error, span);
     }
   }
 
@@ -400,6 +444,7 @@ export class KafkaStreams {
     stage: 'deserialization' | 'processing',
     record: IncomingRecord,
     error: unknown,
+    span: Span,
   ): OutgoingRecord[] | 'fail' {
     const context = {
       stage,
@@ -408,6 +453,8 @@ export class KafkaStreams {
       offset: record.offset,
       error: error instanceof Error ? error.name : typeof error,
     };
+    span.setAttribute('streams.error.stage', stage);
+    span.setAttribute('streams.error.action', action);
     if (action === 'continue') {
       this.options.log?.('warn', `skipped a record after a ${stage} error`, context);
       return [];
