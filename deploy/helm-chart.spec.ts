@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { adapterConfigSchema } from '@lib/adapter-sdk/tools';
-import { settingNames } from '@lib/platform';
+import { settingNames, tracingSettings } from '@lib/platform';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { gatewayConfigSchema } from '../apps/mllp-gateway/src/gateway-config.js';
@@ -115,6 +115,29 @@ describe('Helm chart, default values', () => {
       expect(config.target).toEqual({ host: `${name === 'lab' ? 'lis' : 'ris'}.example.internal`, port: 2575, tls: false });
       expect(config.GROUP_ID).toBe(`hl7-adapter-${name}`);
     }
+  });
+
+  it('exports no traces by default; with tracing.otlpEndpoint every app gets the OTEL_* settings it accepts', () => {
+    for (const w of workloads()) expect(tracingSettings(environmentOf(manifests, w))).toEqual({ enabled: false, problems: [] });
+    const traced = render({
+      tracing: { otlpEndpoint: 'http://otel-collector.observability:4318', sampler: 'parentbased_traceidratio', samplerArg: '0.25' },
+    });
+    const apps = traced.filter((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet');
+    expect(apps).toHaveLength(4);
+    for (const w of apps) {
+      const env = environmentOf(traced, w);
+      expect(tracingSettings(env)).toEqual({ enabled: true, problems: [] });
+      expect(env).toMatchObject({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4318',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+        OTEL_RESOURCE_ATTRIBUTES: 'k8s.namespace.name=hl7',
+      });
+      // Each app names itself (runApp): no OTEL_SERVICE_NAME shared by all.
+      expect(env).not.toHaveProperty('OTEL_SERVICE_NAME');
+    }
+    expect(renderError({ tracing: { otlpEndpoint: 'otel-collector:4318' } })).toContain('otlpEndpoint');
   });
 
   it('mounts the routes the router parses, and every routed target has an adapter reading its topic', () => {

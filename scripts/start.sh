@@ -110,6 +110,7 @@ hl7-router is running:
                      (gateway, router, adapter-lab, adapter-radiology)
   what arrived       $demo/lab/*.hl7 and $demo/radiology/*.hl7 (as the systems received them)
   logs               $demo/logs/
+  traces             ${OTEL_EXPORTER_OTLP_ENDPOINT:-off (set OTEL_EXPORTER_OTLP_ENDPOINT; npm run traces shows them)}
 
 Try it:  npm run demo:send          (an admission, transfer, update and discharge of one patient)
          npm run router:bootstrap -- --target billing

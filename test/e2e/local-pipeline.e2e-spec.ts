@@ -1,24 +1,20 @@
 // The README's first command: `npm start` (scripts/start.sh) brings up the gateway, the router, both adapters and
 // the two demo receivers; an ADT sent over MLLP reaches both demo systems, each in its own guide's format; Ctrl-C
 // stops everything it started. Runs as a second pipeline on the test broker (own ports, consumer groups, folder).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { MllpClient } from '@lib/mllp';
-import { eventually, testKafkaEnv } from '@lib/kafka/testing';
+import { eventually } from '@lib/kafka/testing';
+import { LocalPipeline } from '../support/local-pipeline.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const demo = mkdtempSync(join(tmpdir(), 'pipeline-e2e-'));
 const ports = { mllp: 32575, gateway: 39464, router: 39465, lab: 32576, ris: 32577, labHttp: 39470, risHttp: 39471 };
-let pipeline: ChildProcess | undefined;
-let output = '';
+let pipeline: LocalPipeline | undefined;
 
-afterAll(() => {
-  if (pipeline?.exitCode === null) pipeline.kill('SIGKILL');
-});
+afterAll(() => pipeline?.kill());
 
 const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -35,36 +31,7 @@ const received = (system: 'lab' | 'radiology', controlId: string) => {
 
 describe('npm start: the local pipeline', () => {
   it('delivers an ADT from an MLLP sender to both demo receivers, each in its own format, and stops on Ctrl-C', async () => {
-    const env = testKafkaEnv();
-    pipeline = spawn('bash', [join(root, 'scripts/start.sh')], {
-      cwd: root,
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: env.brokers.join(','),
-        SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-        HL7R_SKIP_BUILD: '1',
-        HL7R_RUN_ID: `e2e${Date.now().toString(36)}`,
-        HL7R_DEMO_DIR: demo,
-        MLLP_PORT: String(ports.mllp),
-        GATEWAY_HTTP_PORT: String(ports.gateway),
-        ROUTER_HTTP_PORT: String(ports.router),
-        LAB_RECEIVER_PORT: String(ports.lab),
-        RADIOLOGY_RECEIVER_PORT: String(ports.ris),
-        LAB_ADAPTER_HTTP_PORT: String(ports.labHttp),
-        RADIOLOGY_ADAPTER_HTTP_PORT: String(ports.risHttp),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    pipeline.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    pipeline.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await eventually(
-      () => {
-        if (pipeline!.exitCode !== null) throw new Error(`npm start exited (${pipeline!.exitCode}):\n${output}`);
-        return output.includes('Press Ctrl-C') ? true : undefined;
-      },
-      180000,
-      'npm start to report the pipeline running',
-    );
+    pipeline = await LocalPipeline.start({ ports, demoDir: demo, runId: `e2e${Date.now().toString(36)}` });
 
     const controlId = `E2E${Date.now().toString(36).toUpperCase()}`;
     const mrn = `MRN-${controlId}`;
@@ -91,8 +58,7 @@ describe('npm start: the local pipeline', () => {
     expect(ris).toContain(`PID|1|${mrn}|${mrn}^^^GENHOSP^MR||DOE^JANE||19800101|F`);
     expect(ris.find((s) => s.startsWith('PV1|'))).toBe('PV1|1|IP|WARD1^101^A');
 
-    pipeline.kill('SIGINT');
-    await eventually(() => (pipeline!.exitCode !== null || pipeline!.signalCode !== null ? true : undefined), 60000, 'npm start to stop');
+    await pipeline.interrupt();
     for (const port of Object.values(ports)) expect(`${port}: ${await listening(port)}`).toBe(`${port}: false`);
   }, 300000);
 });

@@ -109,6 +109,20 @@ app.kubernetes.io/part-of: hl7-router
   value: {{ mul $v.topics.deadLetterRetentionDays 86400000 | int64 | toString | quote }}
 - name: LOG_LEVEL
   value: {{ $v.logLevel | quote }}
+{{- with $v.tracing.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ $v.tracing.protocol | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $v.tracing.sampler | quote }}
+{{- with $v.tracing.samplerArg }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ . | quote }}
+{{- end }}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: {{ printf "k8s.namespace.name=%s" $.Release.Namespace | quote }}
+{{- end }}
 {{- end -}}
 
 {{- define "hl7-router.logHashKeyEnv" -}}
