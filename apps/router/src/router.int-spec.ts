@@ -98,6 +98,12 @@ describe('router on the real broker', () => {
     );
     // Every record was processed once between the two instances (3 x 4 ADT records, no merges, no control records).
     expect(routers.reduce((sum, r) => sum + r.processed, 0)).toBe(12);
+    // Their transactions are counted and timed (the dashboard's router transaction panels).
+    const scraped = (await Promise.all(routers.map((r) => r.metrics.registry.metrics()))).join('\n');
+    const sumOf = (pattern: RegExp) => [...scraped.matchAll(pattern)].reduce((sum, m) => sum + Number(m[1]), 0);
+    const committed = sumOf(/^hl7_router_transactions_total\{outcome="committed"\} (\d+)$/gm);
+    expect(committed).toBeGreaterThan(0);
+    expect(sumOf(/^hl7_router_transaction_seconds_count\{outcome="committed"\} (\d+)$/gm)).toBe(committed);
     // PHI-safe logs: no MRN or patient name reached them.
     expect(logLines.join('')).not.toMatch(/MRN-\d00|PATIENT/);
   }, 120000);

@@ -1,5 +1,5 @@
 import { scrapeGauge } from '@lib/platform';
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RouterCounters } from '../topology/router-topology.js';
 
 /**
@@ -48,6 +48,20 @@ export class RouterMetrics implements RouterCounters {
     registers: [this.registry],
   });
 
+  private readonly transactions = new Counter({
+    name: 'hl7_router_transactions_total',
+    help: 'Batches ended: committed (outputs and input offsets in one transaction), or aborted (read again)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly transactionSeconds = new Histogram({
+    name: 'hl7_router_transaction_seconds',
+    help: "From a batch's first record to its commit (or abort)",
+    labelNames: ['outcome'],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
   constructor(lag: () => Promise<number | undefined>) {
     collectDefaultMetrics({ register: this.registry });
     scrapeGauge(
@@ -56,6 +70,12 @@ export class RouterMetrics implements RouterCounters {
       'Records on the input topics not yet committed by the router group (read at scrape time)',
       lag,
     );
+  }
+
+  /** A batch's end (KafkaStreams' onBatchEnd). */
+  transaction(outcome: 'committed' | 'aborted', seconds: number): void {
+    this.transactions.inc({ outcome });
+    this.transactionSeconds.observe({ outcome }, seconds);
   }
 
   routed(target: string): void {
