@@ -68,7 +68,13 @@ describe('headers and topics', () => {
       [ENVELOPE_HEADERS.sender]: 'EHR|HOSP',
       [ENVELOPE_HEADERS.envelopeId]: 'test-CTL-1',
     });
-    expect(Object.values(ENVELOPE_HEADERS)).toEqual(['hl7.control-id', 'hl7.message-type', 'hl7.sender', 'hl7.envelope-id']);
+    expect(Object.values(ENVELOPE_HEADERS)).toEqual([
+      'hl7.control-id',
+      'hl7.message-type',
+      'hl7.sender',
+      'hl7.envelope-id',
+      'hl7router.target',
+    ]);
     expect(routeTopic('lab')).toBe('hl7.route.lab.v1');
   });
 });

@@ -48,6 +48,8 @@ export const ENVELOPE_HEADERS = {
   /** MSH-3|MSH-4. */
   sender: 'hl7.sender',
   envelopeId: 'hl7.envelope-id',
+  /** On a route topic's records: the target the router wrote the record for. */
+  target: 'hl7router.target',
 } as const;
 
 /** Kafka headers carried beside the Avro value, for consumers that do not decode Avro. */

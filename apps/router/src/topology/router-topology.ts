@@ -1,4 +1,4 @@
-import { envelopeHeaders, type Hl7Envelope } from '@lib/envelope';
+import { ENVELOPE_HEADERS, envelopeHeaders, type Hl7Envelope } from '@lib/envelope';
 import { jsonSerde, type Serde, stringSerde } from '@lib/kafka';
 import { type Serdes, StreamsBuilder, type Topology } from '@lib/streams';
 import { type AdtEvent, readAdtEvent } from '../adt/adt-event.js';
@@ -45,7 +45,8 @@ export interface RouterTopologyOptions {
   now?: () => Date;
 }
 
-export const ROUTING_HEADER = 'hl7router.target';
+/** The target a route record is for (the envelope's header vocabulary: the console reads it too). */
+export const ROUTING_HEADER = ENVELOPE_HEADERS.target;
 export const MERGE_COPY_HEADER = 'hl7router.merge-copy';
 export const STORES = { dedup: 'dedup', patientState: 'patient-state', targets: 'target-activation' } as const;
 

@@ -1,0 +1,285 @@
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { IndexEvent, RecordPosition } from './index-events.js';
+
+/**
+ * The console's index of the pipeline's records, in SQLite (node:sqlite, a file under the console's data directory,
+ * or ':memory:'): one table per event kind, each row keyed by its record's position, so applying a record again
+ * (after a restart, a rebalance) changes nothing. A delivery attempt and a dead letter link to the route record they
+ * came from by its position (the ledger's source offset, the dead letter's __connect.errors.* headers), and a route
+ * record to the message by its envelope id. Metadata only; MRNs only as their keyed hash.
+ */
+
+export interface MessageSummary {
+  envelopeId: string;
+  controlId: string;
+  messageType: string;
+  sender: string;
+  listener: string;
+  receivedAt: number;
+  position: RecordPosition;
+}
+
+export interface DeliveryAttempt {
+  status: string;
+  ackCode: string;
+  condition: string;
+  attempt: number;
+  latencyMs: number;
+  detail: string;
+  at: number;
+}
+
+/** Where one target's copy of a message stands. */
+export type TargetState = 'delivered' | 'dead-lettered' | 'skipped' | 'pending';
+
+export interface TargetTimeline {
+  target: string;
+  routedAt: number;
+  position: RecordPosition;
+  attempts: DeliveryAttempt[];
+  deadLetters: { stage: string; errorClass: string; at: number; position: RecordPosition }[];
+  state: TargetState;
+}
+
+export interface MessageTimeline {
+  message: MessageSummary;
+  targets: TargetTimeline[];
+}
+
+export interface SearchQuery {
+  controlId?: string;
+  /** hashMrn(mrn, key): the index never sees a plain MRN. */
+  mrnHash?: string;
+  /** receivedAt bounds, epoch ms, inclusive. */
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+const SCHEMA = `
+create table if not exists received (
+  topic text not null, partition integer not null, offset text not null,
+  envelope_id text not null, control_id text not null, mrn_hash text not null, message_type text not null,
+  sender text not null, listener text not null, received_at integer not null,
+  primary key (topic, partition, offset));
+create index if not exists received_control_id on received (control_id, received_at);
+create index if not exists received_mrn_hash on received (mrn_hash, received_at);
+create index if not exists received_envelope_id on received (envelope_id);
+create table if not exists routed (
+  topic text not null, partition integer not null, offset text not null,
+  envelope_id text not null, control_id text not null, target text not null, at integer not null,
+  primary key (topic, partition, offset));
+create index if not exists routed_envelope_id on routed (envelope_id);
+create table if not exists deliveries (
+  topic text not null, partition integer not null, offset text not null,
+  target text not null, control_id text not null, mrn_hash text not null, status text not null, ack_code text not null,
+  condition text not null, attempt integer not null, latency_ms integer not null, detail text not null, at integer not null,
+  source_topic text not null, source_partition integer not null, source_offset text not null,
+  primary key (topic, partition, offset));
+create index if not exists deliveries_source on deliveries (source_topic, source_partition, source_offset);
+create table if not exists dead_letters (
+  topic text not null, partition integer not null, offset text not null,
+  target text not null, envelope_id text not null, control_id text not null, stage text not null,
+  error_class text not null, at integer not null,
+  source_topic text not null, source_partition integer not null, source_offset text not null,
+  primary key (topic, partition, offset));
+create index if not exists dead_letters_source on dead_letters (source_topic, source_partition, source_offset);
+create table if not exists quarantined (
+  topic text not null, partition integer not null, offset text not null,
+  control_id text not null, listener text not null, code text not null, reason text not null, received_at integer not null,
+  primary key (topic, partition, offset));
+create index if not exists quarantined_control_id on quarantined (control_id);
+`;
+
+type Row = Record<string, string | number | null>;
+
+export class MessageIndex {
+  private readonly db: DatabaseSync;
+  private readonly insert: Record<IndexEvent['kind'], StatementSync>;
+
+  constructor(path: string) {
+    this.db = new DatabaseSync(path);
+    this.db.exec('pragma journal_mode = wal; pragma synchronous = normal;');
+    this.db.exec(SCHEMA);
+    const upsert = (table: string, columns: string[]) =>
+      this.db.prepare(
+        `insert or replace into ${table} (topic, partition, offset, ${columns.join(', ')}) values (?, ?, ?, ${columns.map(() => '?').join(', ')})`,
+      );
+    this.insert = {
+      received: upsert('received', ['envelope_id', 'control_id', 'mrn_hash', 'message_type', 'sender', 'listener', 'received_at']),
+      routed: upsert('routed', ['envelope_id', 'control_id', 'target', 'at']),
+      delivery: upsert('deliveries', [
+        'target',
+        'control_id',
+        'mrn_hash',
+        'status',
+        'ack_code',
+        'condition',
+        'attempt',
+        'latency_ms',
+        'detail',
+        'at',
+        'source_topic',
+        'source_partition',
+        'source_offset',
+      ]),
+      'dead-lettered': upsert('dead_letters', [
+        'target',
+        'envelope_id',
+        'control_id',
+        'stage',
+        'error_class',
+        'at',
+        'source_topic',
+        'source_partition',
+        'source_offset',
+      ]),
+      quarantined: upsert('quarantined', ['control_id', 'listener', 'code', 'reason', 'received_at']),
+    };
+  }
+
+  /** Applies events in one transaction: all of a fetched batch or none. */
+  apply(events: readonly IndexEvent[]): void {
+    if (events.length === 0) return;
+    this.db.exec('begin');
+    try {
+      for (const event of events) this.applyOne(event);
+      this.db.exec('commit');
+    } catch (error) {
+      this.db.exec('rollback');
+      throw error;
+    }
+  }
+
+  private applyOne(e: IndexEvent): void {
+    const at = [e.position.topic, e.position.partition, e.position.offset] as const;
+    switch (e.kind) {
+      case 'received':
+        this.insert.received.run(...at, e.envelopeId, e.controlId, e.mrnHash, e.messageType, e.sender, e.listener, e.receivedAt);
+        return;
+      case 'routed':
+        this.insert.routed.run(...at, e.envelopeId, e.controlId, e.target, e.at);
+        return;
+      case 'delivery':
+        this.insert.delivery.run(
+          ...at,
+          e.target,
+          e.controlId,
+          e.mrnHash,
+          e.status,
+          e.ackCode,
+          e.condition,
+          e.attempt,
+          e.latencyMs,
+          e.detail,
+          e.at,
+          e.source.topic,
+          e.source.partition,
+          e.source.offset,
+        );
+        return;
+      case 'dead-lettered':
+        this.insert['dead-lettered'].run(
+          ...at,
+          e.target,
+          e.envelopeId,
+          e.controlId,
+          e.stage,
+          e.errorClass,
+          e.at,
+          e.source.topic,
+          e.source.partition,
+          e.source.offset,
+        );
+        return;
+      case 'quarantined':
+        this.insert.quarantined.run(...at, e.controlId, e.listener, e.code, e.reason, e.receivedAt);
+        return;
+    }
+  }
+
+  /** Messages received, newest first, by control ID and/or MRN hash within a time range (indexed lookups). */
+  search(query: SearchQuery): MessageSummary[] {
+    const conditions: [string, string | number | undefined][] = [
+      ['control_id = ?', query.controlId],
+      ['mrn_hash = ?', query.mrnHash],
+      ['received_at >= ?', query.from],
+      ['received_at <= ?', query.to],
+    ];
+    const given = conditions.filter((c): c is [string, string | number] => c[1] !== undefined);
+    const where = given.map(([sql]) => sql);
+    const values = given.map(([, value]) => value);
+    const sql = `select * from received ${where.length ? `where ${where.join(' and ')}` : ''} order by received_at desc limit ?`;
+    return (this.db.prepare(sql).all(...values, Math.min(query.limit ?? 100, 1000)) as Row[]).map(summaryOf);
+  }
+
+  /** One message's way through the pipeline: where it was stored, each target it was routed to, each attempt, the end. */
+  timeline(envelopeId: string): MessageTimeline | undefined {
+    const received = this.db.prepare('select * from received where envelope_id = ? order by received_at limit 1').get(envelopeId) as
+      Row | undefined;
+    if (!received) return undefined;
+    const routes = this.db.prepare('select * from routed where envelope_id = ? order by at, target').all(envelopeId) as Row[];
+    const attemptsOf = this.db.prepare(
+      'select * from deliveries where source_topic = ? and source_partition = ? and source_offset = ? order by at, offset',
+    );
+    const deadLettersOf = this.db.prepare(
+      'select * from dead_letters where source_topic = ? and source_partition = ? and source_offset = ? order by at',
+    );
+    const targets = routes.map((route): TargetTimeline => {
+      const source = [String(route['topic']), Number(route['partition']), String(route['offset'])] as const;
+      const attempts = (attemptsOf.all(...source) as Row[]).map((d): DeliveryAttempt => ({
+        status: String(d['status']),
+        ackCode: String(d['ack_code']),
+        condition: String(d['condition']),
+        attempt: Number(d['attempt']),
+        latencyMs: Number(d['latency_ms']),
+        detail: String(d['detail']),
+        at: Number(d['at']),
+      }));
+      const deadLetters = (deadLettersOf.all(...source) as Row[]).map((d) => ({
+        stage: String(d['stage']),
+        errorClass: String(d['error_class']),
+        at: Number(d['at']),
+        position: positionOf(d),
+      }));
+      return {
+        target: String(route['target']),
+        routedAt: Number(route['at']),
+        position: positionOf(route),
+        attempts,
+        deadLetters,
+        state: stateOf(attempts, deadLetters.length),
+      };
+    });
+    return { message: summaryOf(received), targets };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function positionOf(row: Row): RecordPosition {
+  return { topic: String(row['topic']), partition: Number(row['partition']), offset: String(row['offset']) };
+}
+
+function summaryOf(row: Row): MessageSummary {
+  return {
+    envelopeId: String(row['envelope_id']),
+    controlId: String(row['control_id']),
+    messageType: String(row['message_type']),
+    sender: String(row['sender']),
+    listener: String(row['listener']),
+    receivedAt: Number(row['received_at']),
+    position: positionOf(row),
+  };
+}
+
+/** The last word wins: a replayed dead letter that was then ACKED is delivered. */
+function stateOf(attempts: readonly DeliveryAttempt[], deadLetters: number): TargetState {
+  const last = attempts.at(-1);
+  if (last?.status === 'ACKED') return 'delivered';
+  if (last?.status === 'SKIPPED') return 'skipped';
+  if (last?.status === 'DEAD' || (deadLetters > 0 && !last)) return 'dead-lettered';
+  return 'pending';
+}
