@@ -7,6 +7,7 @@ import { adapterConfigSchema } from '@lib/adapter-sdk/tools';
 import { settingNames } from '@lib/platform';
 import { gatewayConfigSchema } from '../apps/mllp-gateway/src/gateway-config.js';
 import { routerConfigSchema } from '../apps/router/src/router-config.js';
+import { consoleConfigSchema } from '../apps/console/src/console-config.js';
 
 // The Kafka and registry connection, shared by every app, is documented once, in docs/operations.md.
 const shared = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
@@ -22,6 +23,7 @@ describe('configuration reference in docs/', () => {
   it.each([
     ['mllp-gateway', 'gateway.md', settingNames(gatewayConfigSchema)],
     ['router', 'router.md', settingNames(routerConfigSchema)],
+    ['console', 'console.md', settingNames(consoleConfigSchema)],
     [
       'an adapter',
       'adapters.md',

@@ -18,6 +18,7 @@ lab_port="${LAB_RECEIVER_PORT:-2576}"
 ris_port="${RADIOLOGY_RECEIVER_PORT:-2577}"
 lab_http="${LAB_ADAPTER_HTTP_PORT:-9470}"
 ris_http="${RADIOLOGY_ADAPTER_HTTP_PORT:-9471}"
+console_http="${CONSOLE_HTTP_PORT:-9480}"
 demo="${HL7R_DEMO_DIR:-$HL7R_STATE/demo}"
 hash_key="${LOG_HASH_KEY:-local-development-only-key}"
 run_suffix="${HL7R_RUN_ID:+-$HL7R_RUN_ID}"
@@ -94,6 +95,12 @@ ADAPTER_RADIOLOGY_TARGET="mllp://127.0.0.1:$ris_port" HTTP_PORT="$ris_http" LOG_
   GROUP_ID="hl7-adapter-radiology$run_suffix" SOURCE_TOPIC="$(topic_of hl7.route.radiology.v1)" \
   DEAD_LETTER_TOPIC="$(topic_of hl7.dlq.radiology.v1)" \
   launch adapter-radiology "$ris_http" node_app adapter-radiology
+say "starting the console (message index and API) on 127.0.0.1:$console_http"
+TARGETS=lab,radiology HTTP_PORT="$console_http" LOG_HASH_KEY="$hash_key" DATA_DIR="$demo/console" \
+  GROUP_ID="hl7-console$run_suffix" \
+  ROUTE_TOPICS="lab=$(topic_of hl7.route.lab.v1),radiology=$(topic_of hl7.route.radiology.v1)" \
+  DEAD_LETTER_TOPICS="lab=$(topic_of hl7.dlq.lab.v1),radiology=$(topic_of hl7.dlq.radiology.v1)" \
+  launch console "$console_http" node_app console
 
 cat <<INFO
 
@@ -106,8 +113,9 @@ hl7-router is running:
   adapter-lab        → demo LIS on 127.0.0.1:$lab_port (HL7 2.5.1)
   adapter-radiology  → demo RIS on 127.0.0.1:$ris_port (HL7 2.3)
   delivery ledger    hl7.delivery.v1; dead letters hl7.dlq.lab.v1, hl7.dlq.radiology.v1
-  health / metrics   http://127.0.0.1:{$gateway_http,$router_http,$lab_http,$ris_http}/health/ready and /metrics
-                     (gateway, router, adapter-lab, adapter-radiology)
+  health / metrics   http://127.0.0.1:{$gateway_http,$router_http,$lab_http,$ris_http,$console_http}/health/ready and /metrics
+                     (gateway, router, adapter-lab, adapter-radiology, console)
+  console            http://127.0.0.1:$console_http/api/messages?controlId=<MSH-10>  (where a message went; no UI yet)
   what arrived       $demo/lab/*.hl7 and $demo/radiology/*.hl7 (as the systems received them)
   logs               $demo/logs/
   traces             ${OTEL_EXPORTER_OTLP_ENDPOINT:-off (set OTEL_EXPORTER_OTLP_ENDPOINT; npm run traces shows them)}

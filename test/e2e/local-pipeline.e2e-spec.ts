@@ -11,7 +11,7 @@ import { eventually } from '@lib/kafka/testing';
 import { LocalPipeline } from '../support/local-pipeline.js';
 
 const demo = mkdtempSync(join(tmpdir(), 'pipeline-e2e-'));
-const ports = { mllp: 32575, gateway: 39464, router: 39465, lab: 32576, ris: 32577, labHttp: 39470, risHttp: 39471 };
+const ports = { mllp: 32575, gateway: 39464, router: 39465, lab: 32576, ris: 32577, labHttp: 39470, risHttp: 39471, console: 39480 };
 let pipeline: LocalPipeline | undefined;
 
 afterAll(() => pipeline?.kill());
@@ -57,6 +57,31 @@ describe('npm start: the local pipeline', () => {
     expect(ris[0]).toMatch(/\|RIS\|RAD\|.*\|ADT\^A01\|.*\|2\.3$/);
     expect(ris).toContain(`PID|1|${mrn}|${mrn}^^^GENHOSP^MR||DOE^JANE||19800101|F`);
     expect(ris.find((s) => s.startsWith('PV1|'))).toBe('PV1|1|IP|WARD1^101^A');
+
+    // The on-call analyst's question, answered by the console: did each system get this message, and what did it say?
+    const base = `http://127.0.0.1:${ports.console}/api/messages`;
+    const delivered = await eventually(
+      async () => {
+        const { messages } = (await (await fetch(`${base}?controlId=${controlId}`)).json()) as { messages: { envelopeId: string }[] };
+        if (messages.length !== 1) return undefined;
+        const timeline = (await (await fetch(`${base}/${messages[0]!.envelopeId}`)).json()) as {
+          targets: { target: string; state: string; attempts: { ackCode: string }[] }[];
+        };
+        return timeline.targets.length === 2 && timeline.targets.every((t) => t.state === 'delivered') ? timeline : undefined;
+      },
+      60000,
+      'the console to show both deliveries',
+    );
+    expect(delivered.targets.map((t) => `${t.target}:${t.attempts.map((a) => a.ackCode).join(',')}`).sort()).toEqual([
+      'lab:AA',
+      'radiology:AA',
+    ]);
+    const byMrn = await fetch(`${base}/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mrn }),
+    });
+    expect(((await byMrn.json()) as { messages: { controlId: string }[] }).messages.map((m) => m.controlId)).toEqual([controlId]);
 
     await pipeline.interrupt();
     for (const port of Object.values(ports)) expect(`${port}: ${await listening(port)}`).toBe(`${port}: false`);

@@ -14,6 +14,7 @@ export interface PipelinePorts {
   ris: number;
   labHttp: number;
   risHttp: number;
+  console: number;
 }
 
 /**
@@ -55,6 +56,7 @@ export class LocalPipeline {
           RADIOLOGY_RECEIVER_PORT: String(ports.ris),
           LAB_ADAPTER_HTTP_PORT: String(ports.labHttp),
           RADIOLOGY_ADAPTER_HTTP_PORT: String(ports.risHttp),
+          CONSOLE_HTTP_PORT: String(ports.console),
           ...options.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

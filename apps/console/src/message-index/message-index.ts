@@ -57,6 +57,7 @@ export interface SearchQuery {
 }
 
 const SCHEMA = `
+create table if not exists index_meta (key text primary key, value text not null);
 create table if not exists received (
   topic text not null, partition integer not null, offset text not null,
   envelope_id text not null, control_id text not null, mrn_hash text not null, message_type text not null,
@@ -96,11 +97,18 @@ type Row = Record<string, string | number | null>;
 export class MessageIndex {
   private readonly db: DatabaseSync;
   private readonly insert: Record<IndexEvent['kind'], StatementSync>;
+  /**
+   * Made with the file and kept in it: the index's consumer group ends with it, so a new (or deleted and recreated)
+   * index reads every topic from its beginning while a restarted one goes on from its committed offsets.
+   */
+  readonly generation: string;
 
   constructor(path: string) {
     this.db = new DatabaseSync(path);
     this.db.exec('pragma journal_mode = wal; pragma synchronous = normal;');
     this.db.exec(SCHEMA);
+    this.db.prepare('insert or ignore into index_meta (key, value) values (?, ?)').run('generation', crypto.randomUUID().slice(0, 8));
+    this.generation = String((this.db.prepare("select value from index_meta where key = 'generation'").get() as Row)['value']);
     const upsert = (table: string, columns: string[]) =>
       this.db.prepare(
         `insert or replace into ${table} (topic, partition, offset, ${columns.join(', ')}) values (?, ?, ?, ${columns.map(() => '?').join(', ')})`,

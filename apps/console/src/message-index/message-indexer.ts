@@ -23,6 +23,8 @@ export interface MessageIndexerOptions {
   /** The key of hashMrn (the logs' and the ledger's): the only form of an MRN the index keeps. */
   mrnHashKey: string;
   log?: KafkaLogSink;
+  /** Called after each batch is in the index, with its record count (for a metric). */
+  onIndexed?: (records: number) => void;
 }
 
 /**
@@ -76,6 +78,7 @@ export class MessageIndexer {
         }
         this.options.index.apply(events);
         this.indexedCount += batch.records.length;
+        this.options.onIndexed?.(batch.records.length);
       },
     });
   }
