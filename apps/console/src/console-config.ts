@@ -2,42 +2,21 @@ import { join } from 'node:path';
 import { configFields, loadConfig } from '@lib/platform';
 import { z } from 'zod';
 
-const { checkKafkaSettings, kafkaSettings, logLevel, port } = configFields;
+const { checkKafkaSettings, commaList, kafkaSettings, keyedList, logLevel, port } = configFields;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const topic = (fallback: string) => z.string().regex(TOPIC, 'a Kafka topic name').default(fallback);
 
 /** "lab=hl7.route.lab.v1,radiology=…": a topic per target name, overriding the default naming. */
-const topicsByTarget = z
-  .string()
-  .default('')
-  .transform((text, ctx) => {
-    const map = new Map<string, string>();
-    for (const pair of text
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean)) {
-      const [name, value] = pair.split('=').map((s) => s.trim());
-      if (!name || !value || !TOPIC.test(value)) ctx.addIssue({ code: 'custom', message: `${pair}: expected <target>=<topic>` });
-      else map.set(name, value);
-    }
-    return map;
-  });
+const topicsByTarget = keyedList('<target>=<topic>').pipe(z.record(z.string(), z.string().regex(TOPIC, 'a Kafka topic name')));
 
 /** Every setting of the console, from the environment. */
 export const consoleConfigSchema = z
   .object({
     ...kafkaSettings('hl7-console'),
     /** The targets whose route and dead-letter topics are indexed. */
-    TARGETS: z
-      .string()
-      .default('lab,radiology')
-      .transform((t) =>
-        t
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'target names: lowercase letters, digits, dashes')).min(1)),
+    TARGETS: commaList
+      .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'target names: lowercase letters, digits, dashes')).min(1))
+      .default(['lab', 'radiology']),
     ROUTE_TOPICS: topicsByTarget,
     DEAD_LETTER_TOPICS: topicsByTarget,
     ADT_TOPIC: topic('hl7.adt.v1'),
@@ -59,8 +38,8 @@ export const consoleConfigSchema = z
     indexFile: join(c.DATA_DIR, 'message-index.sqlite'),
     targets: c.TARGETS.map((name) => ({
       name,
-      routeTopic: c.ROUTE_TOPICS.get(name) ?? `hl7.route.${name}.v1`,
-      deadLetterTopic: c.DEAD_LETTER_TOPICS.get(name) ?? `hl7.dlq.${name}.v1`,
+      routeTopic: c.ROUTE_TOPICS[name] ?? `hl7.route.${name}.v1`,
+      deadLetterTopic: c.DEAD_LETTER_TOPICS[name] ?? `hl7.dlq.${name}.v1`,
     })),
   }));
 

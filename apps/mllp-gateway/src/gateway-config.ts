@@ -3,34 +3,7 @@ import { configFields, loadConfig } from '@lib/platform';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-const { checkKafkaSettings, flag, kafkaSettings, logLevel, port, topicDurability } = configFields;
-
-const list = z
-  .string()
-  .default('')
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-
-/** "ADT=hl7.adt.v1,ORU=hl7.oru.v1" → { ADT: 'hl7.adt.v1', ORU: 'hl7.oru.v1' } */
-const topicMap = z
-  .string()
-  .default('')
-  .transform((v, ctx) => {
-    const map: Record<string, string> = {};
-    for (const pair of v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)) {
-      const [type, topic] = pair.split('=').map((s) => s.trim());
-      if (!type || !topic) ctx.addIssue({ code: 'custom', message: `"${pair}" is not TYPE=topic` });
-      else map[type] = topic;
-    }
-    return map;
-  });
+const { checkKafkaSettings, commaList: list, flag, kafkaSettings, keyedList, logLevel, port, topicDurability } = configFields;
 
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -72,7 +45,8 @@ export const gatewayConfigSchema = z
     MLLP_MAX_BUFFERED_BYTES: positive(256 * 1024 * 1024),
     ACCEPTED_MESSAGE_TYPES: list.pipe(z.array(z.string().regex(/^[A-Z0-9]{3}$/, 'message types are 3 characters')).min(1)).default(['ADT']),
     ADT_TOPIC: z.string().default('hl7.adt.v1'),
-    TOPIC_BY_TYPE: topicMap,
+    /** "ADT=hl7.adt.v1,ORU=hl7.oru.v1": the topic of each accepted message type. */
+    TOPIC_BY_TYPE: keyedList('TYPE=topic'),
     QUARANTINE_TOPIC: z.string().default('hl7.quarantine.v1'),
     DEDUP_TOPIC: z.string().default('hl7.gateway.dedup.v1'),
     TOPIC_PARTITIONS: positive(6),

@@ -10,6 +10,9 @@ import { hashMrn } from '@lib/platform';
  * Pure: the projection of one record, table-tested; the consumer (index-consumer.ts) decodes and applies.
  */
 
+/** What the ledger says of one attempt (or skip, or refusal). */
+export type DeliveryOutcome = Pick<DeliveryEvent, 'status' | 'ackCode' | 'condition' | 'attempt' | 'latencyMs' | 'detail' | 'at'>;
+
 /** Where a record is: how the console finds its content again (by offset, only when someone opens it). */
 export interface RecordPosition {
   topic: string;
@@ -32,22 +35,9 @@ export type IndexEvent =
     }
   /** The router wrote it for a target (a route topic's record; its headers are the envelope's plus the target). */
   | { kind: 'routed'; position: RecordPosition; envelopeId: string; controlId: string; target: string; at: number }
-  /** An adapter's ledger event: one per delivery attempt outcome, skip or refusal. */
-  | {
-      kind: 'delivery';
-      position: RecordPosition;
-      target: string;
-      controlId: string;
-      mrnHash: string;
-      status: DeliveryEvent['status'];
-      ackCode: string;
-      condition: string;
-      attempt: number;
-      latencyMs: number;
-      detail: string;
-      at: number;
-      source: RecordPosition;
-    }
+  /** An adapter's ledger event: one per delivery attempt outcome, skip or refusal (its fields as the ledger has them). */
+  | ({ kind: 'delivery'; position: RecordPosition; source: RecordPosition } & Pick<DeliveryEvent, 'target' | 'controlId' | 'mrnHash'> &
+      DeliveryOutcome)
   /** A record on an adapter's (or the router's) dead-letter topic, with the stage and error class it names. */
   | {
       kind: 'dead-lettered';

@@ -1,5 +1,5 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { IndexEvent, RecordPosition } from './index-events.js';
+import type { DeliveryOutcome, IndexEvent, RecordPosition } from './index-events.js';
 
 /**
  * The console's index of the pipeline's records, in SQLite (node:sqlite, a file under the console's data directory,
@@ -19,15 +19,8 @@ export interface MessageSummary {
   position: RecordPosition;
 }
 
-export interface DeliveryAttempt {
-  status: string;
-  ackCode: string;
-  condition: string;
-  attempt: number;
-  latencyMs: number;
-  detail: string;
-  at: number;
-}
+/** One ledger event of a target's copy, as the timeline shows it. */
+export type DeliveryAttempt = DeliveryOutcome;
 
 /** Where one target's copy of a message stands. */
 export type TargetState = 'delivered' | 'dead-lettered' | 'skipped' | 'pending';
@@ -236,7 +229,7 @@ export class MessageIndex {
     const targets = routes.map((route): TargetTimeline => {
       const source = [String(route['topic']), Number(route['partition']), String(route['offset'])] as const;
       const attempts = (attemptsOf.all(...source) as Row[]).map((d): DeliveryAttempt => ({
-        status: String(d['status']),
+        status: String(d['status']) as DeliveryAttempt['status'],
         ackCode: String(d['ack_code']),
         condition: String(d['condition']),
         attempt: Number(d['attempt']),

@@ -13,6 +13,35 @@ export const brokerList = z
   )
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1, 'needs at least one broker'));
 
+/** "a, b,c" → ['a', 'b', 'c'] (empty entries dropped; '' is []). */
+export const commaList = z
+  .string()
+  .default('')
+  .transform((text) =>
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+/** "ADT=hl7.adt.v1,ORU=hl7.oru.v1" → { ADT: 'hl7.adt.v1', ORU: 'hl7.oru.v1' }; a pair without both sides is a problem. */
+export const keyedList = (what: string) =>
+  z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const map: Record<string, string> = {};
+      for (const pair of text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const [key, value] = pair.split('=').map((s) => s.trim());
+        if (!key || !value) ctx.addIssue({ code: 'custom', message: `"${pair}" is not ${what}` });
+        else map[key] = value;
+      }
+      return map;
+    });
+
 /** A TCP port number, 0 meaning "any free port". */
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
