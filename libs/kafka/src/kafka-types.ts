@@ -237,11 +237,24 @@ export interface TopicAdmin {
   disconnect(): Promise<void>;
 }
 
+/** Where one record is (or was): what an index keeps to fetch the record's content again on demand. */
+export interface RecordPosition {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 export interface KafkaClient {
   producer(options?: ProducerOptions): KafkaProducer;
   transactionalProducer(options: TransactionalProducerOptions): TransactionalProducer;
   consumer(options: ConsumerOptions): KafkaConsumer;
   admin(): TopicAdmin;
+  /**
+   * The record at `position` (read_committed), or undefined when there is none there any more (retention or
+   * compaction removed it, or the offset was a transaction marker). Joins no consumer group and commits nothing.
+   * Throws KafkaOperationError when the partition cannot be read within `timeoutMs` (default 10 s).
+   */
+  readRecord(position: RecordPosition, timeoutMs?: number): Promise<IncomingRecord | undefined>;
 }
 
 /** Where the Kafka layer reports what happens; apps bind it to their PHI-safe logger. */

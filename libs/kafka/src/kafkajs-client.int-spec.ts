@@ -219,6 +219,39 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     expect(await admin.committedOffsets(groupId, input)).toEqual([{ partition: 0, offset: '42' }]);
   });
 
+  it('reads one record by position: the committed one there, nothing at an aborted record, a marker or past the end', async () => {
+    const topic = uniqueName('read-record');
+    await admin.ensureTopics([{ name: topic, partitions: 2 }]);
+    const plain = kafka.producer();
+    await plain.connect();
+    open(plain);
+    const [first] = await plain.send([{ topic, partition: 1, key: 'MRN-1', value: 'one', headers: { 'hl7.control-id': 'C1' } }]);
+    await plain.send([{ topic, partition: 1, key: 'MRN-1', value: 'two' }]);
+    const tx = kafka.transactionalProducer({ transactionalId: uniqueName('read-tx') });
+    await tx.connect();
+    open(tx);
+    const aborted = await tx.begin();
+    await aborted.send([{ topic, partition: 1, key: 'MRN-1', value: 'aborted' }]);
+    await aborted.abort();
+    const committed = await tx.begin();
+    await committed.send([{ topic, partition: 1, key: 'MRN-1', value: 'after' }]);
+    await committed.commit();
+
+    // Offsets on partition 1: 0 one, 1 two, 2 aborted, 3 abort marker, 4 after, 5 commit marker.
+    expect(first!.baseOffset).toBe('0');
+    const read = async (offset: string) => (await kafka.readRecord({ topic, partition: 1, offset }))?.value?.toString();
+    const one = await kafka.readRecord({ topic, partition: 1, offset: '0' });
+    expect(one).toMatchObject({ topic, partition: 1, offset: '0', key: Buffer.from('MRN-1') });
+    expect(one!.headers['hl7.control-id']?.toString()).toBe('C1');
+    expect(await read('1')).toBe('two');
+    expect(await read('4')).toBe('after');
+    expect(await read('2')).toBeUndefined();
+    expect(await read('3')).toBeUndefined();
+    expect(await read('6')).toBeUndefined();
+    expect(await kafka.readRecord({ topic, partition: 0, offset: '0' })).toBeUndefined();
+    await expect(kafka.readRecord({ topic, partition: 7, offset: '0' })).rejects.toBeInstanceOf(KafkaOperationError);
+  });
+
   it('tells a permanent broker refusal (record too large for the topic) from a transient failure', async () => {
     const topic = uniqueName('too-small');
     await admin.ensureTopics([{ name: topic, partitions: 1, config: { 'max.message.bytes': '2000' } }]);

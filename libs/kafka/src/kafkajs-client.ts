@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   type Admin,
   AssignerProtocol,
@@ -34,6 +35,7 @@ import type {
   PartitionOffset,
   ProducerOptions,
   RecordMetadata,
+  RecordPosition,
   RunOptions,
   TopicAdmin,
   TopicOffsets,
@@ -72,7 +74,71 @@ export function createKafkajsClient(config: KafkaConnectionConfig, log: KafkaLog
     transactionalProducer: (options) => new KafkajsTransactionalProducer(kafka, options),
     consumer: (options) => new KafkajsConsumer(kafka, { log, ...options }),
     admin: () => new KafkajsTopicAdmin(kafka.admin()),
+    readRecord: (position, timeoutMs = 10000) =>
+      attempt('readRecord', { ...position }, () => readRecordAt(kafka, position, timeoutMs)),
   };
+}
+
+/**
+ * One record by position: checks the partition's log range, then a consumer of a throw-away group (kafkajs reads
+ * only in a group; it commits nothing) seeks to the offset and takes the first batch that reaches it. A batch of
+ * transaction markers only (or of aborted records, hidden by read_committed) that covers the offset means there
+ * is no record there.
+ */
+async function readRecordAt(kafka: Kafka, position: RecordPosition, timeoutMs: number): Promise<IncomingRecord | undefined> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const range = await admin.fetchTopicOffsets(position.topic).finally(() => admin.disconnect());
+  const partition = range.find((p) => p.partition === position.partition);
+  if (!partition) throw new Error(`${position.topic} has no partition ${position.partition}`);
+  const wanted = BigInt(position.offset);
+  if (wanted < BigInt(partition.low) || wanted >= BigInt(partition.high)) return undefined;
+
+  const consumer = kafka.consumer({
+    groupId: `hl7-read-record-${randomBytes(6).toString('hex')}`,
+    maxBytesPerPartition: MAX_RECORD_BYTES,
+    allowAutoTopicCreation: false,
+    retry: { retries: 5, restartOnFailure: async () => false },
+  });
+  let settle!: (record: IncomingRecord | undefined) => void;
+  let fail!: (error: Error) => void;
+  const found = new Promise<IncomingRecord | undefined>((resolve, reject) => ((settle = resolve), (fail = reject)));
+  found.catch(() => undefined); // awaited below; a crash while run() is still joining must not go unhandled
+  const timer = setTimeout(() => fail(new Error(`no batch reached the offset within ${timeoutMs} ms`)), timeoutMs);
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (payload.partition === position.partition && BigInt(payload.lastOffset) >= wanted) settle(undefined);
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [position.topic] });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        if (batch.partition !== position.partition) return;
+        const message = batch.messages.find((m) => BigInt(m.offset) >= wanted);
+        if (!message) return;
+        settle(
+          BigInt(message.offset) === wanted
+            ? {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: message.offset,
+                key: message.key,
+                value: message.value,
+                headers: normaliseHeaders(message.headers),
+                timestamp: message.timestamp,
+              }
+            : undefined,
+        );
+      },
+    });
+    consumer.seek({ topic: position.topic, partition: position.partition, offset: position.offset });
+    return await found;
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect().catch(() => undefined);
+  }
 }
 
 async function attempt<T>(operation: string, context: Record<string, unknown>, run: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import type { DeliveryEvent } from '@lib/adapter-sdk/tools';
 import { ENVELOPE_HEADERS, type Hl7Envelope } from '@lib/envelope';
-import type { IncomingRecord } from '@lib/kafka';
+import type { IncomingRecord, RecordPosition } from '@lib/kafka';
 import { hashMrn } from '@lib/platform';
 
 /**
@@ -14,11 +14,7 @@ import { hashMrn } from '@lib/platform';
 export type DeliveryOutcome = Pick<DeliveryEvent, 'status' | 'ackCode' | 'condition' | 'attempt' | 'latencyMs' | 'detail' | 'at'>;
 
 /** Where a record is: how the console finds its content again (by offset, only when someone opens it). */
-export interface RecordPosition {
-  topic: string;
-  partition: number;
-  offset: string;
-}
+export type { RecordPosition };
 
 export type IndexEvent =
   /** The gateway stored a message (the ADT topic's envelope). */
