@@ -74,8 +74,7 @@ export function createKafkajsClient(config: KafkaConnectionConfig, log: KafkaLog
     transactionalProducer: (options) => new KafkajsTransactionalProducer(kafka, options),
     consumer: (options) => new KafkajsConsumer(kafka, { log, ...options }),
     admin: () => new KafkajsTopicAdmin(kafka.admin()),
-    readRecord: (position, timeoutMs = 10000) =>
-      attempt('readRecord', { ...position }, () => readRecordAt(kafka, position, timeoutMs)),
+    readRecord: (position, timeoutMs = 10000) => attempt('readRecord', { ...position }, () => readRecordAt(kafka, position, timeoutMs)),
   };
 }
 

@@ -1,9 +1,9 @@
-import { buildAck, parseMessage, readHeader } from '@lib/hl7';
+import { buildAck, type Hl7Issue, parseMessage, readHeader } from '@lib/hl7';
 import { MllpServer } from '@lib/mllp';
 
 /** How the receiver answers one message. */
 export type ReceiverAnswer =
-  | { kind: 'ack'; code: 'AA' | 'AE' | 'AR'; delayMs?: number }
+  | { kind: 'ack'; code: 'AA' | 'AE' | 'AR'; delayMs?: number; /** ERR segments of the ACK. */ issues?: readonly Hl7Issue[] }
   /** An AA whose MSA-2 names another message. */
   | { kind: 'wrong-control-id' }
   /** Close the connection without answering. */
@@ -144,6 +144,7 @@ export class MllpReceiver {
       buildAck({
         ...(ackHeader ? { header: ackHeader } : {}),
         outcome,
+        ...(answer.kind === 'ack' && answer.issues ? { issues: answer.issues } : {}),
         controlId: `${this.options.name ?? 'RECEIVER'}-${this.ackSequence}`,
         now: new Date(),
         application: this.options.name ?? 'RECEIVER',
