@@ -6,7 +6,12 @@ import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 
 const root = new URL('..', import.meta.url).pathname;
-const pages = ['README.md', ...readdirSync(join(root, 'docs')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** GitHub's heading anchor: lower case, punctuation other than '-' and '_' dropped, spaces to '-'. */
 function slug(heading: string): string {

@@ -77,9 +77,13 @@ launch() {
 # exec: the recorded PID is the app itself, so Ctrl-C reaches it.
 node_app() { exec node --disable-warning=TimeoutNegativeWarning "dist/apps/$1/src/main.js"; }
 
-say "starting the demo receivers (lab on $lab_port, radiology on $ris_port)"
-RECEIVER_NAME=LIS RECEIVER_PORT="$lab_port" RECEIVER_OUTPUT_DIR="$demo/lab" launch lab-receiver - node_app mllp-receiver
-RECEIVER_NAME=RIS RECEIVER_PORT="$ris_port" RECEIVER_OUTPUT_DIR="$demo/radiology" launch radiology-receiver - node_app mllp-receiver
+if [ "${HL7R_DEMO_RECEIVERS:-1}" = 0 ]; then
+  say "using the receiving systems already listening on 127.0.0.1:$lab_port (lab) and 127.0.0.1:$ris_port (radiology)"
+else
+  say "starting the demo receivers (lab on $lab_port, radiology on $ris_port)"
+  RECEIVER_NAME=LIS RECEIVER_PORT="$lab_port" RECEIVER_OUTPUT_DIR="$demo/lab" launch lab-receiver - node_app mllp-receiver
+  RECEIVER_NAME=RIS RECEIVER_PORT="$ris_port" RECEIVER_OUTPUT_DIR="$demo/radiology" launch radiology-receiver - node_app mllp-receiver
+fi
 say "starting the MLLP gateway on 127.0.0.1:$mllp_port"
 MLLP_HOST=127.0.0.1 MLLP_PORT="$mllp_port" HTTP_PORT="$gateway_http" LISTENER_NAME=local LOG_HASH_KEY="$hash_key" \
   launch mllp-gateway "$gateway_http" node_app mllp-gateway
@@ -95,8 +99,9 @@ ADAPTER_RADIOLOGY_TARGET="mllp://127.0.0.1:$ris_port" HTTP_PORT="$ris_http" LOG_
   GROUP_ID="hl7-adapter-radiology$run_suffix" SOURCE_TOPIC="$(topic_of hl7.route.radiology.v1)" \
   DEAD_LETTER_TOPIC="$(topic_of hl7.dlq.radiology.v1)" \
   launch adapter-radiology "$ris_http" node_app adapter-radiology
-say "starting the console (message index and API) on 127.0.0.1:$console_http"
-TARGETS=lab,radiology HTTP_PORT="$console_http" LOG_HASH_KEY="$hash_key" DATA_DIR="$demo/console" \
+say "starting the console on http://127.0.0.1:$console_http (dev sign-in)"
+TARGETS=lab,radiology HTTP_PORT="$console_http" LOG_HASH_KEY="$hash_key" DATA_DIR="$demo/console" CONSOLE_AUTH=dev \
+  AUDIT_TOPIC="$(topic_of hl7.audit.v1)" \
   GROUP_ID="hl7-console$run_suffix" \
   ROUTE_TOPICS="lab=$(topic_of hl7.route.lab.v1),radiology=$(topic_of hl7.route.radiology.v1)" \
   DEAD_LETTER_TOPICS="lab=$(topic_of hl7.dlq.lab.v1),radiology=$(topic_of hl7.dlq.radiology.v1)" \
@@ -115,7 +120,7 @@ hl7-router is running:
   delivery ledger    hl7.delivery.v1; dead letters hl7.dlq.lab.v1, hl7.dlq.radiology.v1
   health / metrics   http://127.0.0.1:{$gateway_http,$router_http,$lab_http,$ris_http,$console_http}/health/ready and /metrics
                      (gateway, router, adapter-lab, adapter-radiology, console)
-  console            http://127.0.0.1:$console_http/api/messages?controlId=<MSH-10>  (where a message went; no UI yet)
+  console            http://127.0.0.1:$console_http  (find a message, its timeline, dead letters and replay; dev sign-in)
   what arrived       $demo/lab/*.hl7 and $demo/radiology/*.hl7 (as the systems received them)
   logs               $demo/logs/
   traces             ${OTEL_EXPORTER_OTLP_ENDPOINT:-off (set OTEL_EXPORTER_OTLP_ENDPOINT; npm run traces shows them)}

@@ -59,12 +59,22 @@ describe('npm start: the local pipeline', () => {
     expect(ris.find((s) => s.startsWith('PV1|'))).toBe('PV1|1|IP|WARD1^101^A');
 
     // The on-call analyst's question, answered by the console: did each system get this message, and what did it say?
+    // npm start signs in with the dev form (CONSOLE_AUTH=dev); without a session the API answers 401.
     const base = `http://127.0.0.1:${ports.console}/api/messages`;
+    expect((await fetch(`${base}?controlId=${controlId}`)).status).toBe(401);
+    const signIn = await fetch(`http://127.0.0.1:${ports.console}/login/dev`, {
+      method: 'POST',
+      body: new URLSearchParams({ name: 'e2e', roles: 'viewer' }),
+      redirect: 'manual',
+    });
+    const headers = { cookie: signIn.headers.get('set-cookie')!.split(';')[0]! };
     const delivered = await eventually(
       async () => {
-        const { messages } = (await (await fetch(`${base}?controlId=${controlId}`)).json()) as { messages: { envelopeId: string }[] };
+        const { messages } = (await (await fetch(`${base}?controlId=${controlId}`, { headers })).json()) as {
+          messages: { envelopeId: string }[];
+        };
         if (messages.length !== 1) return undefined;
-        const timeline = (await (await fetch(`${base}/${messages[0]!.envelopeId}`)).json()) as {
+        const timeline = (await (await fetch(`${base}/${messages[0]!.envelopeId}`, { headers })).json()) as {
           targets: { target: string; state: string; attempts: { ackCode: string }[] }[];
         };
         return timeline.targets.length === 2 && timeline.targets.every((t) => t.state === 'delivered') ? timeline : undefined;
@@ -78,7 +88,7 @@ describe('npm start: the local pipeline', () => {
     ]);
     const byMrn = await fetch(`${base}/search`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify({ mrn }),
     });
     expect(((await byMrn.json()) as { messages: { controlId: string }[] }).messages.map((m) => m.controlId)).toEqual([controlId]);

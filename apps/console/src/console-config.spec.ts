@@ -2,7 +2,31 @@ import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@lib/platform';
 import { loadConsoleConfig } from './console-config.js';
 
-const base = { KAFKA_BROKERS: 'kafka:9092', SCHEMA_REGISTRY_URL: 'http://registry:8081', LOG_HASH_KEY: 'a-key-of-sixteen-chars' };
+const base = {
+  KAFKA_BROKERS: 'kafka:9092',
+  SCHEMA_REGISTRY_URL: 'http://registry:8081',
+  LOG_HASH_KEY: 'a-key-of-sixteen-chars',
+  CONSOLE_AUTH: 'dev',
+};
+const oidc = {
+  ...base,
+  CONSOLE_AUTH: 'oidc',
+  HTTP_HOST: '0.0.0.0',
+  OIDC_ISSUER_URL: 'https://login.example.org/realms/hospital',
+  OIDC_CLIENT_ID: 'hl7-console',
+  OIDC_CLIENT_SECRET: 'secret',
+  OIDC_REDIRECT_URL: 'https://console.example.org/auth/callback',
+  SESSION_SECRET: 'x'.repeat(32),
+};
+function problemsOf(env: Record<string, string>): string {
+  try {
+    loadConsoleConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems.join('\n');
+    throw e;
+  }
+  throw new Error('the configuration was accepted');
+}
 
 describe('console configuration', () => {
   it('indexes lab and radiology on their default topics, on the loopback, by default', () => {
@@ -19,6 +43,28 @@ describe('console configuration', () => {
     expect(config.targets).toEqual([{ name: 'billing', routeTopic: 'r-1', deadLetterTopic: 'd-1' }]);
   });
 
+  it('signs in at the identity provider by default and then needs the OIDC settings and a session secret', () => {
+    const problems = problemsOf({ ...base, CONSOLE_AUTH: 'oidc' });
+    for (const key of ['OIDC_ISSUER_URL', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_REDIRECT_URL', 'SESSION_SECRET'])
+      expect(problems).toContain(`${key}: is required with CONSOLE_AUTH=oidc`);
+    const { CONSOLE_AUTH: _dev, ...unset } = base;
+    expect(problemsOf(unset)).toContain('OIDC_ISSUER_URL');
+    const config = loadConsoleConfig({ ...oidc, OIDC_ROLE_VALUES: 'phi=hl7-phi-readers,auditor=privacy-office' });
+    expect(config.roleValues).toEqual({ viewer: 'viewer', phi: 'hl7-phi-readers', operator: 'operator', auditor: 'privacy-office' });
+    expect(config.cookieSecure).toBe(true);
+    expect(problemsOf({ ...oidc, OIDC_ROLE_VALUES: 'admin=x' })).toMatch(/OIDC_ROLE_VALUES/);
+  });
+
+  it('allows the dev sign-in (any role) only on the loopback, with a session secret of its own and a plain-HTTP cookie', () => {
+    expect(problemsOf({ ...base, HTTP_HOST: '0.0.0.0' })).toContain(
+      'CONSOLE_AUTH: dev sign-in grants any role: only with HTTP_HOST on the loopback',
+    );
+    const config = loadConsoleConfig(base);
+    expect(config.sessionSecret.length).toBeGreaterThanOrEqual(32);
+    expect(loadConsoleConfig(base).sessionSecret).not.toBe(config.sessionSecret);
+    expect(config.cookieSecure).toBe(false);
+  });
+
   it('refuses to start listing every problem', () => {
     let error: unknown;
     try {
@@ -28,6 +74,7 @@ describe('console configuration', () => {
         TARGETS: 'Lab',
         ROUTE_TOPICS: 'lab',
         LOG_HASH_KEY: 'short',
+        CONSOLE_AUTH: 'dev',
       });
     } catch (e) {
       error = e;

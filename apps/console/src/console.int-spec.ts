@@ -1,5 +1,7 @@
 // The console app in-process (its Nest module over real HTTP) on the real broker and registry: it indexes a message
-// and answers the lab's question through its API — by control ID, by MRN (POST, hashed), and the timeline.
+// and answers the lab's question through its API — by control ID, by MRN (POST, hashed), and the timeline — behind
+// sign-in (the dev form here) and roles on every route; content is read from Kafka by offset and audited; a dead
+// letter is replayed onto its route topic, audited.
 import { Writable } from 'node:stream';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,13 +9,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent } from '@lib/adapter-sdk/tools';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, REPLAY_HEADER } from '@lib/adapter-sdk/tools';
 import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '@lib/kafka';
-import { type TestKafka, eventually, openTestKafka, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
+import { type TestKafka, eventually, openTestKafka, readTopic, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { createLogger, hashMrn } from '@lib/platform';
+import { AuditController, DeadLettersController, MessagesController } from './api/messages.controller.js';
+import { ROLES_KEY, type Role } from './auth/roles.js';
+import { SignInController } from './auth/sign-in.controller.js';
 import { consoleConfigSchema } from './console-config.js';
-import { ConsoleModule } from './console.module.js';
+import { ConsoleModule, HealthController } from './console.module.js';
+import { PagesController } from './ui/pages.controller.js';
 
 const KEY = 'console-app-int-hash-key';
 const run = uniqueName('con');
@@ -27,6 +34,8 @@ const config = consoleConfigSchema.parse({
   ADT_TOPIC: `${run}-adt`,
   QUARANTINE_TOPIC: `${run}-quarantine`,
   LEDGER_TOPIC: `${run}-ledger`,
+  AUDIT_TOPIC: `${run}-audit`,
+  CONSOLE_AUTH: 'dev',
   DATA_DIR: mkdtempSync(join(tmpdir(), 'console-int-')),
   LOG_HASH_KEY: KEY,
   HTTP_PORT: '0',
@@ -59,8 +68,67 @@ afterAll(async () => {
   await testKafka?.close();
 });
 
+/** Signs in with the dev form and returns the session cookie (name=value). */
+async function signIn(...roles: Role[]): Promise<string> {
+  const form = new URLSearchParams([['name', `tester-${roles.join('-') || 'none'}`], ...roles.map((r): [string, string] => ['roles', r])]);
+  const response = await fetch(`${base}/login/dev`, { method: 'POST', body: form, redirect: 'manual' });
+  expect(response.status).toBe(303);
+  const cookie = response.headers.get('set-cookie') ?? '';
+  expect(cookie).toMatch(/HttpOnly/i);
+  expect(cookie).toMatch(/SameSite=Lax/i);
+  return cookie.split(';')[0]!;
+}
+
+const as = (cookie: string, init: RequestInit = {}): RequestInit => ({ ...init, redirect: 'manual', headers: { ...init.headers, cookie } });
+const json = (cookie: string, body: unknown): RequestInit =>
+  as(cookie, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('console sign-in and roles', () => {
+  it('names the roles of every route or marks it public (the guard refuses a route that names neither)', () => {
+    const controllers = [PagesController, SignInController, MessagesController, DeadLettersController, AuditController, HealthController];
+    const unnamed: string[] = [];
+    for (const controller of controllers) {
+      const onClass = Reflect.getMetadata(ROLES_KEY, controller);
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as unknown as Record<string, object>)[name]!;
+        if (name === 'constructor' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+        if ((Reflect.getMetadata(ROLES_KEY, handler) ?? onClass) === undefined) unnamed.push(`${controller.name}.${name}`);
+      }
+    }
+    expect(unnamed).toEqual([]);
+  });
+
+  it('answers nothing without a session: 401 for the API, a redirect to sign-in for pages; 403 without the role', async () => {
+    expect((await fetch(`${base}/api/messages?controlId=X`)).status).toBe(401);
+    const page = await fetch(`${base}/dead-letters`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/login?next=%2Fdead-letters');
+    expect((await fetch(`${base}/login`)).status).toBe(200);
+    expect((await fetch(`${base}/assets/console.css`)).status).toBe(200);
+    const forged = 'hl7_console_session=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwicm9sZXMiOlsidmlld2VyIl19.c2lnbmF0dXJl';
+    expect((await fetch(`${base}/api/messages?controlId=X`, as(forged))).status).toBe(401);
+
+    const viewer = await signIn('viewer');
+    expect((await fetch(`${base}/api/messages?controlId=X`, as(viewer))).status).toBe(200);
+    expect((await fetch(`${base}/api/messages/any/content`, json(viewer, {}))).status).toBe(403);
+    expect((await fetch(`${base}/api/dead-letters/replay`, json(viewer, { positions: ['t/0/1'] }))).status).toBe(403);
+    expect((await fetch(`${base}/api/audit`, as(viewer))).status).toBe(403);
+    expect((await fetch(`${base}/audit`, as(viewer))).status).toBe(403);
+    const auditor = await signIn('auditor');
+    expect((await fetch(`${base}/api/messages?controlId=X`, as(auditor))).status).toBe(403);
+    // A next= that leaves the console is not followed.
+    const offsite = await fetch(`${base}/login/dev`, {
+      method: 'POST',
+      body: new URLSearchParams({ name: 'x', roles: 'viewer', next: '//evil.example/' }),
+      redirect: 'manual',
+    });
+    expect(offsite.headers.get('location')).toBe('/');
+  });
+});
+
 describe('console API', () => {
   it('finds a message by control ID or MRN and shows where it went; never echoes an MRN; reports its progress', async () => {
+    const viewer = await signIn('viewer');
     const registry = createSchemaRegistryClient({ url: env.schemaRegistryUrl });
     const envelopes = await avroSerde<Hl7Envelope>(registry, topicValueSubject(config.ADT_TOPIC), HL7_ENVELOPE_SCHEMA);
     const ledger = await avroSerde<DeliveryEvent>(registry, topicValueSubject(config.LEDGER_TOPIC), DELIVERY_EVENT_SCHEMA);
@@ -100,22 +168,22 @@ describe('console API', () => {
 
     const byControlId = await eventually(
       async () => {
-        const body = (await (await fetch(`${base}/api/messages?controlId=API-1`)).json()) as { messages: { envelopeId: string }[] };
+        const body = (await (await fetch(`${base}/api/messages?controlId=API-1`, as(viewer))).json()) as {
+          messages: { envelopeId: string }[];
+        };
         return body.messages.length === 1 ? body.messages : undefined;
       },
       60000,
       'the message to be indexed',
     );
-    const search = await fetch(`${base}/api/messages/search`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ mrn: 'MRN-API-1' }),
-    });
+    const search = await fetch(`${base}/api/messages/search`, json(viewer, { mrn: 'MRN-API-1' }));
     expect(search.status).toBe(200);
     expect(((await search.json()) as { messages: unknown[] }).messages).toEqual(byControlId);
     const timeline = await eventually(
       async () => {
-        const t = (await (await fetch(`${base}/api/messages/${byControlId[0]!.envelopeId}`)).json()) as { targets: { state: string }[] };
+        const t = (await (await fetch(`${base}/api/messages/${byControlId[0]!.envelopeId}`, as(viewer))).json()) as {
+          targets: { state: string }[];
+        };
         return t.targets[0]?.state === 'delivered' ? t : undefined;
       },
       30000,
@@ -127,12 +195,8 @@ describe('console API', () => {
     });
     expect(JSON.stringify(timeline)).not.toMatch(/MRN-API-1|DOE|JANE/);
 
-    expect((await fetch(`${base}/api/messages/no-such-envelope`)).status).toBe(404);
-    const bad = await fetch(`${base}/api/messages/search`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ mrn: 'MRN-SECRET-9', limit: 'lots' }),
-    });
+    expect((await fetch(`${base}/api/messages/no-such-envelope`, as(viewer))).status).toBe(404);
+    const bad = await fetch(`${base}/api/messages/search`, json(viewer, { mrn: 'MRN-SECRET-9', limit: 'lots' }));
     expect(bad.status).toBe(400);
     expect(await bad.text()).not.toContain('MRN-SECRET-9');
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);
@@ -141,5 +205,132 @@ describe('console API', () => {
     expect(metrics).toMatch(/hl7_console_index_lag \d/);
     expect(metrics).toContain('hl7_ready 1');
     expect(lines.join('')).not.toMatch(/MRN-API-1|MRN-SECRET-9|DOE/);
+
+    // Content: read from the ADT topic by offset for the phi role, audited (who, which record, why) before it is shown.
+    const envelopeId = byControlId[0]!.envelopeId;
+    const phi = await signIn('phi');
+    const content = await fetch(`${base}/api/messages/${envelopeId}/content`, json(phi, { reason: 'lab called about API-1' }));
+    expect(content.status).toBe(200);
+    expect(content.headers.get('cache-control')).toBe('no-store');
+    const view = (await content.json()) as { found: boolean; segments: { fields: { path: string; name: string; value: string }[] }[] };
+    expect(view.found).toBe(true);
+    expect(view.segments.flatMap((s) => s.fields)).toContainEqual(
+      expect.objectContaining({ path: 'PID-5', name: 'Patient Name', value: 'DOE^JANE' }),
+    );
+    const page = await fetch(
+      `${base}/messages/${envelopeId}/content`,
+      as(phi, { method: 'POST', body: new URLSearchParams({ reason: '' }) }),
+    );
+    expect(await page.text()).toContain('PID-5.2 = JANE');
+    const auditor = await signIn('auditor');
+    const entries = await eventually(
+      async () => {
+        const body = (await (await fetch(`${base}/api/audit`, as(auditor))).json()) as { entries: Record<string, unknown>[] };
+        return body.entries.length >= 2 ? body.entries : undefined;
+      },
+      30000,
+      'the content views in the audit log',
+    );
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          actor: 'dev:tester-phi',
+          action: 'view-content',
+          controlId: 'API-1',
+          reason: 'lab called about API-1',
+          outcome: 'shown',
+        }),
+        expect.objectContaining({ actor: 'dev:tester-phi', action: 'view-content', reason: '', topic: config.ADT_TOPIC }),
+      ]),
+    );
+    expect(JSON.stringify(entries)).not.toMatch(/MRN-API-1|DOE/);
+  }, 120000);
+
+  it('replays a dead letter onto its route topic for an operator, audited, and shows it on the dead-letter list', async () => {
+    const envelope = envelopeFromText(
+      'MSH|^~\\&|EHR|GENHOSP|HL7-ROUTER|HOSP|20261201101500||ADT^A08^ADT_A01|API-2|P|2.5.1\rPID|1||MRN-API-2^^^GENHOSP^MR||ROE^RICHARD\r',
+    );
+    const lab = config.targets[0]!;
+    const producer = testKafka.kafka.producer();
+    await producer.connect();
+    const [dead] = await producer.send([
+      {
+        topic: lab.deadLetterTopic,
+        key: envelope.mrn,
+        value: 'the envelope bytes',
+        headers: {
+          ...envelopeHeaders(envelope),
+          'hl7router.target': 'lab',
+          '__connect.errors.topic': lab.routeTopic,
+          '__connect.errors.partition': '0',
+          '__connect.errors.offset': '0',
+          '__connect.errors.stage': 'DELIVERY',
+          '__connect.errors.exception.class.name': 'ack:AE',
+        },
+      },
+    ]);
+    await producer.disconnect();
+    const position = `${lab.deadLetterTopic}/0/${dead!.baseOffset}`;
+    const viewer = await signIn('viewer');
+    await eventually(
+      async () => {
+        const body = (await (await fetch(`${base}/api/dead-letters?target=lab`, as(viewer))).json()) as {
+          deadLetters: { controlId: string }[];
+        };
+        return body.deadLetters.some((d) => d.controlId === 'API-2') ? true : undefined;
+      },
+      30000,
+      'the dead letter to be indexed',
+    );
+    const operator = await signIn('operator');
+    const replay = await fetch(
+      `${base}/api/dead-letters/replay`,
+      json(operator, { positions: [position, `${lab.deadLetterTopic}/0/999`], reason: 'LIS fixed' }),
+    );
+    expect(replay.status).toBe(200);
+    const { results } = (await replay.json()) as { results: { outcome: string; routePosition?: { offset: string } }[] };
+    expect(results.map((r) => r.outcome)).toEqual(['replayed', 'not-found']);
+    const [copy] = await readTopic(testKafka.kafka, lab.routeTopic, {
+      until: (records) => records.some((r) => r.headers[REPLAY_HEADER]?.toString() === position),
+    }).then((records) => records.filter((r) => r.headers[REPLAY_HEADER]));
+    expect(copy!.value!.toString()).toBe('the envelope bytes');
+    expect(copy!.headers['__connect.errors.stage']).toBeUndefined();
+    const listed = await eventually(
+      async () => {
+        const body = (await (await fetch(`${base}/api/dead-letters?target=lab`, as(viewer))).json()) as {
+          deadLetters: { controlId: string; replays: unknown[] }[];
+        };
+        const found = body.deadLetters.find((d) => d.controlId === 'API-2');
+        return found && found.replays.length === 1 ? found : undefined;
+      },
+      30000,
+      'the replayed copy to be indexed',
+    );
+    expect(listed.replays).toEqual([
+      { position: { topic: lab.routeTopic, partition: 0, offset: results[0]!.routePosition!.offset }, status: '' },
+    ]);
+    const auditor = await signIn('auditor');
+    await eventually(
+      async () => {
+        const body = (await (await fetch(`${base}/api/audit`, as(auditor))).json()) as { entries: Record<string, unknown>[] };
+        const replays = body.entries.filter((e) => e['action'] === 'replay');
+        return replays.length === 2 ? replays : undefined;
+      },
+      30000,
+      'both replays in the audit log',
+    ).then((replays) =>
+      expect(replays).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            actor: 'dev:tester-operator',
+            controlId: 'API-2',
+            target: 'lab',
+            reason: 'LIS fixed',
+            outcome: 'replayed',
+          }),
+          expect.objectContaining({ actor: 'dev:tester-operator', offset: '999', outcome: 'not-found' }),
+        ]),
+      ),
+    );
   }, 120000);
 });

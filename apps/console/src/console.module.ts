@@ -13,16 +13,25 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent } from '@lib/adapter-sdk/tools';
-import { openKafka } from '@lib/envelope';
-import { avroSerde, groupLag, type KafkaLogSink, retryTransient, type TopicAdmin, topicValueSubject } from '@lib/kafka';
-import { kafkaConnection, type Logger, schemaRegistryConnection, scrapeGauge } from '@lib/platform';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { groupLag, retryTransient, type TopicAdmin } from '@lib/kafka';
+import { configFields, type Logger, scrapeGauge } from '@lib/platform';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import { MessagesController } from './api/messages.controller.js';
+import { AuditController, DeadLettersController, MessagesController } from './api/messages.controller.js';
+import { AuditTrail } from './audit/audit-trail.js';
+import { AuthGuard, PageErrors } from './auth/auth-guard.js';
+import { OidcSignIn } from './auth/oidc-sign-in.js';
+import { Public } from './auth/roles.js';
+import { SessionCodec } from './auth/session.js';
+import { SignInController } from './auth/sign-in.controller.js';
 import type { ConsoleConfig } from './console-config.js';
-import { CONSOLE_CONFIG, CONSOLE_LOG } from './console-tokens.js';
+import { type ConsoleKafka, openConsoleKafka } from './console-kafka.js';
+import { AUDIT_TRAIL, CONSOLE_CONFIG, CONSOLE_KAFKA, CONSOLE_LOG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT } from './console-tokens.js';
+import { MessageContent } from './content/message-content.js';
 import { MessageIndex } from './message-index/message-index.js';
 import { MessageIndexer } from './message-index/message-indexer.js';
+import { DeadLetterReplays } from './replay/dead-letter-replays.js';
+import { PagesController } from './ui/pages.controller.js';
 
 /** Keeps the index current from Kafka while the app runs; its lag and progress on /metrics. */
 @Injectable()
@@ -40,6 +49,9 @@ export class ConsoleIndexing implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
     @Inject(CONSOLE_LOG) private readonly log: Logger,
     @Inject(MessageIndex) private readonly index: MessageIndex,
+    @Inject(CONSOLE_KAFKA) private readonly kafka: ConsoleKafka,
+    @Inject(AUDIT_TRAIL) private readonly audit: AuditTrail,
+    @Inject(DEAD_LETTER_REPLAYS) private readonly replays: DeadLetterReplays,
   ) {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -54,26 +66,36 @@ export class ConsoleIndexing implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const kafkaLog: KafkaLogSink = (level, message, context) => this.log[level]({ kafka: context }, message);
-    const { client, registry, envelopeSerde } = openKafka({
-      kafka: kafkaConnection(this.config),
-      registry: schemaRegistryConnection(this.config),
-      log: kafkaLog,
-    });
+    const { client, log: kafkaLog } = this.kafka;
     const untilUp = <T>(what: string, step: () => Promise<T>) => retryTransient(what, step, { log: kafkaLog });
-    const envelopes = await untilUp('envelope serde', () => envelopeSerde(this.config.ADT_TOPIC));
-    const deliveries = await untilUp('ledger serde', () =>
-      avroSerde<DeliveryEvent>(registry, topicValueSubject(this.config.LEDGER_TOPIC), DELIVERY_EVENT_SCHEMA),
-    );
     const topics = {
       adt: this.config.ADT_TOPIC,
       quarantine: this.config.QUARANTINE_TOPIC,
       ledger: this.config.LEDGER_TOPIC,
+      audit: this.config.AUDIT_TOPIC,
       targets: this.config.targets,
     };
     this.admin = client.admin();
     await untilUp('admin connect', () => this.admin!.connect());
-    const all = [topics.adt, topics.quarantine, topics.ledger, ...topics.targets.flatMap((t) => [t.routeTopic, t.deadLetterTopic])];
+    await untilUp('audit topic', () =>
+      this.admin!.ensureTopics([
+        {
+          name: this.config.AUDIT_TOPIC,
+          partitions: 3,
+          ...configFields.topicDurabilityOptions(this.config),
+          config: { 'cleanup.policy': 'delete', 'retention.ms': String(this.config.AUDIT_RETENTION_MS) },
+        },
+      ]),
+    );
+    await untilUp('audit producer', () => this.audit.start());
+    await untilUp('replay producer', () => this.replays.start());
+    const all = [
+      topics.adt,
+      topics.quarantine,
+      topics.ledger,
+      topics.audit,
+      ...topics.targets.flatMap((t) => [t.routeTopic, t.deadLetterTopic]),
+    ];
     scrapeGauge(this.registry, 'hl7_console_index_lag', 'Records of the pipeline topics not yet in the index (read at scrape time)', () =>
       groupLag(this.admin!, this.groupId, all),
     );
@@ -82,18 +104,21 @@ export class ConsoleIndexing implements OnApplicationBootstrap, BeforeApplicatio
       index: this.index,
       topics,
       groupId: this.groupId,
-      envelopes,
-      deliveries,
+      envelopes: this.kafka.envelopes,
+      deliveries: this.kafka.deliveries,
+      audits: this.kafka.audits,
       mrnHashKey: this.config.LOG_HASH_KEY,
       log: kafkaLog,
       onIndexed: (records) => this.indexed.inc(records),
     });
     await untilUp('index consumer', () => this.indexer!.start());
-    this.log.info({ groupId: this.groupId, file: this.config.indexFile }, 'indexing the pipeline topics');
+    this.log.info({ groupId: this.groupId, file: this.config.indexFile, auth: this.config.CONSOLE_AUTH }, 'indexing the pipeline topics');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.indexer?.stop();
+    await this.audit.stop();
+    await this.replays.stop();
     await this.admin?.disconnect().catch(() => undefined);
   }
 
@@ -104,7 +129,8 @@ export class ConsoleIndexing implements OnApplicationBootstrap, BeforeApplicatio
 }
 
 @Controller()
-class HealthController {
+@Public()
+export class HealthController {
   constructor(@Inject(ConsoleIndexing) private readonly indexing: ConsoleIndexing) {
     scrapeGauge(indexing.registry, 'hl7_ready', 'Whether the app passes its readiness check (the one /health/ready answers)', () =>
       Promise.resolve(indexing.ready() ? 1 : 0),
@@ -129,16 +155,50 @@ class HealthController {
   }
 }
 
-/** The console's one module: the index (a file under DATA_DIR), its indexer, the API and health/metrics. */
+/**
+ * The console's one module: the index (a file under DATA_DIR) and its indexer, the pages and the JSON API behind
+ * sign-in and roles (a global guard: deny by default), content from Kafka, replays and the audit trail, health/metrics.
+ */
 @Module({})
 export class ConsoleModule {
   static for(config: ConsoleConfig, log: Logger): DynamicModule {
     return {
       module: ConsoleModule,
-      controllers: [MessagesController, HealthController],
+      controllers: [PagesController, SignInController, MessagesController, DeadLettersController, AuditController, HealthController],
       providers: [
         { provide: CONSOLE_CONFIG, useValue: config },
         { provide: CONSOLE_LOG, useValue: log },
+        { provide: CONSOLE_KAFKA, useFactory: () => openConsoleKafka(config, log) },
+        { provide: AUDIT_TRAIL, useFactory: (kafka: ConsoleKafka) => new AuditTrail(kafka, config.AUDIT_TOPIC), inject: [CONSOLE_KAFKA] },
+        {
+          provide: MESSAGE_CONTENT,
+          useFactory: (index: MessageIndex, kafka: ConsoleKafka, audit: AuditTrail) => new MessageContent(index, kafka, audit),
+          inject: [MessageIndex, CONSOLE_KAFKA, AUDIT_TRAIL],
+        },
+        {
+          provide: DEAD_LETTER_REPLAYS,
+          useFactory: (index: MessageIndex, kafka: ConsoleKafka, audit: AuditTrail) =>
+            new DeadLetterReplays(index, kafka, audit, (target) => config.targets.find((t) => t.name === target)?.routeTopic),
+          inject: [MessageIndex, CONSOLE_KAFKA, AUDIT_TRAIL],
+        },
+        { provide: SessionCodec, useValue: new SessionCodec(config.sessionSecret, config.SESSION_TTL_SECONDS) },
+        {
+          provide: OidcSignIn,
+          useValue:
+            config.CONSOLE_AUTH === 'oidc'
+              ? new OidcSignIn({
+                  issuer: config.OIDC_ISSUER_URL!,
+                  clientId: config.OIDC_CLIENT_ID!,
+                  clientSecret: config.OIDC_CLIENT_SECRET!,
+                  redirectUrl: config.OIDC_REDIRECT_URL!,
+                  scopes: config.OIDC_SCOPES,
+                  rolesClaim: config.OIDC_ROLES_CLAIM,
+                  roleValues: config.roleValues,
+                })
+              : null,
+        },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: PageErrors },
         {
           provide: MessageIndex,
           useFactory: () => {

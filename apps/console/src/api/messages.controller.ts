@@ -1,9 +1,28 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
 import { hashMrn } from '@lib/platform';
 import { z } from 'zod';
 import type { ConsoleConfig } from '../console-config.js';
 import { type MessageSummary, type MessageTimeline, MessageIndex } from '../message-index/message-index.js';
-import { CONSOLE_CONFIG } from '../console-tokens.js';
+import type { ConsoleRequest } from '../auth/auth-guard.js';
+import { Roles } from '../auth/roles.js';
+import { CONSOLE_CONFIG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT } from '../console-tokens.js';
+import type { MessageContent, MessageContentView } from '../content/message-content.js';
+import { parsePositionText } from '../message-index/index-events.js';
+import type { AuditEntry, DeadLetterSummary } from '../message-index/message-index.js';
+import type { DeadLetterReplays, ReplayResult } from '../replay/dead-letter-replays.js';
 
 const time = z.coerce.number().int().nonnegative();
 const listQuery = z.object({
@@ -23,12 +42,32 @@ function invalid(error: z.ZodError): BadRequestException {
   });
 }
 
+const reasonField = z.string().max(200).default('');
+const contentBody = z.object({ reason: reasonField }).strict();
+const replayBody = z
+  .object({
+    /** Dead letters as `topic/partition/offset`. */
+    positions: z.array(z.string().max(300)).min(1).max(500),
+    reason: reasonField,
+  })
+  .strict();
+const deadLetterQuery = z.object({
+  target: z.string().max(64).optional(),
+  stage: z.string().max(32).optional(),
+  from: time.optional(),
+  to: time.optional(),
+  waiting: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(2000).optional(),
+});
+
 /** The on-call analyst's questions: which messages (by control ID, MRN, time), and where each one went. */
 @Controller('api/messages')
+@Roles('viewer')
 export class MessagesController {
   constructor(
     @Inject(MessageIndex) private readonly index: MessageIndex,
     @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
+    @Inject(MESSAGE_CONTENT) private readonly content: MessageContent,
   ) {}
 
   @Get()
@@ -47,10 +86,77 @@ export class MessagesController {
     return { messages: this.index.search({ ...rest, ...(mrn ? { mrnHash: hashMrn(mrn, this.config.LOG_HASH_KEY) } : {}) }) };
   }
 
+  /** The message as received (from Kafka, by offset), audited first; a POST so it is never prefetched or cached. */
+  @Post(':envelopeId/content')
+  @Roles('phi')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  async messageContent(
+    @Req() request: ConsoleRequest,
+    @Param('envelopeId') envelopeId: string,
+    @Body() body: unknown,
+  ): Promise<MessageContentView> {
+    const parsed = contentBody.safeParse(body ?? {});
+    if (!parsed.success) throw invalid(parsed.error);
+    const viewed = await this.content.view(request.user!, envelopeId, parsed.data.reason);
+    if (!viewed) throw new NotFoundException({ message: 'no such message in the index' });
+    return viewed.content;
+  }
+
   @Get(':envelopeId')
   timeline(@Param('envelopeId') envelopeId: string): MessageTimeline {
     const timeline = this.index.timeline(envelopeId);
     if (!timeline) throw new NotFoundException({ message: 'no such message in the index' });
     return timeline;
+  }
+}
+
+/** Dead letters by target, stage and time, with their replays; replay (the operator role), audited per record. */
+@Controller('api/dead-letters')
+@Roles('viewer')
+export class DeadLettersController {
+  constructor(
+    @Inject(MessageIndex) private readonly index: MessageIndex,
+    @Inject(DEAD_LETTER_REPLAYS) private readonly replays: DeadLetterReplays,
+  ) {}
+
+  @Get()
+  list(@Query() query: unknown): { deadLetters: DeadLetterSummary[] } {
+    const parsed = deadLetterQuery.safeParse(query);
+    if (!parsed.success) throw invalid(parsed.error);
+    const { waiting, ...rest } = parsed.data;
+    return { deadLetters: this.index.deadLetters({ ...rest, waiting: waiting === 'true' }) };
+  }
+
+  @Post('replay')
+  @Roles('operator')
+  @HttpCode(200)
+  async replay(@Req() request: ConsoleRequest, @Body() body: unknown): Promise<{ results: ReplayResult[] }> {
+    const parsed = replayBody.safeParse(body ?? {});
+    if (!parsed.success) throw invalid(parsed.error);
+    const positions = parsed.data.positions.map(parsePositionText);
+    if (positions.some((p) => !p))
+      throw new BadRequestException({ message: 'invalid request', problems: ['positions: topic/partition/offset'] });
+    return {
+      results: await this.replays.replay(
+        request.user!,
+        positions.map((p) => p!),
+        parsed.data.reason,
+      ),
+    };
+  }
+}
+
+/** The audit log (the auditor role). */
+@Controller('api/audit')
+@Roles('auditor')
+export class AuditController {
+  constructor(@Inject(MessageIndex) private readonly index: MessageIndex) {}
+
+  @Get()
+  list(@Query() query: unknown): { entries: AuditEntry[] } {
+    const parsed = listQuery.pick({ from: true, to: true, limit: true }).safeParse(query);
+    if (!parsed.success) throw invalid(parsed.error);
+    return { entries: this.index.auditLog(parsed.data) };
   }
 }

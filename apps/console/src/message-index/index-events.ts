@@ -1,4 +1,5 @@
-import type { DeliveryEvent } from '@lib/adapter-sdk/tools';
+import { type DeliveryEvent, REPLAY_HEADER } from '@lib/adapter-sdk/tools';
+import type { AuditEvent } from '../audit/audit-event.js';
 import { ENVELOPE_HEADERS, type Hl7Envelope } from '@lib/envelope';
 import type { IncomingRecord, RecordPosition } from '@lib/kafka';
 import { hashMrn } from '@lib/platform';
@@ -30,7 +31,16 @@ export type IndexEvent =
       receivedAt: number;
     }
   /** The router wrote it for a target (a route topic's record; its headers are the envelope's plus the target). */
-  | { kind: 'routed'; position: RecordPosition; envelopeId: string; controlId: string; target: string; at: number }
+  | {
+      kind: 'routed';
+      position: RecordPosition;
+      envelopeId: string;
+      controlId: string;
+      target: string;
+      at: number;
+      /** A dead letter put back on the route topic (adapter:replay, the console): the dead letter's position, else ''. */
+      replayOf: string;
+    }
   /** An adapter's ledger event: one per delivery attempt outcome, skip or refusal (its fields as the ledger has them). */
   | ({ kind: 'delivery'; position: RecordPosition; source: RecordPosition } & Pick<DeliveryEvent, 'target' | 'controlId' | 'mrnHash'> &
       DeliveryOutcome)
@@ -55,7 +65,9 @@ export type IndexEvent =
       code: string;
       reason: string;
       receivedAt: number;
-    };
+    }
+  /** A console user's audited action (the audit topic). */
+  | ({ kind: 'audited'; position: RecordPosition } & AuditEvent);
 
 const header = (record: IncomingRecord, name: string): string => record.headers[name]?.toString('utf8') ?? '';
 const positionOf = (record: IncomingRecord): RecordPosition => ({
@@ -90,6 +102,7 @@ export function routedEvent(record: IncomingRecord): IndexEvent | undefined {
     controlId: header(record, ENVELOPE_HEADERS.controlId),
     target,
     at: Number(record.timestamp),
+    replayOf: header(record, REPLAY_HEADER),
   };
 }
 
@@ -142,4 +155,18 @@ export function quarantinedEvent(record: IncomingRecord): IndexEvent {
     reason: header(record, 'hl7.error.reason'),
     receivedAt: Number(header(record, 'hl7.received-at') || record.timestamp),
   };
+}
+
+/** An audit record (the audit topic). */
+export function auditedEvent(record: IncomingRecord, event: AuditEvent): IndexEvent {
+  return { kind: 'audited', position: positionOf(record), ...event };
+}
+
+/** A record's position written as `topic/partition/offset`: how REPLAY_HEADER names a dead letter, and forms a record. */
+export const positionText = (position: RecordPosition): string => `${position.topic}/${position.partition}/${position.offset}`;
+
+/** The inverse of positionText; undefined for anything else. */
+export function parsePositionText(text: string): RecordPosition | undefined {
+  const match = /^([A-Za-z0-9._-]{1,249})\/(\d{1,9})\/(\d{1,19})$/.exec(text);
+  return match ? { topic: match[1]!, partition: Number(match[2]), offset: match[3]! } : undefined;
 }

@@ -1,5 +1,5 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { DeliveryOutcome, IndexEvent, RecordPosition } from './index-events.js';
+import { type DeliveryOutcome, type IndexEvent, positionText, type RecordPosition } from './index-events.js';
 
 /**
  * The console's index of the pipeline's records, in SQLite (node:sqlite, a file under the console's data directory,
@@ -29,6 +29,8 @@ export interface TargetTimeline {
   target: string;
   routedAt: number;
   position: RecordPosition;
+  /** This copy is a replayed dead letter: the dead letter's `topic/partition/offset` ('' for the router's own copy). */
+  replayOf: string;
   attempts: DeliveryAttempt[];
   deadLetters: { stage: string; errorClass: string; at: number; position: RecordPosition }[];
   state: TargetState;
@@ -39,6 +41,31 @@ export interface MessageTimeline {
   targets: TargetTimeline[];
 }
 
+/** A dead letter as the console lists it: where it is, why, and whether it was replayed and with what result. */
+export interface DeadLetterSummary {
+  target: string;
+  envelopeId: string;
+  controlId: string;
+  stage: string;
+  errorClass: string;
+  at: number;
+  position: RecordPosition;
+  /** The replays' copies on the route topic and how each ended ('' while no attempt was recorded). */
+  replays: { position: RecordPosition; status: string }[];
+}
+
+export interface DeadLetterQuery {
+  target?: string;
+  stage?: string;
+  from?: number;
+  to?: number;
+  /** Only the ones no replay has delivered yet. */
+  waiting?: boolean;
+  limit?: number;
+}
+
+export type AuditEntry = Omit<Extract<IndexEvent, { kind: 'audited' }>, 'kind'>;
+
 export interface SearchQuery {
   controlId?: string;
   /** hashMrn(mrn, key): the index never sees a plain MRN. */
@@ -48,6 +75,10 @@ export interface SearchQuery {
   to?: number;
   limit?: number;
 }
+
+/** Bumped when a table changes: an index file of another version is emptied and read again from the topics. */
+const SCHEMA_VERSION = '2';
+const TABLES = ['received', 'routed', 'deliveries', 'dead_letters', 'quarantined', 'audit'];
 
 const SCHEMA = `
 create table if not exists index_meta (key text primary key, value text not null);
@@ -61,9 +92,10 @@ create index if not exists received_mrn_hash on received (mrn_hash, received_at)
 create index if not exists received_envelope_id on received (envelope_id);
 create table if not exists routed (
   topic text not null, partition integer not null, offset text not null,
-  envelope_id text not null, control_id text not null, target text not null, at integer not null,
+  envelope_id text not null, control_id text not null, target text not null, at integer not null, replay_of text not null,
   primary key (topic, partition, offset));
 create index if not exists routed_envelope_id on routed (envelope_id);
+create index if not exists routed_replay_of on routed (replay_of) where replay_of != '';
 create table if not exists deliveries (
   topic text not null, partition integer not null, offset text not null,
   target text not null, control_id text not null, mrn_hash text not null, status text not null, ack_code text not null,
@@ -83,6 +115,14 @@ create table if not exists quarantined (
   control_id text not null, listener text not null, code text not null, reason text not null, received_at integer not null,
   primary key (topic, partition, offset));
 create index if not exists quarantined_control_id on quarantined (control_id);
+create index if not exists dead_letters_at on dead_letters (target, at);
+create table if not exists audit (
+  topic text not null, partition integer not null, offset text not null,
+  audit_id text not null, at integer not null, actor text not null, action text not null, envelope_id text not null,
+  control_id text not null, target text not null, record_topic text not null, record_partition integer not null,
+  record_offset text not null, reason text not null, outcome text not null,
+  primary key (topic, partition, offset));
+create index if not exists audit_at on audit (at);
 `;
 
 type Row = Record<string, string | number | null>;
@@ -99,6 +139,14 @@ export class MessageIndex {
   constructor(path: string) {
     this.db = new DatabaseSync(path);
     this.db.exec('pragma journal_mode = wal; pragma synchronous = normal;');
+    this.db.exec('create table if not exists index_meta (key text primary key, value text not null);');
+    const version = this.db.prepare("select value from index_meta where key = 'schema'").get() as Row | undefined;
+    if (version?.['value'] !== SCHEMA_VERSION) {
+      // Another layout (or a new file): start empty under a new generation, so the index is read again from the topics.
+      for (const table of TABLES) this.db.exec(`drop table if exists ${table}`);
+      this.db.exec("delete from index_meta where key in ('generation', 'schema')");
+      this.db.prepare("insert into index_meta (key, value) values ('schema', ?)").run(SCHEMA_VERSION);
+    }
     this.db.exec(SCHEMA);
     this.db.prepare('insert or ignore into index_meta (key, value) values (?, ?)').run('generation', crypto.randomUUID().slice(0, 8));
     this.generation = String((this.db.prepare("select value from index_meta where key = 'generation'").get() as Row)['value']);
@@ -108,7 +156,7 @@ export class MessageIndex {
       );
     this.insert = {
       received: upsert('received', ['envelope_id', 'control_id', 'mrn_hash', 'message_type', 'sender', 'listener', 'received_at']),
-      routed: upsert('routed', ['envelope_id', 'control_id', 'target', 'at']),
+      routed: upsert('routed', ['envelope_id', 'control_id', 'target', 'at', 'replay_of']),
       delivery: upsert('deliveries', [
         'target',
         'control_id',
@@ -136,6 +184,20 @@ export class MessageIndex {
         'source_offset',
       ]),
       quarantined: upsert('quarantined', ['control_id', 'listener', 'code', 'reason', 'received_at']),
+      audited: upsert('audit', [
+        'audit_id',
+        'at',
+        'actor',
+        'action',
+        'envelope_id',
+        'control_id',
+        'target',
+        'record_topic',
+        'record_partition',
+        'record_offset',
+        'reason',
+        'outcome',
+      ]),
     };
   }
 
@@ -159,7 +221,7 @@ export class MessageIndex {
         this.insert.received.run(...at, e.envelopeId, e.controlId, e.mrnHash, e.messageType, e.sender, e.listener, e.receivedAt);
         return;
       case 'routed':
-        this.insert.routed.run(...at, e.envelopeId, e.controlId, e.target, e.at);
+        this.insert.routed.run(...at, e.envelopeId, e.controlId, e.target, e.at, e.replayOf);
         return;
       case 'delivery':
         this.insert.delivery.run(
@@ -195,6 +257,23 @@ export class MessageIndex {
         return;
       case 'quarantined':
         this.insert.quarantined.run(...at, e.controlId, e.listener, e.code, e.reason, e.receivedAt);
+        return;
+      case 'audited':
+        this.insert.audited.run(
+          ...at,
+          e.auditId,
+          e.at,
+          e.actor,
+          e.action,
+          e.envelopeId,
+          e.controlId,
+          e.target,
+          e.topic,
+          e.partition,
+          e.offset,
+          e.reason,
+          e.outcome,
+        );
         return;
     }
   }
@@ -247,12 +326,91 @@ export class MessageIndex {
         target: String(route['target']),
         routedAt: Number(route['at']),
         position: positionOf(route),
+        replayOf: String(route['replay_of']),
         attempts,
         deadLetters,
         state: stateOf(attempts, deadLetters.length),
       };
     });
     return { message: summaryOf(received), targets };
+  }
+
+  /** Dead letters, newest first, by target, stage and time; with what became of their replays. */
+  deadLetters(query: DeadLetterQuery): DeadLetterSummary[] {
+    const conditions: [string, string | number | undefined][] = [
+      ['target = ?', query.target],
+      ['stage = ?', query.stage],
+      ['at >= ?', query.from],
+      ['at <= ?', query.to],
+    ];
+    const given = conditions.filter((c): c is [string, string | number] => c[1] !== undefined);
+    const where = given.map(([sql]) => sql).join(' and ');
+    const rows = this.db
+      .prepare(`select * from dead_letters ${where ? `where ${where}` : ''} order by at desc limit ?`)
+      .all(...given.map(([, v]) => v), Math.min(query.limit ?? 200, 2000)) as Row[];
+    const replaysOf = this.db.prepare(
+      `select r.topic, r.partition, r.offset,
+         (select d.status from deliveries d where d.source_topic = r.topic and d.source_partition = r.partition
+            and d.source_offset = r.offset order by d.at desc, d.offset desc limit 1) as status
+       from routed r where r.replay_of = ? order by r.at`,
+    );
+    const summaries = rows.map((d): DeadLetterSummary => {
+      const position = positionOf(d);
+      const replays = (replaysOf.all(positionText(position)) as Row[]).map((r) => ({
+        position: positionOf(r),
+        status: r['status'] === null ? '' : String(r['status']),
+      }));
+      return {
+        target: String(d['target']),
+        envelopeId: String(d['envelope_id']),
+        controlId: String(d['control_id']),
+        stage: String(d['stage']),
+        errorClass: String(d['error_class']),
+        at: Number(d['at']),
+        position,
+        replays,
+      };
+    });
+    return query.waiting ? summaries.filter((d) => !d.replays.some((r) => r.status === 'ACKED')) : summaries;
+  }
+
+  /** The dead letter at a position, if the index has it. */
+  deadLetterAt(position: RecordPosition): Omit<DeadLetterSummary, 'replays'> | undefined {
+    const d = this.db
+      .prepare('select * from dead_letters where topic = ? and partition = ? and offset = ?')
+      .get(position.topic, position.partition, position.offset) as Row | undefined;
+    if (!d) return undefined;
+    return {
+      target: String(d['target']),
+      envelopeId: String(d['envelope_id']),
+      controlId: String(d['control_id']),
+      stage: String(d['stage']),
+      errorClass: String(d['error_class']),
+      at: Number(d['at']),
+      position: positionOf(d),
+    };
+  }
+
+  /** The audit log, newest first. */
+  auditLog(query: { from?: number; to?: number; limit?: number } = {}): AuditEntry[] {
+    const rows = this.db
+      .prepare('select * from audit where at >= ? and at <= ? order by at desc limit ?')
+      .all(query.from ?? 0, query.to ?? Number.MAX_SAFE_INTEGER, Math.min(query.limit ?? 200, 2000)) as Row[];
+    return rows.map((a) => ({
+      position: positionOf(a),
+      auditId: String(a['audit_id']),
+      at: Number(a['at']),
+      actor: String(a['actor']),
+      action: String(a['action']) as AuditEntry['action'],
+      envelopeId: String(a['envelope_id']),
+      controlId: String(a['control_id']),
+      target: String(a['target']),
+      topic: String(a['record_topic']),
+      partition: Number(a['record_partition']),
+      offset: String(a['record_offset']),
+      reason: String(a['reason']),
+      outcome: String(a['outcome']),
+    }));
   }
 
   close(): void {

@@ -1,12 +1,14 @@
 // The index fed from the real broker and registry: a message's records on five topics (an envelope, two route
 // records in a router-style transaction, ledger events, a dead letter, a quarantined input) become its timeline; an
-// index rebuilt from scratch (a new file, a new group, every topic from its beginning) equals the live one.
+// index rebuilt from scratch (a new file, a new group, every topic from its beginning) equals the live one. A
+// replayed dead letter links back to it, and an audit record reaches the audit log.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent } from '@lib/adapter-sdk/tools';
+import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, REPLAY_HEADER } from '@lib/adapter-sdk/tools';
 import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
 import { avroSerde, createSchemaRegistryClient, type KafkaClient, type Serde, topicValueSubject } from '@lib/kafka';
 import { type TestKafka, eventually, openTestKafka, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { hashMrn } from '@lib/platform';
+import { AUDIT_EVENT_SCHEMA, type AuditEvent } from '../audit/audit-event.js';
 import { MessageIndex } from './message-index.js';
 import { type IndexedTopics, MessageIndexer } from './message-indexer.js';
 
@@ -15,6 +17,7 @@ const topics: IndexedTopics = {
   adt: uniqueName('ix-adt'),
   quarantine: uniqueName('ix-quarantine'),
   ledger: uniqueName('ix-ledger'),
+  audit: uniqueName('ix-audit'),
   targets: ['lab', 'radiology'].map((name) => ({
     name,
     routeTopic: uniqueName(`ix-route-${name}`),
@@ -28,22 +31,33 @@ let close: () => Promise<void>;
 beforeAll(async () => {
   let admin: TestKafka['admin'];
   ({ kafka, admin, track, close } = await openTestKafka('console-index-int-spec'));
-  const names = [topics.adt, topics.quarantine, topics.ledger, ...topics.targets.flatMap((t) => [t.routeTopic, t.deadLetterTopic])];
+  const names = [
+    topics.adt,
+    topics.quarantine,
+    topics.ledger,
+    topics.audit,
+    ...topics.targets.flatMap((t) => [t.routeTopic, t.deadLetterTopic]),
+  ];
   await admin.ensureTopics(names.map((name) => ({ name, partitions: 1 })));
 });
 afterAll(() => close());
 
-async function serdes(): Promise<{ envelopes: Serde<Hl7Envelope>; deliveries: Serde<DeliveryEvent> }> {
+async function serdes(): Promise<{ envelopes: Serde<Hl7Envelope>; deliveries: Serde<DeliveryEvent>; audits: Serde<AuditEvent> }> {
   const registry = createSchemaRegistryClient({ url: testKafkaEnv().schemaRegistryUrl });
   return {
     envelopes: await avroSerde<Hl7Envelope>(registry, topicValueSubject(topics.adt), HL7_ENVELOPE_SCHEMA),
     deliveries: await avroSerde<DeliveryEvent>(registry, topicValueSubject(topics.ledger), DELIVERY_EVENT_SCHEMA),
+    audits: await avroSerde<AuditEvent>(
+      registry,
+      topicValueSubject(topics.audit),
+      AUDIT_EVENT_SCHEMA as unknown as Record<string, unknown>,
+    ),
   };
 }
 
 async function startIndexer(index: MessageIndex, groupId: string) {
-  const { envelopes, deliveries } = await serdes();
-  const indexer = new MessageIndexer({ kafka, index, topics, groupId, envelopes, deliveries, mrnHashKey: KEY });
+  const { envelopes, deliveries, audits } = await serdes();
+  const indexer = new MessageIndexer({ kafka, index, topics, groupId, envelopes, deliveries, audits, mrnHashKey: KEY });
   track({ close: () => indexer.stop() });
   await indexer.start();
   return indexer;
@@ -51,7 +65,7 @@ async function startIndexer(index: MessageIndex, groupId: string) {
 
 describe('MessageIndexer on the real broker', () => {
   it('builds each message timeline from the topics, and a rebuild from scratch equals the live index', async () => {
-    const { envelopes, deliveries } = await serdes();
+    const { envelopes, deliveries, audits } = await serdes();
     const envelope = envelopeFromText(
       'MSH|^~\\&|EHR|GENHOSP|HL7-ROUTER|HOSP|20261201101500||ADT^A01^ADT_A01|IX-1|P|2.5.1\rPID|1||MRN-IX-1^^^GENHOSP^MR||DOE^JANE\r',
     );
@@ -97,18 +111,7 @@ describe('MessageIndexer on the real broker', () => {
       sourceOffset: Number(sourceOffset),
       ...fields,
     });
-    await producer.send([
-      {
-        topic: topics.ledger,
-        key: 'h',
-        value: await deliveries.serialize(ledger(lab!, labOffset, { status: 'NACKED', ackCode: 'AE', condition: 'AE' })),
-      },
-      { topic: topics.ledger, key: 'h', value: await deliveries.serialize(ledger(lab!, labOffset, { attempt: 2 })) },
-      {
-        topic: topics.ledger,
-        key: 'h',
-        value: await deliveries.serialize(ledger(radiology!, radiologyOffset, { status: 'DEAD', ackCode: 'AR', condition: 'AR' })),
-      },
+    const [deadLetter] = await producer.send([
       {
         topic: radiology!.deadLetterTopic,
         key: envelope.mrn,
@@ -122,6 +125,45 @@ describe('MessageIndexer on the real broker', () => {
           '__connect.errors.exception.class.name': 'ack:AR',
         },
       },
+    ]);
+    const deadLetterAt = `${radiology!.deadLetterTopic}/0/${deadLetter!.baseOffset}`;
+    // An operator replayed it (the console's or adapter:replay's record), and the replayed copy was delivered.
+    const [replayed] = await producer.send([
+      {
+        topic: radiology!.routeTopic,
+        key: envelope.mrn,
+        value: 'x',
+        headers: { ...envelopeHeaders(envelope), 'hl7router.target': 'radiology', [REPLAY_HEADER]: deadLetterAt },
+      },
+    ]);
+    const audit: AuditEvent = {
+      auditId: 'a-1',
+      at: Date.now(),
+      actor: 'dev:operator',
+      action: 'replay',
+      envelopeId: envelope.envelopeId,
+      controlId: 'IX-1',
+      target: 'radiology',
+      topic: radiology!.deadLetterTopic,
+      partition: 0,
+      offset: deadLetter!.baseOffset,
+      reason: 'RIS fixed',
+      outcome: 'replayed',
+    };
+    await producer.send([
+      {
+        topic: topics.ledger,
+        key: 'h',
+        value: await deliveries.serialize(ledger(lab!, labOffset, { status: 'NACKED', ackCode: 'AE', condition: 'AE' })),
+      },
+      { topic: topics.ledger, key: 'h', value: await deliveries.serialize(ledger(lab!, labOffset, { attempt: 2 })) },
+      {
+        topic: topics.ledger,
+        key: 'h',
+        value: await deliveries.serialize(ledger(radiology!, radiologyOffset, { status: 'DEAD', ackCode: 'AR', condition: 'AR' })),
+      },
+      { topic: topics.ledger, key: 'h', value: await deliveries.serialize(ledger(radiology!, replayed!.baseOffset, {})) },
+      { topic: topics.audit, key: envelope.envelopeId, value: await audits.serialize(audit) },
       {
         topic: topics.quarantine,
         key: 'main',
@@ -138,19 +180,32 @@ describe('MessageIndexer on the real broker', () => {
         const [found] = live.search({ mrnHash: hashMrn(envelope.mrn, KEY) });
         const t = found && live.timeline(found.envelopeId);
         const dead = t?.targets.find((x) => x.target === 'radiology')?.deadLetters.length ?? 0;
-        return t && t.targets.length === 2 && t.targets.every((x) => x.state !== 'pending') && dead === 1 ? t : undefined;
+        const audited = live.auditLog().length;
+        return t && t.targets.length === 3 && t.targets.every((x) => x.state !== 'pending') && dead === 1 && audited === 1 ? t : undefined;
       },
       60000,
       'the timeline to be indexed',
     );
     expect(timeline.message).toMatchObject({ controlId: 'IX-1', messageType: 'ADT^A01', position: { topic: topics.adt } });
     // Targets come in the order they were routed: both in one transaction, a millisecond apart or not, so by name here.
-    const byTarget = [...timeline.targets].sort((a, b) => a.target.localeCompare(b.target));
-    expect(byTarget.map((t) => [t.target, t.state, t.attempts.map((a) => a.ackCode)])).toEqual([
-      ['lab', 'delivered', ['AE', 'AA']],
-      ['radiology', 'dead-lettered', ['AR']],
+    const byTarget = [...timeline.targets].sort((a, b) => a.target.localeCompare(b.target) || a.replayOf.localeCompare(b.replayOf));
+    expect(byTarget.map((t) => [t.target, t.state, t.attempts.map((a) => a.ackCode), t.replayOf])).toEqual([
+      ['lab', 'delivered', ['AE', 'AA'], ''],
+      ['radiology', 'dead-lettered', ['AR'], ''],
+      ['radiology', 'delivered', ['AA'], deadLetterAt],
     ]);
-    await eventually(() => (indexer.indexed >= 8 ? true : undefined), 30000, 'every committed record indexed');
+    expect(live.deadLetters({ target: 'radiology' })).toEqual([
+      expect.objectContaining({
+        controlId: 'IX-1',
+        stage: 'DELIVERY',
+        errorClass: 'ack:AR',
+        replays: [{ position: { topic: radiology!.routeTopic, partition: 0, offset: replayed!.baseOffset }, status: 'ACKED' }],
+      }),
+    ]);
+    expect(live.deadLetters({ target: 'radiology', waiting: true })).toEqual([]);
+    expect(live.deadLetters({ target: 'lab' })).toEqual([]);
+    expect(live.auditLog()).toEqual([expect.objectContaining({ ...audit, position: expect.objectContaining({ topic: topics.audit }) })]);
+    await eventually(() => (indexer.indexed >= 11 ? true : undefined), 30000, 'every committed record indexed');
 
     // Rebuilt from scratch: a new index and group read every topic from its beginning and arrive at the same answers.
     const rebuilt = new MessageIndex(':memory:');
@@ -158,5 +213,7 @@ describe('MessageIndexer on the real broker', () => {
     await eventually(() => (second.indexed >= indexer.indexed ? true : undefined), 60000, 'the rebuild to catch up');
     expect(rebuilt.search({})).toEqual(live.search({}));
     expect(rebuilt.timeline(timeline.message.envelopeId)).toEqual(live.timeline(timeline.message.envelopeId));
+    expect(rebuilt.deadLetters({})).toEqual(live.deadLetters({}));
+    expect(rebuilt.auditLog()).toEqual(live.auditLog());
   }, 120000);
 });

@@ -1,14 +1,25 @@
 import type { DeliveryEvent } from '@lib/adapter-sdk/tools';
 import type { Hl7Envelope } from '@lib/envelope';
 import { type IncomingRecord, type KafkaClient, type KafkaConsumer, type KafkaLogSink, type Serde, isRetriable } from '@lib/kafka';
-import { type IndexEvent, deadLetterEvent, deliveryEvent, quarantinedEvent, receivedEvent, routedEvent } from './index-events.js';
+import type { AuditEvent } from '../audit/audit-event.js';
+import {
+  type IndexEvent,
+  auditedEvent,
+  deadLetterEvent,
+  deliveryEvent,
+  quarantinedEvent,
+  receivedEvent,
+  routedEvent,
+} from './index-events.js';
 import type { MessageIndex } from './message-index.js';
 
-/** The topics the index reads: the pipeline's records of every stage. */
+/** The topics the index reads: the pipeline's records of every stage, and the console's audit trail. */
 export interface IndexedTopics {
   adt: string;
   quarantine: string;
   ledger: string;
+  /** The console's own audit topic. */
+  audit: string;
   targets: readonly { name: string; routeTopic: string; deadLetterTopic: string }[];
 }
 
@@ -20,6 +31,7 @@ export interface MessageIndexerOptions {
   groupId: string;
   envelopes: Serde<Hl7Envelope>;
   deliveries: Serde<DeliveryEvent>;
+  audits: Serde<AuditEvent>;
   /** The key of hashMrn (the logs' and the ledger's): the only form of an MRN the index keeps. */
   mrnHashKey: string;
   log?: KafkaLogSink;
@@ -40,10 +52,11 @@ export class MessageIndexer {
   private readonly kindOf = new Map<string, (record: IncomingRecord) => Promise<IndexEvent | undefined>>();
 
   constructor(private readonly options: MessageIndexerOptions) {
-    const { topics, envelopes, deliveries, mrnHashKey } = options;
+    const { topics, envelopes, deliveries, audits, mrnHashKey } = options;
     this.kindOf.set(topics.adt, async (r) => (r.value ? receivedEvent(r, await envelopes.deserialize(r.value), mrnHashKey) : undefined));
     this.kindOf.set(topics.quarantine, async (r) => quarantinedEvent(r));
     this.kindOf.set(topics.ledger, async (r) => (r.value ? deliveryEvent(r, await deliveries.deserialize(r.value)) : undefined));
+    this.kindOf.set(topics.audit, async (r) => (r.value ? auditedEvent(r, await audits.deserialize(r.value)) : undefined));
     for (const target of topics.targets) {
       this.kindOf.set(target.routeTopic, async (r) => routedEvent(r));
       this.kindOf.set(target.deadLetterTopic, async (r) => deadLetterEvent(r, target.name));

@@ -1,0 +1,135 @@
+import { BadRequestException, Body, Controller, Get, Header, Inject, NotFoundException, Param, Post, Query, Req } from '@nestjs/common';
+import { hashMrn } from '@lib/platform';
+import type { ConsoleRequest } from '../auth/auth-guard.js';
+import { Public, Roles } from '../auth/roles.js';
+import type { ConsoleConfig } from '../console-config.js';
+import { CONSOLE_CONFIG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT } from '../console-tokens.js';
+import type { MessageContent } from '../content/message-content.js';
+import { parsePositionText } from '../message-index/index-events.js';
+import { MessageIndex } from '../message-index/message-index.js';
+import type { DeadLetterReplays } from '../replay/dead-letter-replays.js';
+import { CONSOLE_CSS } from './console-css.js';
+import { auditPage, contentPage, deadLettersPage, replayResultPage, searchPage, timelinePage } from './pages.js';
+
+const text = (value: unknown, max = 199): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, max) : undefined;
+/** A datetime-local field (read as UTC) → epoch ms. */
+const instant = (value: unknown): number | undefined => {
+  const given = text(value, 40);
+  if (!given) return undefined;
+  const ms = Date.parse(`${given}${given.length <= 16 ? ':00' : ''}Z`);
+  if (Number.isNaN(ms)) throw new BadRequestException({ message: 'a time is not a date and time' });
+  return ms;
+};
+
+/** The console in a browser: server-rendered pages over the index, content from Kafka, replays; every route role-gated. */
+@Controller()
+export class PagesController {
+  constructor(
+    @Inject(MessageIndex) private readonly index: MessageIndex,
+    @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
+    @Inject(MESSAGE_CONTENT) private readonly content: MessageContent,
+    @Inject(DEAD_LETTER_REPLAYS) private readonly replays: DeadLetterReplays,
+  ) {}
+
+  @Get('assets/console.css')
+  @Public()
+  @Header('content-type', 'text/css; charset=utf-8')
+  @Header('cache-control', 'public, max-age=3600')
+  css(): string {
+    return CONSOLE_CSS;
+  }
+
+  @Get()
+  @Roles('viewer')
+  @Header('content-type', 'text/html; charset=utf-8')
+  home(@Req() request: ConsoleRequest, @Query() query: Record<string, unknown>): string {
+    const controlId = text(query['controlId']);
+    const results = controlId ? this.index.search({ controlId }) : undefined;
+    return searchPage({ user: request.user! }, { ...(controlId ? { controlId } : {}) }, results);
+  }
+
+  /** A POST, so an MRN typed into the form never lands in a URL (browser history, proxy logs). */
+  @Post('search')
+  @Roles('viewer')
+  @Header('content-type', 'text/html; charset=utf-8')
+  search(@Req() request: ConsoleRequest, @Body() body: Record<string, unknown>): string {
+    const controlId = text(body['controlId']);
+    const mrn = text(body['mrn']);
+    const [fromText, toText] = [text(body['from'], 40), text(body['to'], 40)];
+    const [from, to] = [instant(fromText), instant(toText)];
+    const results = this.index.search({
+      ...(controlId ? { controlId } : {}),
+      ...(mrn ? { mrnHash: hashMrn(mrn, this.config.LOG_HASH_KEY) } : {}),
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+    });
+    const form = {
+      ...(controlId ? { controlId } : {}),
+      ...(fromText ? { from: fromText } : {}),
+      ...(toText ? { to: toText } : {}),
+      byMrn: !!mrn,
+    };
+    return searchPage({ user: request.user! }, form, results);
+  }
+
+  @Get('messages/:envelopeId')
+  @Roles('viewer')
+  @Header('content-type', 'text/html; charset=utf-8')
+  timeline(@Req() request: ConsoleRequest, @Param('envelopeId') envelopeId: string): string {
+    const timeline = this.index.timeline(envelopeId);
+    if (!timeline) throw new NotFoundException({ message: 'No such message in the index.' });
+    return timelinePage({ user: request.user! }, timeline);
+  }
+
+  /** Content is a POST (never prefetched or cached), audited before it is shown. */
+  @Post('messages/:envelopeId/content')
+  @Roles('phi')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  async messageContent(
+    @Req() request: ConsoleRequest,
+    @Param('envelopeId') envelopeId: string,
+    @Body() body: Record<string, unknown>,
+  ): Promise<string> {
+    const viewed = await this.content.view(request.user!, envelopeId, text(body['reason'], 200) ?? '');
+    if (!viewed) throw new NotFoundException({ message: 'No such message in the index.' });
+    return contentPage({ user: request.user! }, viewed.message, viewed.content);
+  }
+
+  @Get('dead-letters')
+  @Roles('viewer')
+  @Header('content-type', 'text/html; charset=utf-8')
+  deadLetters(@Req() request: ConsoleRequest, @Query() query: Record<string, unknown>): string {
+    const target = text(query['target'], 64);
+    const stage = text(query['stage'], 32);
+    const waiting = query['waiting'] === '1';
+    const found = this.index.deadLetters({ ...(target ? { target } : {}), ...(stage ? { stage } : {}), waiting });
+    const filter = { ...(target ? { target } : {}), ...(stage ? { stage } : {}), waiting };
+    return deadLettersPage({ user: request.user! }, this.config.TARGETS, filter, found);
+  }
+
+  @Post('dead-letters/replay')
+  @Roles('operator')
+  @Header('content-type', 'text/html; charset=utf-8')
+  async replay(@Req() request: ConsoleRequest, @Body() body: Record<string, unknown>): Promise<string> {
+    const positions = ([] as unknown[])
+      .concat(body['position'] ?? [])
+      .map((p) => (typeof p === 'string' ? parsePositionText(p) : undefined));
+    if (positions.length === 0 || positions.length > 500 || positions.some((p) => !p))
+      throw new BadRequestException({ message: 'Select between 1 and 500 dead letters.' });
+    const results = await this.replays.replay(
+      request.user!,
+      positions.map((p) => p!),
+      text(body['reason'], 200) ?? '',
+    );
+    return replayResultPage({ user: request.user! }, results);
+  }
+
+  @Get('audit')
+  @Roles('auditor')
+  @Header('content-type', 'text/html; charset=utf-8')
+  auditLog(@Req() request: ConsoleRequest): string {
+    return auditPage({ user: request.user! }, this.index.auditLog({ limit: 500 }));
+  }
+}
