@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every hl7-router app: they share node_modules and dist/, so one image to build, scan and patch.
-# APP selects the app (mllp-gateway, router, adapter-lab, adapter-radiology, mllp-receiver):
+# APP selects the app (mllp-gateway, router, adapter-lab, adapter-radiology, console, mllp-receiver):
 #   docker build -t hl7-router .        docker run -e APP=router ... hl7-router
 # Runs as the non-root `node` user (1000), writes nothing under / (mount a tmpfs on /tmp for a read-only root filesystem).
 

@@ -24,6 +24,7 @@ describe('docker-compose.yml', () => {
     expect(named.map(([, s]) => s.environment!['APP']).sort()).toEqual([
       'adapter-lab',
       'adapter-radiology',
+      'console',
       'mllp-gateway',
       'mllp-receiver',
       'mllp-receiver',
@@ -52,8 +53,10 @@ describe('docker-compose.yml', () => {
       for (const port of s.ports ?? []) expect(`${name} ${port}`).toMatch(/ 127\.0\.0\.1:/);
     }
     for (const [name, s] of apps) expect(`${name} ${s.read_only} ${s.cap_drop?.join()}`).toBe(`${name} true ALL`);
-    // The demo sender only runs on request.
+    // The demo sender only runs on request, and so does the console (it needs an OIDC provider).
     expect(compose.services['demo-sender']!.profiles).toEqual(['demo']);
+    expect(compose.services['console']!.profiles).toEqual(['console']);
+    expect(compose.services['console']!.environment).toMatchObject({ CONSOLE_AUTH: 'oidc', DATA_DIR: '/var/lib/hl7-console' });
   });
 });
 

@@ -9,6 +9,7 @@ import { adapterConfigSchema } from '@lib/adapter-sdk/tools';
 import { settingNames, tracingSettings } from '@lib/platform';
 import { parse } from 'yaml';
 import type { z } from 'zod';
+import { consoleConfigSchema } from '../apps/console/src/console-config.js';
 import { gatewayConfigSchema } from '../apps/mllp-gateway/src/gateway-config.js';
 import { parseRoutes } from '../apps/router/src/routes/route-config.js';
 import { routerConfigSchema } from '../apps/router/src/router-config.js';
@@ -325,6 +326,63 @@ describe('Helm chart, choices', () => {
     expect(gatewayConfigSchema.parse(env)).toMatchObject({ MLLP_MAX_FRAME_BYTES: 33554432, KAFKA_COALESCE_WRITES: false });
   });
 
+  it('runs the console when enabled: one replica, its index on a volume claim, OIDC from a Secret, the enabled adapters as targets, an Ingress', () => {
+    expect(render().some((m) => m.metadata.name.endsWith('-console'))).toBe(false);
+    expect(renderError({ console: { enabled: true } })).toMatch(/console.oidc.issuerUrl is required when console.enabled is true/);
+    expect(renderError({ console: { enabled: true, oidc: { issuerUrl: 'http://login.example.org' } } })).toMatch(/issuerUrl/);
+    const manifests = render({
+      console: {
+        enabled: true,
+        oidc: {
+          issuerUrl: 'https://login.example.org/realms/hospital',
+          redirectUrl: 'https://console.example.org/auth/callback',
+          existingSecret: 'hl7-console-oidc',
+          rolesClaim: 'realm_access.roles',
+          roleValues: 'phi=hl7-phi,auditor=privacy-office',
+        },
+        ingress: { enabled: true, className: 'nginx', host: 'console.example.org', tlsSecretName: 'console-tls' },
+      },
+      adapters: { radiology: { enabled: false } },
+    });
+    const console = find(manifests, 'StatefulSet', 'hl7-hl7-router-console');
+    expect(console.spec.replicas).toBe(1);
+    expect(console.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
+    expect(container(console).volumeMounts).toContainEqual({ name: 'index', mountPath: '/var/lib/hl7-console' });
+    const secretRefs = container(console)
+      .env.filter((e: any) => e.valueFrom?.secretKeyRef)
+      .map((e: any) => `${e.name}=${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
+    expect(secretRefs).toEqual(
+      expect.arrayContaining(['OIDC_CLIENT_SECRET=hl7-console-oidc/client-secret', 'SESSION_SECRET=hl7-console-oidc/session-secret']),
+    );
+    const env = environmentOf(manifests, console);
+    expect(env['APP']).toBe('console');
+    const config = consoleConfigSchema.parse(env);
+    expect(config).toMatchObject({
+      CONSOLE_AUTH: 'oidc',
+      HTTP_HOST: '0.0.0.0',
+      HTTP_PORT: 9480,
+      OIDC_ROLES_CLAIM: 'realm_access.roles',
+      cookieSecure: true,
+    });
+    expect(config.roleValues).toMatchObject({ phi: 'hl7-phi', auditor: 'privacy-office', viewer: 'viewer' });
+    expect(config.targets).toEqual([{ name: 'lab', routeTopic: 'hl7.route.lab.v1', deadLetterTopic: 'hl7.dlq.lab.v1' }]);
+    const ingress = find(manifests, 'Ingress', 'hl7-hl7-router-console');
+    expect(ingress.spec).toMatchObject({
+      ingressClassName: 'nginx',
+      tls: [{ hosts: ['console.example.org'], secretName: 'console-tls' }],
+      rules: [
+        {
+          host: 'console.example.org',
+          http: { paths: [{ backend: { service: { name: 'hl7-hl7-router-console', port: { name: 'http' } } } }] },
+        },
+      ],
+    });
+    expect(find(manifests, 'Service', 'hl7-hl7-router-console').spec.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+    ]);
+    expect(find(manifests, 'Service', 'hl7-hl7-router-console-metrics').spec.ports[0].port).toBe(9480);
+  });
+
   it('a new adapter needs only its target; false and 0 in its entry win over adapterDefaults', () => {
     const manifests = render({
       adapters: {
@@ -376,7 +434,7 @@ describe('Helm chart, the full example (ci/production-values.yaml)', () => {
   it('limits traffic with one NetworkPolicy per app: MLLP from the engines, metrics from monitoring, egress to what each needs', () => {
     const policies = manifests.filter((m) => m.kind === 'NetworkPolicy');
     expect(policies.map((p) => p.metadata.name).sort()).toEqual(
-      ['adapter-billing', 'adapter-lab', 'adapter-radiology', 'gateway', 'router'].map((c) => `hl7-hl7-router-${c}`),
+      ['adapter-billing', 'adapter-lab', 'adapter-radiology', 'console', 'gateway', 'router'].map((c) => `hl7-hl7-router-${c}`),
     );
     const spec = (name: string) => find(manifests, 'NetworkPolicy', `hl7-hl7-router-${name}`).spec as Record<string, any>;
     expect(spec('gateway').ingress).toEqual([
@@ -405,6 +463,13 @@ describe('Helm chart, the full example (ci/production-values.yaml)', () => {
     // No peer list: any address, on the target's port only.
     expect(spec('adapter-radiology').egress).toContainEqual({ ports: [{ port: 6662, protocol: 'TCP' }] });
     expect(spec('router').egress.some((r: { ports: { port: number }[] }) => r.ports.some((p) => p.port === 6661))).toBe(false);
+    // The console: users through the ingress controller, and out to the identity provider (HTTPS).
+    expect(spec('console').ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+      ports: [{ port: 'http', protocol: 'TCP' }],
+    });
+    expect(spec('console').egress).toContainEqual({ ports: [{ port: 443, protocol: 'TCP' }] });
+    expect(spec('gateway').egress).not.toContainEqual({ ports: [{ port: 443, protocol: 'TCP' }] });
   });
 
   it("runs the hospital's own billing adapter from its image, scaled to zero while idle", () => {
@@ -432,7 +497,7 @@ describe('Helm chart, the full example (ci/production-values.yaml)', () => {
         m.kind === 'Service' && Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => (m.metadata as any).labels[k] === v),
     );
     expect(selected.map((s) => s.metadata.name).sort()).toEqual(
-      ['adapter-billing', 'adapter-lab', 'adapter-radiology', 'gateway', 'router'].map((c) => `hl7-hl7-router-${c}-metrics`),
+      ['adapter-billing', 'adapter-lab', 'adapter-radiology', 'console', 'gateway', 'router'].map((c) => `hl7-hl7-router-${c}-metrics`),
     );
   });
 });
@@ -460,12 +525,19 @@ describe('values.schema.json', () => {
     expect(undocumented).toEqual([]);
   });
 
+  const withConsole = {
+    console: {
+      enabled: true,
+      oidc: { issuerUrl: 'https://login.example.org', redirectUrl: 'https://c.example.org/auth/callback', existingSecret: 's' },
+    },
+  };
   it.each([
-    ['gateway', gatewayConfigSchema, schema.properties.gateway],
-    ['router', routerConfigSchema, schema.properties.router],
-    ['adapters', adapterConfigSchema({ name: 'x', sourceTopic: 't' }), schema.$defs.adapter],
-  ])("%s.settings offers exactly the app's settings the chart does not set itself", (component, zodSchema, node) => {
-    const rendered = render();
+    ['gateway', gatewayConfigSchema, schema.properties.gateway, {}],
+    ['router', routerConfigSchema, schema.properties.router, {}],
+    ['adapters', adapterConfigSchema({ name: 'x', sourceTopic: 't' }), schema.$defs.adapter, {}],
+    ['console', consoleConfigSchema, schema.properties.console, withConsole],
+  ])("%s.settings offers exactly the app's settings the chart does not set itself", (component, zodSchema, node, values) => {
+    const rendered = render(values);
     const workloadName = `hl7-hl7-router-${component === 'adapters' ? 'adapter-lab' : component}`;
     const workload = rendered.find((m) => (m.kind === 'Deployment' || m.kind === 'StatefulSet') && m.metadata.name === workloadName)!;
     const managed = new Set(Object.keys(environmentOf(rendered, workload)));
@@ -480,6 +552,10 @@ describe('values.schema.json', () => {
     managed.add('SCHEMA_REGISTRY_USERNAME').add('SCHEMA_REGISTRY_PASSWORD');
     // a test-only fault injection, never offered
     managed.add('FAULT_KILL_AFTER_BATCHES');
+    // the console signs in with OIDC in a cluster (dev sign-in is loopback-only); its cookie is always Secure there
+    managed.add('SESSION_COOKIE_SECURE');
+    // from console.oidc.roleValues (rendered only when set)
+    managed.add('OIDC_ROLE_VALUES');
     const appKeys = settingNames(zodSchema as z.ZodType).filter((k) => k !== 'ADAPTER_X_TARGET' && !managed.has(k));
     expect(Object.keys(node.properties.settings.properties).sort()).toEqual(appKeys.sort());
   });

@@ -330,6 +330,9 @@ workload) and, for the Kafka consumers, group and topic (what their lag is measu
 {{- if .Values.router.enabled -}}
 {{- $list = append $list (dict "component" "router" "app" "router" "spec" .Values.router "path" "router" "kind" "StatefulSet" "group" .Values.router.applicationId "topic" .Values.topics.adt) -}}
 {{- end -}}
+{{- if .Values.console.enabled -}}
+{{- $list = append $list (dict "component" "console" "app" "console" "spec" .Values.console "path" "console" "kind" "StatefulSet") -}}
+{{- end -}}
 {{- range $name, $adapter := include "hl7-router.adapters" . | fromJson -}}
 {{- $component := printf "adapter-%s" $name -}}
 {{- $list = append $list (dict "component" $component "app" ($adapter.app | default $component) "spec" $adapter "path" (printf "adapters.%s" $name) "kind" "Deployment" "group" (include "hl7-router.adapterGroupId" (dict "name" $name "spec" $adapter)) "topic" (include "hl7-router.adapterSourceTopic" (dict "name" $name "spec" $adapter))) -}}
