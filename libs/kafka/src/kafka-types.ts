@@ -251,10 +251,11 @@ export interface KafkaClient {
   admin(): TopicAdmin;
   /**
    * The record at `position` (read_committed), or undefined when there is none there any more (retention or
-   * compaction removed it, or the offset was a transaction marker). Joins no consumer group and commits nothing.
-   * Throws KafkaOperationError when the partition cannot be read within `timeoutMs` (default 10 s).
+   * compaction removed it, or the offset was a transaction marker). With `atOrAfter`, the first record at or after
+   * the offset (e.g. the oldest record a consumer group has not committed yet), undefined when there is none. Commits
+   * nothing. Throws KafkaOperationError when the partition cannot be read within `timeoutMs` (default 10 s).
    */
-  readRecord(position: RecordPosition, timeoutMs?: number): Promise<IncomingRecord | undefined>;
+  readRecord(position: RecordPosition, options?: { atOrAfter?: boolean; timeoutMs?: number }): Promise<IncomingRecord | undefined>;
 }
 
 /** Where the Kafka layer reports what happens; apps bind it to their PHI-safe logger. */

@@ -249,6 +249,11 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     expect(await read('3')).toBeUndefined();
     expect(await read('6')).toBeUndefined();
     expect(await kafka.readRecord({ topic, partition: 0, offset: '0' })).toBeUndefined();
+    // The first record at or after an offset: past the aborted record and the markers; nothing after the last one.
+    const next = async (offset: string) => (await kafka.readRecord({ topic, partition: 1, offset }, { atOrAfter: true }))?.offset;
+    expect(await next('1')).toBe('1');
+    expect(await next('2')).toBe('4');
+    expect(await next('5')).toBeUndefined();
     await expect(kafka.readRecord({ topic, partition: 7, offset: '0' })).rejects.toBeInstanceOf(KafkaOperationError);
   });
 

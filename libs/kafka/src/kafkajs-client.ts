@@ -74,7 +74,8 @@ export function createKafkajsClient(config: KafkaConnectionConfig, log: KafkaLog
     transactionalProducer: (options) => new KafkajsTransactionalProducer(kafka, options),
     consumer: (options) => new KafkajsConsumer(kafka, { log, ...options }),
     admin: () => new KafkajsTopicAdmin(kafka.admin()),
-    readRecord: (position, timeoutMs = 10000) => attempt('readRecord', { ...position }, () => readRecordAt(kafka, position, timeoutMs)),
+    readRecord: (position, options = {}) =>
+      attempt('readRecord', { ...position }, () => readRecordAt(kafka, position, options.timeoutMs ?? 10000, options.atOrAfter ?? false)),
   };
 }
 
@@ -84,14 +85,21 @@ export function createKafkajsClient(config: KafkaConnectionConfig, log: KafkaLog
  * transaction markers only (or of aborted records, hidden by read_committed) that covers the offset means there
  * is no record there.
  */
-async function readRecordAt(kafka: Kafka, position: RecordPosition, timeoutMs: number): Promise<IncomingRecord | undefined> {
+async function readRecordAt(
+  kafka: Kafka,
+  position: RecordPosition,
+  timeoutMs: number,
+  atOrAfter: boolean,
+): Promise<IncomingRecord | undefined> {
   const admin = kafka.admin();
   await admin.connect();
   const range = await admin.fetchTopicOffsets(position.topic).finally(() => admin.disconnect());
   const partition = range.find((p) => p.partition === position.partition);
   if (!partition) throw new Error(`${position.topic} has no partition ${position.partition}`);
-  const wanted = BigInt(position.offset);
-  if (wanted < BigInt(partition.low) || wanted >= BigInt(partition.high)) return undefined;
+  const high = BigInt(partition.high);
+  let wanted = BigInt(position.offset);
+  if (atOrAfter && wanted < BigInt(partition.low)) wanted = BigInt(partition.low);
+  if (wanted < BigInt(partition.low) || wanted >= high) return undefined;
 
   const consumer = kafka.consumer({
     groupId: `hl7-read-record-${randomBytes(6).toString('hex')}`,
@@ -105,7 +113,9 @@ async function readRecordAt(kafka: Kafka, position: RecordPosition, timeoutMs: n
   found.catch(() => undefined); // awaited below; a crash while run() is still joining must not go unhandled
   const timer = setTimeout(() => fail(new Error(`no batch reached the offset within ${timeoutMs} ms`)), timeoutMs);
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    if (payload.partition === position.partition && BigInt(payload.lastOffset) >= wanted) settle(undefined);
+    // A batch reaching the offset without a record there: a marker or an aborted record (or, for atOrAfter, nothing
+    // left before the end of the log).
+    if (payload.partition === position.partition && BigInt(payload.lastOffset) >= (atOrAfter ? high - 1n : wanted)) settle(undefined);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
   try {
@@ -118,7 +128,7 @@ async function readRecordAt(kafka: Kafka, position: RecordPosition, timeoutMs: n
         const message = batch.messages.find((m) => BigInt(m.offset) >= wanted);
         if (!message) return;
         settle(
-          BigInt(message.offset) === wanted
+          atOrAfter || BigInt(message.offset) === wanted
             ? {
                 topic: batch.topic,
                 partition: batch.partition,
@@ -132,7 +142,7 @@ async function readRecordAt(kafka: Kafka, position: RecordPosition, timeoutMs: n
         );
       },
     });
-    consumer.seek({ topic: position.topic, partition: position.partition, offset: position.offset });
+    consumer.seek({ topic: position.topic, partition: position.partition, offset: String(wanted) });
     return await found;
   } finally {
     clearTimeout(timer);
