@@ -365,7 +365,14 @@ describe('Helm chart, choices', () => {
       cookieSecure: true,
     });
     expect(config.roleValues).toMatchObject({ phi: 'hl7-phi', auditor: 'privacy-office', viewer: 'viewer' });
-    expect(config.targets).toEqual([{ name: 'lab', routeTopic: 'hl7.route.lab.v1', deadLetterTopic: 'hl7.dlq.lab.v1' }]);
+    expect(config.targets).toEqual([
+      { name: 'lab', routeTopic: 'hl7.route.lab.v1', deadLetterTopic: 'hl7.dlq.lab.v1', groupId: 'hl7-adapter-lab' },
+    ]);
+    expect(config.APP_URLS).toEqual({
+      gateway: 'http://hl7-hl7-router-gateway-metrics:9464',
+      router: 'http://hl7-hl7-router-router-metrics:9465',
+      'adapter-lab': 'http://hl7-hl7-router-adapter-lab-metrics:9470',
+    });
     const ingress = find(manifests, 'Ingress', 'hl7-hl7-router-console');
     expect(ingress.spec).toMatchObject({
       ingressClassName: 'nginx',

@@ -2,8 +2,8 @@
 // with this test's own lab and radiology systems, driven in Debian's Chromium by playwright-core (nothing downloaded).
 // A patient's A01/A02/A08/A03 go through; the lab answers AE (with an ERR) to the A08 until it is dead-lettered. In
 // the browser: sign in, search by MRN, open the A08's timeline, see the failed attempts and their ERR, fix the lab,
-// replay, see the replayed copy delivered, view the message (phi); then an auditor sees the view and the replay in
-// the audit log. Screenshots of each step go to test-artifacts/console/ (not committed).
+// replay, see the replayed copy delivered and the dashboard up to date, view the message (phi); then an auditor sees
+// the view and the replay in the audit log. Screenshots of each step go to test-artifacts/console/ (not committed).
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,11 +157,32 @@ describe('the console in a real browser', () => {
     );
     await shot(page, '05-timeline-replay-delivered');
 
+    // The dashboard: each target's state, nothing waiting on the lab any more, every app ready.
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    const dashboard = await eventually(
+      async () => {
+        await page.reload();
+        const lab = page.locator('table.targets tr[data-target="lab"]');
+        const apps = await page.locator('table.apps tbody tr .state').allTextContents();
+        const state = await lab.locator('.state').first().textContent();
+        const waiting = (await lab.locator('td.dead-letters').textContent())?.trim();
+        return state === 'up to date' && waiting === '0' && apps.length === 4 && apps.every((a) => a === 'ready') ? true : undefined;
+      },
+      60000,
+      'the dashboard to show the lab up to date and every app ready',
+    );
+    expect(dashboard).toBe(true);
+    await shot(page, '06-dashboard');
+
     // The message itself (phi role), audited with the reason given.
+    await page.goto(`${consoleUrl}/`);
+    await page.fill('input[name="mrn"]', mrn);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: failing }).click();
     await page.fill('form[action$="/content"] input[name="reason"]', 'lab asked what we sent');
     await page.getByRole('button', { name: 'View the message' }).click();
     await expect(page.locator('body').textContent()).resolves.toContain('PV1-3.1 = WARD1');
-    await shot(page, '06-message-content');
+    await shot(page, '07-message-content');
 
     // An auditor sees both in the audit log.
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -182,7 +203,7 @@ describe('the console in a real browser', () => {
     expect(rows).toContain('LIS interface fixed (INC-42)');
     expect(rows).toContain('lab asked what we sent');
     expect(rows).toContain('dev:analyst');
-    await shot(page, '07-audit-log');
+    await shot(page, '08-audit-log');
     // The auditor alone may not replay or view content: the message pages say so.
     expect((await page.goto(`${consoleUrl}/dead-letters`))!.status()).toBe(403);
   }, 300000);

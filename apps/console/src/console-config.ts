@@ -22,6 +22,10 @@ export const consoleConfigSchema = z
       .default(['lab', 'radiology']),
     ROUTE_TOPICS: topicsByTarget,
     DEAD_LETTER_TOPICS: topicsByTarget,
+    /** Each target's adapter consumer group (its lag on the dashboard): "lab=hl7-adapter-lab,…"; default hl7-adapter-<t>. */
+    ADAPTER_GROUPS: keyedList('<target>=<consumer group>'),
+    /** The apps whose /health/ready the dashboard shows: "gateway=http://gateway:9464,adapter-lab=http://…". */
+    APP_URLS: keyedList('<app>=<http base URL>').pipe(z.record(z.string(), httpUrl)),
     ADT_TOPIC: topic('hl7.adt.v1'),
     QUARANTINE_TOPIC: topic('hl7.quarantine.v1'),
     LEDGER_TOPIC: topic('hl7.delivery.v1'),
@@ -100,6 +104,7 @@ export const consoleConfigSchema = z
       name,
       routeTopic: c.ROUTE_TOPICS[name] ?? `hl7.route.${name}.v1`,
       deadLetterTopic: c.DEAD_LETTER_TOPICS[name] ?? `hl7.dlq.${name}.v1`,
+      groupId: c.ADAPTER_GROUPS[name] ?? `hl7-adapter-${name}`,
     })),
   }));
 

@@ -15,7 +15,7 @@ import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelop
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '@lib/kafka';
 import { type TestKafka, eventually, openTestKafka, readTopic, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { createLogger, hashMrn } from '@lib/platform';
-import { AuditController, DeadLettersController, MessagesController } from './api/messages.controller.js';
+import { AuditController, DashboardController, DeadLettersController, MessagesController } from './api/messages.controller.js';
 import { ROLES_KEY, type Role } from './auth/roles.js';
 import { SignInController } from './auth/sign-in.controller.js';
 import { consoleConfigSchema } from './console-config.js';
@@ -85,7 +85,15 @@ const json = (cookie: string, body: unknown): RequestInit =>
 
 describe('console sign-in and roles', () => {
   it('names the roles of every route or marks it public (the guard refuses a route that names neither)', () => {
-    const controllers = [PagesController, SignInController, MessagesController, DeadLettersController, AuditController, HealthController];
+    const controllers = [
+      PagesController,
+      SignInController,
+      MessagesController,
+      DeadLettersController,
+      AuditController,
+      DashboardController,
+      HealthController,
+    ];
     const unnamed: string[] = [];
     for (const controller of controllers) {
       const onClass = Reflect.getMetadata(ROLES_KEY, controller);
@@ -332,5 +340,29 @@ describe('console API', () => {
         ]),
       ),
     );
+
+    // The dashboard: nobody consumes the lab's route topic here (no adapter), so all of it is undelivered; the dead
+    // letter waits (its replayed copy has no delivery yet); the earlier message's ACK is the last attempt.
+    const dashboard = await eventually(
+      async () => {
+        const body = (await (await fetch(`${base}/api/dashboard`, as(viewer))).json()) as { targets: Record<string, unknown>[] };
+        return body.targets[0]?.['deadLettersWaiting'] === 1 ? body : undefined;
+      },
+      30000,
+      'the dashboard to count the waiting dead letter',
+    );
+    expect(dashboard.targets).toEqual([
+      expect.objectContaining({
+        target: 'lab',
+        state: 'catching up',
+        lag: 2,
+        deliveredLastMinute: 1,
+        lastAttempt: expect.objectContaining({ status: 'ACKED' }),
+      }),
+    ]);
+    expect(dashboard.targets[0]!['oldestUndeliveredSeconds']).toBeGreaterThanOrEqual(0);
+    const page = await (await fetch(`${base}/dashboard`, as(viewer))).text();
+    expect(page).toContain('http-equiv="refresh"');
+    expect(page).toMatch(/<td class="dead-letters">\s*<a href="\/dead-letters\?target=lab&amp;waiting=1">1<\/a>/);
   }, 120000);
 });

@@ -17,7 +17,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { groupLag, retryTransient, type TopicAdmin } from '@lib/kafka';
 import { configFields, type Logger, scrapeGauge } from '@lib/platform';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import { AuditController, DeadLettersController, MessagesController } from './api/messages.controller.js';
+import { AuditController, DashboardController, DeadLettersController, MessagesController } from './api/messages.controller.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { AuthGuard, PageErrors } from './auth/auth-guard.js';
 import { OidcSignIn } from './auth/oidc-sign-in.js';
@@ -26,7 +26,16 @@ import { SessionCodec } from './auth/session.js';
 import { SignInController } from './auth/sign-in.controller.js';
 import type { ConsoleConfig } from './console-config.js';
 import { type ConsoleKafka, openConsoleKafka } from './console-kafka.js';
-import { AUDIT_TRAIL, CONSOLE_CONFIG, CONSOLE_KAFKA, CONSOLE_LOG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT } from './console-tokens.js';
+import {
+  AUDIT_TRAIL,
+  CONSOLE_CONFIG,
+  CONSOLE_KAFKA,
+  CONSOLE_LOG,
+  DEAD_LETTER_REPLAYS,
+  MESSAGE_CONTENT,
+  PIPELINE_STATUS,
+} from './console-tokens.js';
+import { PipelineStatus } from './dashboard/pipeline-status.js';
 import { MessageContent } from './content/message-content.js';
 import { MessageIndex } from './message-index/message-index.js';
 import { MessageIndexer } from './message-index/message-indexer.js';
@@ -52,6 +61,7 @@ export class ConsoleIndexing implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(CONSOLE_KAFKA) private readonly kafka: ConsoleKafka,
     @Inject(AUDIT_TRAIL) private readonly audit: AuditTrail,
     @Inject(DEAD_LETTER_REPLAYS) private readonly replays: DeadLetterReplays,
+    @Inject(PIPELINE_STATUS) private readonly status: PipelineStatus,
   ) {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -119,6 +129,7 @@ export class ConsoleIndexing implements OnApplicationBootstrap, BeforeApplicatio
     await this.indexer?.stop();
     await this.audit.stop();
     await this.replays.stop();
+    await this.status.stop();
     await this.admin?.disconnect().catch(() => undefined);
   }
 
@@ -164,7 +175,15 @@ export class ConsoleModule {
   static for(config: ConsoleConfig, log: Logger): DynamicModule {
     return {
       module: ConsoleModule,
-      controllers: [PagesController, SignInController, MessagesController, DeadLettersController, AuditController, HealthController],
+      controllers: [
+        PagesController,
+        SignInController,
+        MessagesController,
+        DeadLettersController,
+        AuditController,
+        DashboardController,
+        HealthController,
+      ],
       providers: [
         { provide: CONSOLE_CONFIG, useValue: config },
         { provide: CONSOLE_LOG, useValue: log },
@@ -180,6 +199,12 @@ export class ConsoleModule {
           useFactory: (index: MessageIndex, kafka: ConsoleKafka, audit: AuditTrail) =>
             new DeadLetterReplays(index, kafka, audit, (target) => config.targets.find((t) => t.name === target)?.routeTopic),
           inject: [MessageIndex, CONSOLE_KAFKA, AUDIT_TRAIL],
+        },
+        {
+          provide: PIPELINE_STATUS,
+          useFactory: (index: MessageIndex, kafka: ConsoleKafka) =>
+            new PipelineStatus({ index, kafka: kafka.client, targets: config.targets, appUrls: config.APP_URLS }),
+          inject: [MessageIndex, CONSOLE_KAFKA],
         },
         { provide: SessionCodec, useValue: new SessionCodec(config.sessionSecret, config.SESSION_TTL_SECONDS) },
         {

@@ -18,7 +18,8 @@ import type { ConsoleConfig } from '../console-config.js';
 import { type MessageSummary, type MessageTimeline, MessageIndex } from '../message-index/message-index.js';
 import type { ConsoleRequest } from '../auth/auth-guard.js';
 import { Roles } from '../auth/roles.js';
-import { CONSOLE_CONFIG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT } from '../console-tokens.js';
+import { CONSOLE_CONFIG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT, PIPELINE_STATUS } from '../console-tokens.js';
+import type { PipelineSnapshot, PipelineStatus } from '../dashboard/pipeline-status.js';
 import type { MessageContent, MessageContentView } from '../content/message-content.js';
 import { parsePositionText } from '../message-index/index-events.js';
 import type { AuditEntry, DeadLetterSummary } from '../message-index/message-index.js';
@@ -158,5 +159,17 @@ export class AuditController {
     const parsed = listQuery.pick({ from: true, to: true, limit: true }).safeParse(query);
     if (!parsed.success) throw invalid(parsed.error);
     return { entries: this.index.auditLog(parsed.data) };
+  }
+}
+
+/** The dashboard's figures (the viewer role). */
+@Controller('api/dashboard')
+@Roles('viewer')
+export class DashboardController {
+  constructor(@Inject(PIPELINE_STATUS) private readonly status: PipelineStatus) {}
+
+  @Get()
+  snapshot(): Promise<PipelineSnapshot> {
+    return this.status.snapshot();
   }
 }

@@ -157,6 +157,26 @@ describe('MessageIndex (node:sqlite)', () => {
     index.close();
   });
 
+  it('counts the dashboard figures: deliveries since a time, the latest attempt, dead letters no replay has delivered', () => {
+    const index = new MessageIndex(':memory:');
+    index.apply(events());
+    expect(index.deliveryActivity('lab', 0)).toMatchObject({ delivered: 1, lastAttempt: { status: 'ACKED', attempt: 2, at: 6000 } });
+    expect(index.deliveryActivity('lab', 6001).delivered).toBe(0);
+    expect(index.deliveryActivity('radiology', 0)).toMatchObject({ delivered: 0, lastAttempt: { status: 'DEAD' } });
+    expect(index.deadLettersWaiting('radiology')).toBe(1);
+    expect(index.deadLetters({ waiting: true }).map((d) => d.target)).toEqual(['radiology']);
+    // Replayed: a copy on the route topic naming the dead letter; waiting until that copy is ACKED.
+    index.apply([
+      routedEvent(record('hl7.route.radiology.v1', 9, { ...routeHeaders('radiology'), 'hl7.replay-of': 'hl7.dlq.radiology.v1/0/0' }))!,
+    ]);
+    expect(index.deadLettersWaiting('radiology')).toBe(1);
+    index.apply([deliveryEvent(record('hl7.delivery.v1', 13), ledger('radiology', 9, { status: 'ACKED', at: 7000 }))]);
+    expect(index.deadLettersWaiting('radiology')).toBe(0);
+    expect(index.deadLetters({ waiting: true })).toEqual([]);
+    expect(index.deliveryActivity('radiology', 0).delivered).toBe(1);
+    index.close();
+  });
+
   it('applies a batch all or nothing', () => {
     const index = new MessageIndex(':memory:');
     const broken = { ...events()[1]!, target: null } as unknown as ReturnType<typeof events>[number];

@@ -103,6 +103,7 @@ create table if not exists deliveries (
   source_topic text not null, source_partition integer not null, source_offset text not null,
   primary key (topic, partition, offset));
 create index if not exists deliveries_source on deliveries (source_topic, source_partition, source_offset);
+create index if not exists deliveries_target_at on deliveries (target, at);
 create table if not exists dead_letters (
   topic text not null, partition integer not null, offset text not null,
   target text not null, envelope_id text not null, control_id text not null, stage text not null,
@@ -372,6 +373,40 @@ export class MessageIndex {
       };
     });
     return query.waiting ? summaries.filter((d) => !d.replays.some((r) => r.status === 'ACKED')) : summaries;
+  }
+
+  /** A target's delivery activity since `since` (epoch ms): copies delivered, and its latest attempt of all. */
+  deliveryActivity(target: string, since: number): { delivered: number; lastAttempt: DeliveryAttempt | undefined } {
+    const delivered = this.db
+      .prepare("select count(*) as n from deliveries where target = ? and at >= ? and status = 'ACKED'")
+      .get(target, since) as Row;
+    const last = this.db.prepare('select * from deliveries where target = ? order by at desc, offset desc limit 1').get(target) as
+      Row | undefined;
+    return {
+      delivered: Number(delivered['n']),
+      lastAttempt: last && {
+        status: String(last['status']) as DeliveryAttempt['status'],
+        ackCode: String(last['ack_code']),
+        condition: String(last['condition']),
+        attempt: Number(last['attempt']),
+        latencyMs: Number(last['latency_ms']),
+        detail: String(last['detail']),
+        at: Number(last['at']),
+      },
+    };
+  }
+
+  /** How many of a target's dead letters no replay has delivered yet. */
+  deadLettersWaiting(target: string): number {
+    const row = this.db
+      .prepare(
+        `select count(*) as n from dead_letters l where l.target = ? and not exists (
+           select 1 from routed r join deliveries d
+             on d.source_topic = r.topic and d.source_partition = r.partition and d.source_offset = r.offset
+           where r.replay_of = l.topic || '/' || l.partition || '/' || l.offset and d.status = 'ACKED')`,
+      )
+      .get(target) as Row;
+    return Number(row['n']);
   }
 
   /** The dead letter at a position, if the index has it. */

@@ -3,13 +3,14 @@ import { hashMrn } from '@lib/platform';
 import type { ConsoleRequest } from '../auth/auth-guard.js';
 import { Public, Roles } from '../auth/roles.js';
 import type { ConsoleConfig } from '../console-config.js';
-import { CONSOLE_CONFIG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT } from '../console-tokens.js';
+import { CONSOLE_CONFIG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT, PIPELINE_STATUS } from '../console-tokens.js';
+import type { PipelineStatus } from '../dashboard/pipeline-status.js';
 import type { MessageContent } from '../content/message-content.js';
 import { parsePositionText } from '../message-index/index-events.js';
 import { MessageIndex } from '../message-index/message-index.js';
 import type { DeadLetterReplays } from '../replay/dead-letter-replays.js';
 import { CONSOLE_CSS } from './console-css.js';
-import { auditPage, contentPage, deadLettersPage, replayResultPage, searchPage, timelinePage } from './pages.js';
+import { auditPage, contentPage, dashboardPage, deadLettersPage, replayResultPage, searchPage, timelinePage } from './pages.js';
 
 const text = (value: unknown, max = 199): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, max) : undefined;
@@ -30,6 +31,7 @@ export class PagesController {
     @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
     @Inject(MESSAGE_CONTENT) private readonly content: MessageContent,
     @Inject(DEAD_LETTER_REPLAYS) private readonly replays: DeadLetterReplays,
+    @Inject(PIPELINE_STATUS) private readonly status: PipelineStatus,
   ) {}
 
   @Get('assets/console.css')
@@ -95,6 +97,13 @@ export class PagesController {
     const viewed = await this.content.view(request.user!, envelopeId, text(body['reason'], 200) ?? '');
     if (!viewed) throw new NotFoundException({ message: 'No such message in the index.' });
     return contentPage({ user: request.user! }, viewed.message, viewed.content);
+  }
+
+  @Get('dashboard')
+  @Roles('viewer')
+  @Header('content-type', 'text/html; charset=utf-8')
+  async dashboard(@Req() request: ConsoleRequest): Promise<string> {
+    return dashboardPage({ user: request.user!, refreshSeconds: 10 }, await this.status.snapshot());
   }
 
   @Get('dead-letters')

@@ -3,6 +3,7 @@ import type { SignedInUser } from '../auth/roles.js';
 import type { MessageContentView } from '../content/message-content.js';
 import { positionText } from '../message-index/index-events.js';
 import type { AuditEntry, DeadLetterSummary, MessageSummary, MessageTimeline, TargetTimeline } from '../message-index/message-index.js';
+import type { PipelineSnapshot } from '../dashboard/pipeline-status.js';
 import type { ReplayResult } from '../replay/dead-letter-replays.js';
 import { type Html, html } from './html.js';
 
@@ -19,12 +20,14 @@ const time = (ms: number) =>
         .replace(/\.\d+Z$/, 'Z')
     : '';
 const at = (p: RecordPosition) => positionText(p);
-const state = (value: string) => html`<span class="state ${value}">${value}</span>`;
+const state = (value: string) => html`<span class="state ${value.replace(/ /g, '-')}">${value}</span>`;
 
 export interface PageFrame {
   user?: SignedInUser;
   /** The nav entry to mark. */
-  active?: 'messages' | 'dead-letters' | 'audit';
+  active?: 'messages' | 'dashboard' | 'dead-letters' | 'audit';
+  /** Reload the page every so many seconds (the dashboard). */
+  refreshSeconds?: number;
 }
 
 export function page(title: string, frame: PageFrame, body: Html): string {
@@ -36,6 +39,7 @@ export function page(title: string, frame: PageFrame, body: Html): string {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        ${frame.refreshSeconds ? html`<meta http-equiv="refresh" content="${frame.refreshSeconds}" />` : ''}
         <title>${title} · hl7-router console</title>
         <link rel="stylesheet" href="/assets/console.css" />
       </head>
@@ -44,7 +48,12 @@ export function page(title: string, frame: PageFrame, body: Html): string {
           <a class="brand" href="/">hl7-router console</a>
           ${
             user
-              ? html`${user.roles.includes('viewer') ? html`${nav('/', 'messages', 'Messages')} ${nav('/dead-letters', 'dead-letters', 'Dead letters')}` : ''}
+              ? html`${
+                    user.roles.includes('viewer')
+                      ? html`${nav('/', 'messages', 'Messages')} ${nav('/dashboard', 'dashboard', 'Dashboard')}
+                        ${nav('/dead-letters', 'dead-letters', 'Dead letters')}`
+                      : ''
+                  }
                   ${user.roles.includes('auditor') ? nav('/audit', 'audit', 'Audit log') : ''}
                   <span class="user">${user.name} · ${user.roles.join(', ')}</span>
                   <form method="post" action="/logout"><button type="submit">Sign out</button></form>`
@@ -417,4 +426,80 @@ export function auditPage(frame: PageFrame, entries: AuditEntry[]): string {
           </table>`
     }`;
   return page('Audit log', { ...frame, active: 'audit' }, body);
+}
+
+const age = (seconds: number | undefined) =>
+  seconds === undefined
+    ? 'unknown'
+    : seconds < 120
+      ? `${seconds} s`
+      : seconds < 7200
+        ? `${Math.round(seconds / 60)} min`
+        : `${Math.round(seconds / 3600)} h`;
+
+export function dashboardPage(frame: PageFrame, snapshot: PipelineSnapshot): string {
+  const body = html`<h1>Dashboard</h1>
+    <p class="muted">As of ${time(snapshot.at)}; this page reloads every ${frame.refreshSeconds ?? 10} s.</p>
+    <table class="targets">
+      <thead>
+        <tr>
+          <th>Target</th>
+          <th>State</th>
+          <th>Delivered, last minute</th>
+          <th>Per minute (10 min)</th>
+          <th>Lag (records)</th>
+          <th>Oldest undelivered</th>
+          <th>Dead letters waiting</th>
+          <th>Last attempt</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${snapshot.targets.map(
+          (t) =>
+            html`<tr data-target="${t.target}">
+              <td>${t.target}</td>
+              <td>${state(t.state)}</td>
+              <td>${t.deliveredLastMinute}</td>
+              <td>${t.deliveredPerMinute}</td>
+              <td>${t.lag ?? 'unknown'}</td>
+              <td>${age(t.oldestUndeliveredSeconds)}</td>
+              <td class="dead-letters">
+                ${
+                  t.deadLettersWaiting > 0
+                    ? html`<a href="/dead-letters?target=${encodeURIComponent(t.target)}&amp;waiting=1">${t.deadLettersWaiting}</a>`
+                    : '0'
+                }
+              </td>
+              <td>
+                ${t.lastAttempt ? html`${state(t.lastAttempt.status)} ${t.lastAttempt.ackCode} ${time(t.lastAttempt.at)}` : html`<span class="muted">none yet</span>`}
+              </td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <h2>Apps</h2>
+    ${
+      snapshot.apps.length === 0
+        ? html`<p class="muted">No app addresses configured (APP_URLS).</p>`
+        : html`<table class="apps">
+            <thead>
+              <tr>
+                <th>App</th>
+                <th>Readiness</th>
+                <th>Address</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${snapshot.apps.map(
+                (a) =>
+                  html`<tr data-app="${a.app}">
+                    <td>${a.app}</td>
+                    <td>${state(a.state)}</td>
+                    <td class="mono">${a.url}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }`;
+  return page('Dashboard', { ...frame, active: 'dashboard' }, body);
 }
