@@ -390,6 +390,26 @@ describe('Helm chart, choices', () => {
     expect(find(manifests, 'Service', 'hl7-hl7-router-console-metrics').spec.ports[0].port).toBe(9480);
   });
 
+  it('runs several console replicas on a shared PostgreSQL index (URL from a Secret), and refuses several on SQLite', () => {
+    const oidc = { issuerUrl: 'https://login.example.org', redirectUrl: 'https://c.example.org/auth/callback', existingSecret: 'o' };
+    expect(renderError({ console: { enabled: true, oidc, replicaCount: 2 } })).toMatch(
+      /console.replicaCount above 1 needs console.indexDatabase/,
+    );
+    const manifests = render({ console: { enabled: true, oidc, replicaCount: 2, indexDatabase: { existingSecret: 'hl7-console-db' } } });
+    const console = find(manifests, 'StatefulSet', 'hl7-hl7-router-console');
+    expect(console.spec.replicas).toBe(2);
+    expect(console.spec.volumeClaimTemplates).toBeUndefined();
+    expect(container(console).env).toContainEqual({
+      name: 'INDEX_DATABASE_URL',
+      valueFrom: { secretKeyRef: { name: 'hl7-console-db', key: 'url' } },
+    });
+    const config = consoleConfigSchema.parse({
+      ...environmentOf(manifests, console),
+      INDEX_DATABASE_URL: 'postgres://console@db:5432/hl7',
+    });
+    expect(config.INDEX_DATABASE_URL).toBe('postgres://console@db:5432/hl7');
+  });
+
   it('a new adapter needs only its target; false and 0 in its entry win over adapterDefaults', () => {
     const manifests = render({
       adapters: {
@@ -561,8 +581,8 @@ describe('values.schema.json', () => {
     managed.add('FAULT_KILL_AFTER_BATCHES');
     // the console signs in with OIDC in a cluster (dev sign-in is loopback-only); its cookie is always Secure there
     managed.add('SESSION_COOKIE_SECURE');
-    // from console.oidc.roleValues (rendered only when set)
-    managed.add('OIDC_ROLE_VALUES');
+    // from console.oidc.roleValues and console.indexDatabase (rendered only when set)
+    managed.add('OIDC_ROLE_VALUES').add('INDEX_DATABASE_URL');
     const appKeys = settingNames(zodSchema as z.ZodType).filter((k) => k !== 'ADAPTER_X_TARGET' && !managed.has(k));
     expect(Object.keys(node.properties.settings.properties).sort()).toEqual(appKeys.sort());
   });

@@ -13,6 +13,7 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { DELIVERY_EVENT_SCHEMA } from '../../dist/libs/adapter-sdk/src/tools.js';
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/kafka/src/index.js';
 import { hashMrn } from '../../dist/libs/platform/src/index.js';
+import { SqliteDatabase } from '../../dist/apps/console/src/message-index/index-database.js';
 import { MessageIndex } from '../../dist/apps/console/src/message-index/message-index.js';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { writeBenchResults } from '../lib/bench-results.mjs';
@@ -38,7 +39,7 @@ const say = (text) => process.stderr.write(`[console-bench] ${text}\n`);
 // --- the index: MESSAGES messages, each routed to lab and radiology, two ledger events per target (AE, then AA).
 const dataDir = mkdtempSync(join(tmpdir(), 'console-bench-'));
 const indexFile = join(dataDir, 'message-index.sqlite');
-const index = new MessageIndex(indexFile);
+const index = await MessageIndex.open(new SqliteDatabase(indexFile));
 const at = (topic, partition, offset) => ({ topic, partition, offset: String(offset) });
 const built = performance.now();
 let ledgerEvents = 0;
@@ -89,9 +90,9 @@ for (let start = 0; start < MESSAGES; start += 5000) {
     });
     if (i % Math.max(1, Math.floor(MESSAGES / 5000)) === 0) samples.push({ controlId, mrn, envelopeId });
   }
-  index.apply(events);
+  await index.apply(events);
 }
-index.close();
+await index.close();
 const buildSeconds = (performance.now() - built) / 1000;
 say(`index built: ${MESSAGES} messages, ${ledgerEvents} ledger events in ${buildSeconds.toFixed(1)} s`);
 const samplesFile = join(dataDir, 'samples.json');

@@ -3,6 +3,7 @@
 // file itself through MessageIndex (the baseline without HTTP, Nest and JSON). Prints one JSON line of latencies.
 import { readFileSync } from 'node:fs';
 import { hashMrn } from '../../dist/libs/platform/src/index.js';
+import { SqliteDatabase } from '../../dist/apps/console/src/message-index/index-database.js';
 import { MessageIndex } from '../../dist/apps/console/src/message-index/message-index.js';
 import { benchArgs } from '../lib/bench-args.mjs';
 import { latencySummary } from '../lib/latency-stats.mjs';
@@ -10,18 +11,18 @@ import { latencySummary } from '../lib/latency-stats.mjs';
 const args = benchArgs();
 const samples = JSON.parse(readFileSync(args.samples, 'utf8'));
 const QUERIES = Number(args.queries ?? 2000);
-const index = args.direct ? new MessageIndex(args.direct) : undefined;
+const index = args.direct ? await MessageIndex.open(new SqliteDatabase(args.direct)) : undefined;
 const key = args.hashKey;
 const headers = { cookie: args.cookie ?? '' };
 
 const ask = {
   controlId: async (s) => {
-    if (index) return index.search({ controlId: s.controlId }).length;
+    if (index) return (await index.search({ controlId: s.controlId })).length;
     const body = await (await fetch(`${args.url}/api/messages?controlId=${encodeURIComponent(s.controlId)}`, { headers })).json();
     return body.messages.length;
   },
   mrn: async (s) => {
-    if (index) return index.search({ mrnHash: hashMrn(s.mrn, key) }).length;
+    if (index) return (await index.search({ mrnHash: hashMrn(s.mrn, key) })).length;
     const response = await fetch(`${args.url}/api/messages/search`, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },
@@ -30,7 +31,7 @@ const ask = {
     return (await response.json()).messages.length;
   },
   timeline: async (s) => {
-    if (index) return index.timeline(s.envelopeId).targets.length;
+    if (index) return (await index.timeline(s.envelopeId)).targets.length;
     return (await (await fetch(`${args.url}/api/messages/${s.envelopeId}`, { headers })).json()).targets.length;
   },
 };
@@ -48,5 +49,5 @@ for (const [name, question] of Object.entries(ask)) {
   }
   result[name] = latencySummary(latencies, (performance.now() - started) / 1000);
 }
-index?.close();
+await index?.close();
 console.log(JSON.stringify(result));

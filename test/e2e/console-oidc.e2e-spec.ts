@@ -1,6 +1,7 @@
 // The console's OIDC sign-in against a real OpenID provider (oidc-provider, in this process) and the built console
 // app, in Debian's Chromium: the authorization code flow with PKCE, roles from the ID token's groups claim mapped by
-// OIDC_ROLE_VALUES, an account with no console role refused, and the dev sign-in closed in this mode.
+// OIDC_ROLE_VALUES, an account with no console role refused, and the dev sign-in closed in this mode. The console
+// keeps its index in PostgreSQL here (INDEX_DATABASE_URL), as the chart's multi-replica setting does.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { AppProcess } from '../support/app-process.js';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
 import { freePort } from '../support/free-port.js';
+import { ensurePostgres, freshDatabase } from '../support/postgres.js';
 
 const groups: Record<string, string[]> = { dana: ['hl7-viewers', 'staff'], olive: ['hl7-viewers', 'privacy-office'] };
 let idp: Server | undefined;
@@ -89,6 +91,7 @@ describe('console sign-in with OIDC', () => {
         LEDGER_TOPIC: `${run}-ledger`,
         AUDIT_TOPIC: `${run}-audit`,
         DATA_DIR: mkdtempSync(join(tmpdir(), 'console-oidc-')),
+        INDEX_DATABASE_URL: await freshDatabase(ensurePostgres()),
         LOG_HASH_KEY: 'console-oidc-e2e-hash-key',
         HTTP_PORT: String(consolePort),
         CONSOLE_AUTH: 'oidc',

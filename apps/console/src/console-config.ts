@@ -69,8 +69,13 @@ export const consoleConfigSchema = z
     OIDC_ROLE_VALUES: keyedList('<role>=<claim value>').pipe(z.partialRecord(z.enum(ROLE_NAMES), z.string())),
     /** Prefix of the index's consumer group; the index file's generation completes it (a new file reads from the start). */
     GROUP_ID: z.string().min(1).default('hl7-console-index'),
-    /** Where the index file lives (created if missing). */
+    /** Where the index file lives (created if missing), unless INDEX_DATABASE_URL names a PostgreSQL database. */
     DATA_DIR: z.string().min(1).default('data'),
+    /** postgres://user:password@host:5432/db: the index in PostgreSQL, shared by several console replicas. */
+    INDEX_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/.+/, 'a postgres:// URL')
+      .optional(),
     LOG_HASH_KEY: z.string({ error: 'is required (at least 16 characters): the key of the MRN hash, to search by MRN' }).min(16),
     HTTP_HOST: z.string().default('127.0.0.1'),
     HTTP_PORT: port(9480),

@@ -37,6 +37,7 @@ import {
 } from './console-tokens.js';
 import { PipelineStatus } from './dashboard/pipeline-status.js';
 import { MessageContent } from './content/message-content.js';
+import { PostgresDatabase, SqliteDatabase } from './message-index/index-database.js';
 import { MessageIndex } from './message-index/message-index.js';
 import { MessageIndexer } from './message-index/message-indexer.js';
 import { DeadLetterReplays } from './replay/dead-letter-replays.js';
@@ -122,7 +123,8 @@ export class ConsoleIndexing implements OnApplicationBootstrap, BeforeApplicatio
       onIndexed: (records) => this.indexed.inc(records),
     });
     await untilUp('index consumer', () => this.indexer!.start());
-    this.log.info({ groupId: this.groupId, file: this.config.indexFile, auth: this.config.CONSOLE_AUTH }, 'indexing the pipeline topics');
+    const store = this.config.INDEX_DATABASE_URL ? 'postgres' : this.config.indexFile;
+    this.log.info({ groupId: this.groupId, index: store, auth: this.config.CONSOLE_AUTH }, 'indexing the pipeline topics');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -133,8 +135,8 @@ export class ConsoleIndexing implements OnApplicationBootstrap, BeforeApplicatio
     await this.admin?.disconnect().catch(() => undefined);
   }
 
-  onApplicationShutdown(): void {
-    this.index.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.index.close();
     this.log.info('console stopped');
   }
 }
@@ -227,8 +229,9 @@ export class ConsoleModule {
         {
           provide: MessageIndex,
           useFactory: () => {
+            if (config.INDEX_DATABASE_URL) return MessageIndex.open(new PostgresDatabase(config.INDEX_DATABASE_URL));
             if (config.indexFile !== ':memory:') mkdirSync(dirname(config.indexFile), { recursive: true });
-            return new MessageIndex(config.indexFile);
+            return MessageIndex.open(new SqliteDatabase(config.indexFile));
           },
         },
         ConsoleIndexing,

@@ -72,19 +72,19 @@ export class MessagesController {
   ) {}
 
   @Get()
-  list(@Query() query: unknown): { messages: MessageSummary[] } {
+  async list(@Query() query: unknown): Promise<{ messages: MessageSummary[] }> {
     const parsed = listQuery.safeParse(query);
     if (!parsed.success) throw invalid(parsed.error);
-    return { messages: this.index.search(parsed.data) };
+    return { messages: await this.index.search(parsed.data) };
   }
 
   @Post('search')
   @HttpCode(200)
-  search(@Body() body: unknown): { messages: MessageSummary[] } {
+  async search(@Body() body: unknown): Promise<{ messages: MessageSummary[] }> {
     const parsed = searchBody.safeParse(body ?? {});
     if (!parsed.success) throw invalid(parsed.error);
     const { mrn, ...rest } = parsed.data;
-    return { messages: this.index.search({ ...rest, ...(mrn ? { mrnHash: hashMrn(mrn, this.config.LOG_HASH_KEY) } : {}) }) };
+    return { messages: await this.index.search({ ...rest, ...(mrn ? { mrnHash: hashMrn(mrn, this.config.LOG_HASH_KEY) } : {}) }) };
   }
 
   /** The message as received (from Kafka, by offset), audited first; a POST so it is never prefetched or cached. */
@@ -105,8 +105,8 @@ export class MessagesController {
   }
 
   @Get(':envelopeId')
-  timeline(@Param('envelopeId') envelopeId: string): MessageTimeline {
-    const timeline = this.index.timeline(envelopeId);
+  async timeline(@Param('envelopeId') envelopeId: string): Promise<MessageTimeline> {
+    const timeline = await this.index.timeline(envelopeId);
     if (!timeline) throw new NotFoundException({ message: 'no such message in the index' });
     return timeline;
   }
@@ -122,11 +122,11 @@ export class DeadLettersController {
   ) {}
 
   @Get()
-  list(@Query() query: unknown): { deadLetters: DeadLetterSummary[] } {
+  async list(@Query() query: unknown): Promise<{ deadLetters: DeadLetterSummary[] }> {
     const parsed = deadLetterQuery.safeParse(query);
     if (!parsed.success) throw invalid(parsed.error);
     const { waiting, ...rest } = parsed.data;
-    return { deadLetters: this.index.deadLetters({ ...rest, waiting: waiting === 'true' }) };
+    return { deadLetters: await this.index.deadLetters({ ...rest, waiting: waiting === 'true' }) };
   }
 
   @Post('replay')
@@ -155,10 +155,10 @@ export class AuditController {
   constructor(@Inject(MessageIndex) private readonly index: MessageIndex) {}
 
   @Get()
-  list(@Query() query: unknown): { entries: AuditEntry[] } {
+  async list(@Query() query: unknown): Promise<{ entries: AuditEntry[] }> {
     const parsed = listQuery.pick({ from: true, to: true, limit: true }).safeParse(query);
     if (!parsed.success) throw invalid(parsed.error);
-    return { entries: this.index.auditLog(parsed.data) };
+    return { entries: await this.index.auditLog(parsed.data) };
   }
 }
 

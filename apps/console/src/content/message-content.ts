@@ -30,7 +30,7 @@ export class MessageContent {
     envelopeId: string,
     reason: string,
   ): Promise<{ message: MessageSummary; content: MessageContentView } | undefined> {
-    const timeline = this.index.timeline(envelopeId);
+    const timeline = await this.index.timeline(envelopeId);
     if (!timeline) return undefined;
     const message = timeline.message;
     const content = await this.received(message);

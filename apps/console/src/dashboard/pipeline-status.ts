@@ -72,8 +72,8 @@ export class PipelineStatus {
 
   private async target(t: { name: string; routeTopic: string; groupId: string }, now: number): Promise<TargetStatus> {
     const { index } = this.options;
-    const lastMinute = index.deliveryActivity(t.name, now - 60_000).delivered;
-    const { delivered, lastAttempt } = index.deliveryActivity(t.name, now - 600_000);
+    const lastMinute = (await index.deliveryActivity(t.name, now - 60_000)).delivered;
+    const { delivered, lastAttempt } = await index.deliveryActivity(t.name, now - 600_000);
     const backlog = await this.backlog(t, now).catch(() => undefined);
     const failing = lastAttempt !== undefined && lastAttempt.status !== 'ACKED' && lastAttempt.status !== 'SKIPPED';
     const state: TargetStatus['state'] = !backlog ? 'unknown' : !backlog.undelivered ? 'up to date' : failing ? 'retrying' : 'catching up';
@@ -83,7 +83,7 @@ export class PipelineStatus {
       deliveredPerMinute: Math.round((delivered / 10) * 10) / 10,
       lag: backlog?.lag,
       oldestUndeliveredSeconds: backlog?.oldestSeconds,
-      deadLettersWaiting: index.deadLettersWaiting(t.name),
+      deadLettersWaiting: await index.deadLettersWaiting(t.name),
       lastAttempt,
       state,
     };

@@ -1,6 +1,7 @@
 // The index fed from the real broker and registry: a message's records on five topics (an envelope, two route
 // records in a router-style transaction, ledger events, a dead letter, a quarantined input) become its timeline; an
-// index rebuilt from scratch (a new file, a new group, every topic from its beginning) equals the live one. A
+// index rebuilt from scratch (a new PostgreSQL database, a new group, every topic from its beginning) equals the live
+// SQLite one. A
 // replayed dead letter links back to it, and an audit record reaches the audit log.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, REPLAY_HEADER } from '@lib/adapter-sdk/tools';
@@ -9,6 +10,8 @@ import { avroSerde, createSchemaRegistryClient, type KafkaClient, type Serde, to
 import { type TestKafka, eventually, openTestKafka, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { hashMrn } from '@lib/platform';
 import { AUDIT_EVENT_SCHEMA, type AuditEvent } from '../audit/audit-event.js';
+import { ensurePostgres, freshDatabase } from '../../../../test/support/postgres.js';
+import { PostgresDatabase, SqliteDatabase } from './index-database.js';
 import { MessageIndex } from './message-index.js';
 import { type IndexedTopics, MessageIndexer } from './message-indexer.js';
 
@@ -173,14 +176,14 @@ describe('MessageIndexer on the real broker', () => {
     ]);
     await producer.disconnect();
 
-    const live = new MessageIndex(':memory:');
+    const live = await MessageIndex.open(new SqliteDatabase(':memory:'));
     const indexer = await startIndexer(live, uniqueName('ix-group'));
     const timeline = await eventually(
-      () => {
-        const [found] = live.search({ mrnHash: hashMrn(envelope.mrn, KEY) });
-        const t = found && live.timeline(found.envelopeId);
+      async () => {
+        const [found] = await live.search({ mrnHash: hashMrn(envelope.mrn, KEY) });
+        const t = found && (await live.timeline(found.envelopeId));
         const dead = t?.targets.find((x) => x.target === 'radiology')?.deadLetters.length ?? 0;
-        const audited = live.auditLog().length;
+        const audited = (await live.auditLog()).length;
         return t && t.targets.length === 3 && t.targets.every((x) => x.state !== 'pending') && dead === 1 && audited === 1 ? t : undefined;
       },
       60000,
@@ -194,7 +197,7 @@ describe('MessageIndexer on the real broker', () => {
       ['radiology', 'dead-lettered', ['AR'], ''],
       ['radiology', 'delivered', ['AA'], deadLetterAt],
     ]);
-    expect(live.deadLetters({ target: 'radiology' })).toEqual([
+    expect(await live.deadLetters({ target: 'radiology' })).toEqual([
       expect.objectContaining({
         controlId: 'IX-1',
         stage: 'DELIVERY',
@@ -202,18 +205,22 @@ describe('MessageIndexer on the real broker', () => {
         replays: [{ position: { topic: radiology!.routeTopic, partition: 0, offset: replayed!.baseOffset }, status: 'ACKED' }],
       }),
     ]);
-    expect(live.deadLetters({ target: 'radiology', waiting: true })).toEqual([]);
-    expect(live.deadLetters({ target: 'lab' })).toEqual([]);
-    expect(live.auditLog()).toEqual([expect.objectContaining({ ...audit, position: expect.objectContaining({ topic: topics.audit }) })]);
+    expect(await live.deadLetters({ target: 'radiology', waiting: true })).toEqual([]);
+    expect(await live.deadLetters({ target: 'lab' })).toEqual([]);
+    expect(await live.auditLog()).toEqual([
+      expect.objectContaining({ ...audit, position: expect.objectContaining({ topic: topics.audit }) }),
+    ]);
     await eventually(() => (indexer.indexed >= 11 ? true : undefined), 30000, 'every committed record indexed');
 
-    // Rebuilt from scratch: a new index and group read every topic from its beginning and arrive at the same answers.
-    const rebuilt = new MessageIndex(':memory:');
+    // Rebuilt from scratch — on PostgreSQL: a new index and group read every topic from its beginning and arrive at
+    // the same answers as the live SQLite index.
+    const rebuilt = await MessageIndex.open(new PostgresDatabase(await freshDatabase(ensurePostgres())));
+    track({ close: () => rebuilt.close() });
     const second = await startIndexer(rebuilt, uniqueName('ix-rebuild'));
     await eventually(() => (second.indexed >= indexer.indexed ? true : undefined), 60000, 'the rebuild to catch up');
-    expect(rebuilt.search({})).toEqual(live.search({}));
-    expect(rebuilt.timeline(timeline.message.envelopeId)).toEqual(live.timeline(timeline.message.envelopeId));
-    expect(rebuilt.deadLetters({})).toEqual(live.deadLetters({}));
-    expect(rebuilt.auditLog()).toEqual(live.auditLog());
+    expect(await rebuilt.search({})).toEqual(await live.search({}));
+    expect(await rebuilt.timeline(timeline.message.envelopeId)).toEqual(await live.timeline(timeline.message.envelopeId));
+    expect(await rebuilt.deadLetters({})).toEqual(await live.deadLetters({}));
+    expect(await rebuilt.auditLog()).toEqual(await live.auditLog());
   }, 120000);
 });

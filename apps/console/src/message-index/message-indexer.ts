@@ -89,7 +89,7 @@ export class MessageIndexer {
           const event = await this.project(record);
           if (event) events.push(event);
         }
-        this.options.index.apply(events);
+        await this.options.index.apply(events);
         this.indexedCount += batch.records.length;
         this.options.onIndexed?.(batch.records.length);
       },

@@ -42,7 +42,7 @@ export class DeadLetterReplays {
     );
     const results: ReplayResult[] = [];
     for (const position of ordered) {
-      const deadLetter = this.index.deadLetterAt(position);
+      const deadLetter = await this.index.deadLetterAt(position);
       const routeTopic = deadLetter && this.routeTopicOf(deadLetter.target);
       const record = routeTopic ? await this.kafka.client.readRecord(position) : undefined;
       const base = {

@@ -45,9 +45,9 @@ export class PagesController {
   @Get()
   @Roles('viewer')
   @Header('content-type', 'text/html; charset=utf-8')
-  home(@Req() request: ConsoleRequest, @Query() query: Record<string, unknown>): string {
+  async home(@Req() request: ConsoleRequest, @Query() query: Record<string, unknown>): Promise<string> {
     const controlId = text(query['controlId']);
-    const results = controlId ? this.index.search({ controlId }) : undefined;
+    const results = controlId ? await this.index.search({ controlId }) : undefined;
     return searchPage({ user: request.user! }, { ...(controlId ? { controlId } : {}) }, results);
   }
 
@@ -55,12 +55,12 @@ export class PagesController {
   @Post('search')
   @Roles('viewer')
   @Header('content-type', 'text/html; charset=utf-8')
-  search(@Req() request: ConsoleRequest, @Body() body: Record<string, unknown>): string {
+  async search(@Req() request: ConsoleRequest, @Body() body: Record<string, unknown>): Promise<string> {
     const controlId = text(body['controlId']);
     const mrn = text(body['mrn']);
     const [fromText, toText] = [text(body['from'], 40), text(body['to'], 40)];
     const [from, to] = [instant(fromText), instant(toText)];
-    const results = this.index.search({
+    const results = await this.index.search({
       ...(controlId ? { controlId } : {}),
       ...(mrn ? { mrnHash: hashMrn(mrn, this.config.LOG_HASH_KEY) } : {}),
       ...(from !== undefined ? { from } : {}),
@@ -78,8 +78,8 @@ export class PagesController {
   @Get('messages/:envelopeId')
   @Roles('viewer')
   @Header('content-type', 'text/html; charset=utf-8')
-  timeline(@Req() request: ConsoleRequest, @Param('envelopeId') envelopeId: string): string {
-    const timeline = this.index.timeline(envelopeId);
+  async timeline(@Req() request: ConsoleRequest, @Param('envelopeId') envelopeId: string): Promise<string> {
+    const timeline = await this.index.timeline(envelopeId);
     if (!timeline) throw new NotFoundException({ message: 'No such message in the index.' });
     return timelinePage({ user: request.user! }, timeline);
   }
@@ -109,11 +109,11 @@ export class PagesController {
   @Get('dead-letters')
   @Roles('viewer')
   @Header('content-type', 'text/html; charset=utf-8')
-  deadLetters(@Req() request: ConsoleRequest, @Query() query: Record<string, unknown>): string {
+  async deadLetters(@Req() request: ConsoleRequest, @Query() query: Record<string, unknown>): Promise<string> {
     const target = text(query['target'], 64);
     const stage = text(query['stage'], 32);
     const waiting = query['waiting'] === '1';
-    const found = this.index.deadLetters({ ...(target ? { target } : {}), ...(stage ? { stage } : {}), waiting });
+    const found = await this.index.deadLetters({ ...(target ? { target } : {}), ...(stage ? { stage } : {}), waiting });
     const filter = { ...(target ? { target } : {}), ...(stage ? { stage } : {}), waiting };
     return deadLettersPage({ user: request.user! }, this.config.TARGETS, filter, found);
   }
@@ -138,7 +138,7 @@ export class PagesController {
   @Get('audit')
   @Roles('auditor')
   @Header('content-type', 'text/html; charset=utf-8')
-  auditLog(@Req() request: ConsoleRequest): string {
-    return auditPage({ user: request.user! }, this.index.auditLog({ limit: 500 }));
+  async auditLog(@Req() request: ConsoleRequest): Promise<string> {
+    return auditPage({ user: request.user! }, await this.index.auditLog({ limit: 500 }));
   }
 }
