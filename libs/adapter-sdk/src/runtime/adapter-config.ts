@@ -1,3 +1,4 @@
+import { type MllpEndpoint, parseMllpUrl } from '@lib/mllp';
 import { configFields, loadConfig } from '@lib/platform';
 import { z } from 'zod';
 import {
@@ -20,22 +21,18 @@ const CONDITIONS = Object.keys(DEFAULT_ACK_ACTIONS) as AckCondition[];
 const ACTIONS: DeliveryAction[] = ['delivered', 'retry', 'dead-letter'];
 
 /** mllp://host:port or mllps://host:port (TLS). */
-export interface TargetEndpoint {
-  host: string;
-  port: number;
-  tls: boolean;
-}
+export type TargetEndpoint = MllpEndpoint;
 
 const targetUrl = (variable: string) =>
   z
     .string({ error: `is required: where the target listens, mllp://host:port (mllps:// for TLS)` })
     .transform((text, ctx): TargetEndpoint => {
-      const match = /^(mllps?):\/\/(\[[^\]]+\]|[^:/\s]+):(\d{1,5})\/?$/.exec(text.trim());
-      if (!match || Number(match[3]) < 1 || Number(match[3]) > 65535) {
+      const endpoint = parseMllpUrl(text);
+      if (!endpoint) {
         ctx.addIssue({ code: 'custom', message: `${variable} must look like mllp://host:port or mllps://host:port` });
         return z.NEVER;
       }
-      return { host: match[2]!.replace(/^\[|\]$/g, ''), port: Number(match[3]), tls: match[1] === 'mllps' };
+      return endpoint;
     });
 
 /** "AE=dead-letter,timeout=retry": overrides of the per-answer action table. */
