@@ -113,21 +113,27 @@ async function createTopics(topics, partitions = 3) {
 }
 async function startConsole(dir, topics) {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(root, 'dist/apps/console/src/main.js')], {
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: brokers.join(','),
-      SCHEMA_REGISTRY_URL: registryUrl,
-      LOG_HASH_KEY: KEY,
-      CONSOLE_AUTH: 'dev',
-      HTTP_PORT: String(port),
-      DATA_DIR: dir,
-      GROUP_ID: `cb-${tag}-${port}`,
-      LOG_LEVEL: 'warn',
-      ...topics,
+  // CONSOLE_CPU_PROF=<dir>: each console process writes a V8 CPU profile there (to explain a number, not to report one).
+  const profile = process.env.CONSOLE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CONSOLE_CPU_PROF}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, '--disable-warning=TimeoutNegativeWarning', join(root, 'dist/apps/console/src/main.js')],
+    {
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: brokers.join(','),
+        SCHEMA_REGISTRY_URL: registryUrl,
+        LOG_HASH_KEY: KEY,
+        CONSOLE_AUTH: 'dev',
+        HTTP_PORT: String(port),
+        DATA_DIR: dir,
+        GROUP_ID: `cb-${tag}-${port}`,
+        LOG_LEVEL: 'warn',
+        ...topics,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   const startedAt = performance.now();
   let readyAt;

@@ -5,7 +5,7 @@ import type { DeliveryEvent } from '@lib/adapter-sdk/tools';
 import { envelopeFromText } from '@lib/envelope';
 import type { IncomingRecord } from '@lib/kafka';
 import { hashMrn } from '@lib/platform';
-import { deadLetterEvent, deliveryEvent, routedEvent, receivedEvent } from './index-events.js';
+import { deadLetterEvent, deliveryEvent, quarantinedEvent, routedEvent, receivedEvent } from './index-events.js';
 import type { MessageIndex } from './message-index.js';
 
 export const KEY = 'console-test-hash-key';
@@ -149,6 +149,24 @@ export function describeMessageIndex(engine: string, open: () => Promise<Message
       expect(log.map((e) => e.auditId)).toEqual(['a-2', 'a-1']);
       expect(log[0]).toMatchObject({ actor: 'dev:analyst', at: 1_764_547_260_000, topic: 'hl7.adt.v1', offset: '7', reason: 'lab called' });
       expect(await index.auditLog({ to: 1_764_547_200_000 })).toHaveLength(1);
+      await index.close();
+    });
+
+    it('lists quarantined input by code and time, newest first, and finds one by position', async () => {
+      const index = await open();
+      await index.apply([
+        quarantinedEvent(
+          record('hl7.quarantine.v1', 1, { 'hl7.error.code': '101', 'hl7.error.reason': 'PID-3 missing', 'hl7.received-at': '2000' }),
+        ),
+        quarantinedEvent(
+          record('hl7.quarantine.v1', 2, { 'hl7.error.code': '207', 'hl7.error.reason': 'bad charset', 'hl7.received-at': '3000' }),
+        ),
+      ]);
+      expect((await index.quarantined()).map((q) => q.code)).toEqual(['207', '101']);
+      expect(await index.quarantined({ code: '101' })).toEqual([expect.objectContaining({ reason: 'PID-3 missing', receivedAt: 2000 })]);
+      expect(await index.quarantined({ to: 2500 })).toHaveLength(1);
+      expect(await index.quarantinedAt({ topic: 'hl7.quarantine.v1', partition: 0, offset: '2' })).toMatchObject({ code: '207' });
+      expect(await index.quarantinedAt({ topic: 'hl7.quarantine.v1', partition: 0, offset: '9' })).toBeUndefined();
       await index.close();
     });
 

@@ -1,5 +1,5 @@
 import { type DeliveryOutcome, type IndexEvent, positionText, type RecordPosition } from './index-events.js';
-import type { IndexDatabase, Row, SqlValue } from './index-database.js';
+import type { IndexDatabase, Row, SqlValue, Statement } from './index-database.js';
 
 /**
  * The console's index of the pipeline's records, in SQLite (node:sqlite, a file under the console's data directory,
@@ -66,6 +66,9 @@ export interface DeadLetterQuery {
 }
 
 export type AuditEntry = Omit<Extract<IndexEvent, { kind: 'audited' }>, 'kind'>;
+
+/** Input the gateway refused, as the quarantine list shows it (never the bytes). */
+export type QuarantinedSummary = Omit<Extract<IndexEvent, { kind: 'quarantined' }>, 'kind'>;
 
 export interface SearchQuery {
   controlId?: string;
@@ -237,11 +240,11 @@ export class MessageIndex {
     await db.exec('create table if not exists index_meta (key text primary key, value text not null)');
     const [version] = await db.all("select value from index_meta where key = 'schema'");
     if (version?.['value'] !== SCHEMA_VERSION) {
-      await db.transaction(async (run) => {
-        for (const table of TABLES) await run(`drop table if exists ${table}`, []);
-        await run("delete from index_meta where key in ('generation', 'schema')", []);
-        await run("insert into index_meta (key, value) values ('schema', ?)", [SCHEMA_VERSION]);
-      });
+      await db.transaction([
+        ...TABLES.map((table): Statement => [`drop table if exists ${table}`, []]),
+        ["delete from index_meta where key in ('generation', 'schema')", []],
+        ["insert into index_meta (key, value) values ('schema', ?)", [SCHEMA_VERSION]],
+      ]);
     }
     for (const statement of SCHEMA) await db.exec(statement);
     await db.all('insert into index_meta (key, value) values (?, ?) on conflict (key) do nothing', [
@@ -255,9 +258,7 @@ export class MessageIndex {
   /** Applies events in one transaction: all of a fetched batch or none. */
   async apply(events: readonly IndexEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.db.transaction(async (run) => {
-      for (const event of events) await run(INSERT[event.kind], rowValues(event));
-    });
+    await this.db.transaction(events.map((event): Statement => [INSERT[event.kind], rowValues(event)]));
   }
 
   /** Messages received, newest first, by control ID and/or MRN hash within a time range (indexed lookups). */
@@ -369,6 +370,31 @@ export class MessageIndex {
     return d && deadLetterOf(d);
   }
 
+  /** Quarantined input, newest first, by error code and time. */
+  async quarantined(query: { code?: string; from?: number; to?: number; limit?: number } = {}): Promise<QuarantinedSummary[]> {
+    const conditions: [string, string | number | undefined][] = [
+      ['code = ?', query.code],
+      ['received_at >= ?', query.from],
+      ['received_at <= ?', query.to],
+    ];
+    const given = conditions.filter((c): c is [string, string | number] => c[1] !== undefined);
+    const where = given.map(([sql]) => sql).join(' and ');
+    const rows = await this.db.all(`select * from quarantined ${where ? `where ${where}` : ''} order by received_at desc limit ?`, [
+      ...given.map(([, v]) => v),
+      Math.min(query.limit ?? 200, 2000),
+    ]);
+    return rows.map(quarantinedOf);
+  }
+
+  async quarantinedAt(position: RecordPosition): Promise<QuarantinedSummary | undefined> {
+    const [q] = await this.db.all('select * from quarantined where topic = ? and "partition" = ? and "offset" = ?', [
+      position.topic,
+      position.partition,
+      position.offset,
+    ]);
+    return q && quarantinedOf(q);
+  }
+
   /** The audit log, newest first. */
   async auditLog(query: { from?: number; to?: number; limit?: number } = {}): Promise<AuditEntry[]> {
     const rows = await this.db.all('select * from audit where at >= ? and at <= ? order by at desc limit ?', [
@@ -423,6 +449,17 @@ function attemptOf(d: Row): DeliveryAttempt {
     latencyMs: Number(d['latency_ms']),
     detail: String(d['detail']),
     at: Number(d['at']),
+  };
+}
+
+function quarantinedOf(q: Row): QuarantinedSummary {
+  return {
+    position: positionOf(q),
+    controlId: String(q['control_id']),
+    listener: String(q['listener']),
+    code: String(q['code']),
+    reason: String(q['reason']),
+    receivedAt: Number(q['received_at']),
   };
 }
 
