@@ -20,7 +20,7 @@ const MAY_IMPORT = {
   'apps/adapter-lab': ['hl7', 'platform', 'kafka', 'envelope', 'adapter-sdk'],
   'apps/adapter-radiology': ['hl7', 'platform', 'kafka', 'envelope', 'adapter-sdk'],
   'apps/mllp-receiver': ['platform', 'adapter-sdk'],
-  'apps/console': ['platform', 'hl7', 'kafka', 'envelope', 'adapter-sdk'],
+  'apps/console': ['platform', 'hl7', 'mllp', 'kafka', 'envelope', 'adapter-sdk'],
 };
 const LIBS = ['hl7', 'mllp', 'platform', 'kafka', 'envelope', 'streams', 'adapter-sdk'];
 const SPECS = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'];

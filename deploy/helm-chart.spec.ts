@@ -368,6 +368,7 @@ describe('Helm chart, choices', () => {
     expect(config.targets).toEqual([
       { name: 'lab', routeTopic: 'hl7.route.lab.v1', deadLetterTopic: 'hl7.dlq.lab.v1', groupId: 'hl7-adapter-lab' },
     ]);
+    expect(config.GATEWAY_MLLP_URL).toEqual({ host: 'hl7-hl7-router-gateway', port: 2575, tls: false });
     expect(config.APP_URLS).toEqual({
       gateway: 'http://hl7-hl7-router-gateway-metrics:9464',
       router: 'http://hl7-hl7-router-router-metrics:9465',
@@ -583,6 +584,8 @@ describe('values.schema.json', () => {
     managed.add('SESSION_COOKIE_SECURE');
     // from console.oidc.roleValues and console.indexDatabase (rendered only when set)
     managed.add('OIDC_ROLE_VALUES').add('INDEX_DATABASE_URL');
+    // set from the gateway's Service without MLLP TLS; offered in settings for a gateway with it
+    managed.delete('GATEWAY_MLLP_URL');
     const appKeys = settingNames(zodSchema as z.ZodType).filter((k) => k !== 'ADAPTER_X_TARGET' && !managed.has(k));
     expect(Object.keys(node.properties.settings.properties).sort()).toEqual(appKeys.sort());
   });

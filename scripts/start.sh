@@ -103,6 +103,7 @@ say "starting the console on http://127.0.0.1:$console_http (dev sign-in)"
 TARGETS=lab,radiology HTTP_PORT="$console_http" LOG_HASH_KEY="$hash_key" DATA_DIR="$demo/console" CONSOLE_AUTH=dev \
   AUDIT_TOPIC="$(topic_of hl7.audit.v1)" \
   ADAPTER_GROUPS="lab=hl7-adapter-lab$run_suffix,radiology=hl7-adapter-radiology$run_suffix" \
+  GATEWAY_MLLP_URL="mllp://127.0.0.1:$mllp_port" \
   APP_URLS="gateway=http://127.0.0.1:$gateway_http,router=http://127.0.0.1:$router_http,adapter-lab=http://127.0.0.1:$lab_http,adapter-radiology=http://127.0.0.1:$ris_http" \
   GROUP_ID="hl7-console$run_suffix" \
   ROUTE_TOPICS="lab=$(topic_of hl7.route.lab.v1),radiology=$(topic_of hl7.route.radiology.v1)" \

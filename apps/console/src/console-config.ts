@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { parseMllpUrl } from '@lib/mllp';
 import { configFields, loadConfig } from '@lib/platform';
 import { z } from 'zod';
 
@@ -24,6 +25,19 @@ export const consoleConfigSchema = z
     DEAD_LETTER_TOPICS: topicsByTarget,
     /** Each target's adapter consumer group (its lag on the dashboard): "lab=hl7-adapter-lab,…"; default hl7-adapter-<t>. */
     ADAPTER_GROUPS: keyedList('<target>=<consumer group>'),
+    /**
+     * Where released quarantined input goes: the gateway's MLLP listener (mllp://host:port, mllps:// for TLS), which
+     * checks it again with its current configuration. Without it, release is off.
+     */
+    GATEWAY_MLLP_URL: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        if (text === undefined || text === '') return undefined;
+        const endpoint = parseMllpUrl(text);
+        if (!endpoint) ctx.addIssue({ code: 'custom', message: 'must look like mllp://host:port or mllps://host:port' });
+        return endpoint;
+      }),
     /** The apps whose /health/ready the dashboard shows: "gateway=http://gateway:9464,adapter-lab=http://…". */
     APP_URLS: keyedList('<app>=<http base URL>').pipe(z.record(z.string(), httpUrl)),
     ADT_TOPIC: topic('hl7.adt.v1'),

@@ -6,3 +6,4 @@ export const AUDIT_TRAIL = Symbol('AUDIT_TRAIL');
 export const MESSAGE_CONTENT = Symbol('MESSAGE_CONTENT');
 export const DEAD_LETTER_REPLAYS = Symbol('DEAD_LETTER_REPLAYS');
 export const PIPELINE_STATUS = Symbol('PIPELINE_STATUS');
+export const QUARANTINE_RELEASES = Symbol('QUARANTINE_RELEASES');

@@ -10,12 +10,19 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
-import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, REPLAY_HEADER } from '@lib/adapter-sdk/tools';
+import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, MllpReceiver, REPLAY_HEADER } from '@lib/adapter-sdk/tools';
+import { Hl7ErrorCode, issue } from '@lib/hl7';
 import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '@lib/kafka';
 import { type TestKafka, eventually, openTestKafka, readTopic, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { createLogger, hashMrn } from '@lib/platform';
-import { AuditController, DashboardController, DeadLettersController, MessagesController } from './api/messages.controller.js';
+import {
+  AuditController,
+  DashboardController,
+  DeadLettersController,
+  MessagesController,
+  QuarantineController,
+} from './api/messages.controller.js';
 import { ROLES_KEY, type Role } from './auth/roles.js';
 import { SignInController } from './auth/sign-in.controller.js';
 import { consoleConfigSchema } from './console-config.js';
@@ -25,7 +32,16 @@ import { PagesController } from './ui/pages.controller.js';
 const KEY = 'console-app-int-hash-key';
 const run = uniqueName('con');
 const env = testKafkaEnv();
+// The gateway, as far as a release is concerned: an MLLP peer that accepts one message and refuses another again.
+const gateway = await MllpReceiver.start({
+  name: 'GATEWAY',
+  answer: (m) =>
+    m.controlId === 'Q-STILL-BAD'
+      ? { kind: 'ack', code: 'AR', issues: [issue(Hl7ErrorCode.RequiredFieldMissing, 'no MRN', { segment: 'PID', sequence: 1, field: 3 })] }
+      : { kind: 'ack', code: 'AA' },
+});
 const config = consoleConfigSchema.parse({
+  GATEWAY_MLLP_URL: `mllp://127.0.0.1:${gateway.port}`,
   KAFKA_BROKERS: env.brokers.join(','),
   SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
   TARGETS: 'lab',
@@ -64,6 +80,7 @@ beforeAll(async () => {
   base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 }, 60000);
 afterAll(async () => {
+  await gateway.stop();
   await app?.close();
   await testKafka?.close();
 });
@@ -92,6 +109,7 @@ describe('console sign-in and roles', () => {
       DeadLettersController,
       AuditController,
       DashboardController,
+      QuarantineController,
       HealthController,
     ];
     const unnamed: string[] = [];
@@ -365,4 +383,76 @@ describe('console API', () => {
     expect(page).toContain('http-equiv="refresh"');
     expect(page).toMatch(/<td class="dead-letters">\s*<a href="\/dead-letters\?target=lab&amp;waiting=1">1<\/a>/);
   }, 120000);
+
+  it('releases quarantined input to the gateway for an operator: the kept bytes again, accepted or refused, audited', async () => {
+    const producer = testKafka.kafka.producer();
+    await producer.connect();
+    const refused = (controlId: string) =>
+      `MSH|^~\\&|EHR|GENHOSP|HL7-ROUTER|HOSP|20261201101500||ADT^A04^ADT_A01|${controlId}|P|2.5.1\rPID|1||X^^^GENHOSP^PI||DOE^JANE\r`;
+    const quarantine = (controlId: string, value: string | null) => ({
+      topic: config.QUARANTINE_TOPIC,
+      key: 'main',
+      value,
+      headers: {
+        'hl7.control-id': controlId,
+        'hl7.error.code': '101',
+        'hl7.error.reason': 'PID-3 has no MR identifier',
+        'hl7.listener': 'main',
+      },
+    });
+    const written = await producer.send([
+      quarantine('Q-FIXED', refused('Q-FIXED')),
+      quarantine('Q-STILL-BAD', refused('Q-STILL-BAD')),
+      quarantine('Q-HUGE', null),
+    ]);
+    await producer.disconnect();
+    const at = (i: number) => `${config.QUARANTINE_TOPIC}/0/${BigInt(written[0]!.baseOffset) + BigInt(i)}`;
+    const viewer = await signIn('viewer');
+    await eventually(
+      async () => {
+        const body = (await (await fetch(`${base}/api/quarantine`, as(viewer))).json()) as {
+          quarantined: unknown[];
+          releaseEnabled: boolean;
+        };
+        return body.quarantined.length === 3 && body.releaseEnabled ? true : undefined;
+      },
+      30000,
+      'the quarantined input to be indexed',
+    );
+    expect((await fetch(`${base}/api/quarantine/release`, json(viewer, { positions: [at(0)] }))).status).toBe(403);
+    const operator = await signIn('operator');
+    const response = await fetch(
+      `${base}/api/quarantine/release`,
+      json(operator, { positions: [at(2), at(1), at(0)], reason: 'MR type mapping fixed' }),
+    );
+    expect(response.status).toBe(200);
+    const { results } = (await response.json()) as { results: { controlId: string; outcome: string; ackCode: string; detail: string }[] };
+    expect(results).toEqual([
+      expect.objectContaining({ controlId: 'Q-FIXED', outcome: 'released', ackCode: 'AA' }),
+      expect.objectContaining({ controlId: 'Q-STILL-BAD', outcome: 'refused', ackCode: 'AR', detail: 'ERR 101 at PID-3' }),
+      expect.objectContaining({ controlId: 'Q-HUGE', outcome: 'not-kept' }),
+    ]);
+    // The gateway got exactly the kept bytes, in log order.
+    expect(gateway.received.map((m) => m.raw.toString())).toEqual([refused('Q-FIXED'), refused('Q-STILL-BAD')]);
+    const auditor = await signIn('auditor');
+    const releases = await eventually(
+      async () => {
+        const body = (await (await fetch(`${base}/api/audit`, as(auditor))).json()) as { entries: Record<string, unknown>[] };
+        const found = body.entries.filter((e) => e['action'] === 'release');
+        return found.length === 3 ? found : undefined;
+      },
+      30000,
+      'the releases in the audit log',
+    );
+    expect(releases).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ actor: 'dev:tester-operator', controlId: 'Q-FIXED', reason: 'MR type mapping fixed', outcome: 'sent' }),
+        expect.objectContaining({ controlId: 'Q-HUGE', outcome: 'not-kept' }),
+      ]),
+    );
+    const page = await (await fetch(`${base}/quarantine`, as(await signIn('viewer', 'operator')))).text();
+    expect(page).toContain('Release the selected');
+    expect(await (await fetch(`${base}/quarantine`, as(viewer))).text()).not.toContain('Release the selected');
+    expect(page).not.toContain('DOE');
+  }, 60000);
 });

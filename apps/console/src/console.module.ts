@@ -17,7 +17,13 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { groupLag, retryTransient, type TopicAdmin } from '@lib/kafka';
 import { configFields, type Logger, scrapeGauge } from '@lib/platform';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import { AuditController, DashboardController, DeadLettersController, MessagesController } from './api/messages.controller.js';
+import {
+  AuditController,
+  DashboardController,
+  DeadLettersController,
+  MessagesController,
+  QuarantineController,
+} from './api/messages.controller.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { AuthGuard, PageErrors } from './auth/auth-guard.js';
 import { OidcSignIn } from './auth/oidc-sign-in.js';
@@ -34,7 +40,9 @@ import {
   DEAD_LETTER_REPLAYS,
   MESSAGE_CONTENT,
   PIPELINE_STATUS,
+  QUARANTINE_RELEASES,
 } from './console-tokens.js';
+import { QuarantineReleases } from './quarantine/quarantine-releases.js';
 import { PipelineStatus } from './dashboard/pipeline-status.js';
 import { MessageContent } from './content/message-content.js';
 import { PostgresDatabase, SqliteDatabase } from './message-index/index-database.js';
@@ -184,6 +192,7 @@ export class ConsoleModule {
         DeadLettersController,
         AuditController,
         DashboardController,
+        QuarantineController,
         HealthController,
       ],
       providers: [
@@ -200,6 +209,12 @@ export class ConsoleModule {
           provide: DEAD_LETTER_REPLAYS,
           useFactory: (index: MessageIndex, kafka: ConsoleKafka, audit: AuditTrail) =>
             new DeadLetterReplays(index, kafka, audit, (target) => config.targets.find((t) => t.name === target)?.routeTopic),
+          inject: [MessageIndex, CONSOLE_KAFKA, AUDIT_TRAIL],
+        },
+        {
+          provide: QUARANTINE_RELEASES,
+          useFactory: (index: MessageIndex, kafka: ConsoleKafka, audit: AuditTrail) =>
+            new QuarantineReleases(index, kafka.client, audit, config.GATEWAY_MLLP_URL),
           inject: [MessageIndex, CONSOLE_KAFKA, AUDIT_TRAIL],
         },
         {

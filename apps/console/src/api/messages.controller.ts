@@ -18,11 +18,12 @@ import type { ConsoleConfig } from '../console-config.js';
 import { type MessageSummary, type MessageTimeline, MessageIndex } from '../message-index/message-index.js';
 import type { ConsoleRequest } from '../auth/auth-guard.js';
 import { Roles } from '../auth/roles.js';
-import { CONSOLE_CONFIG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT, PIPELINE_STATUS } from '../console-tokens.js';
+import { CONSOLE_CONFIG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT, PIPELINE_STATUS, QUARANTINE_RELEASES } from '../console-tokens.js';
+import type { QuarantineReleases, ReleaseResult } from '../quarantine/quarantine-releases.js';
 import type { PipelineSnapshot, PipelineStatus } from '../dashboard/pipeline-status.js';
 import type { MessageContent, MessageContentView } from '../content/message-content.js';
 import { parsePositionText } from '../message-index/index-events.js';
-import type { AuditEntry, DeadLetterSummary } from '../message-index/message-index.js';
+import type { AuditEntry, DeadLetterSummary, QuarantinedSummary } from '../message-index/message-index.js';
 import type { DeadLetterReplays, ReplayResult } from '../replay/dead-letter-replays.js';
 
 const time = z.coerce.number().int().nonnegative();
@@ -171,5 +172,48 @@ export class DashboardController {
   @Get()
   snapshot(): Promise<PipelineSnapshot> {
     return this.status.snapshot();
+  }
+}
+
+const quarantineQuery = z.object({
+  code: z.string().max(16).optional(),
+  from: time.optional(),
+  to: time.optional(),
+  limit: z.coerce.number().int().min(1).max(2000).optional(),
+});
+
+/** Quarantined input (never its bytes) and, for operators, its release to the gateway after a configuration change. */
+@Controller('api/quarantine')
+@Roles('viewer')
+export class QuarantineController {
+  constructor(
+    @Inject(MessageIndex) private readonly index: MessageIndex,
+    @Inject(QUARANTINE_RELEASES) private readonly releases: QuarantineReleases,
+  ) {}
+
+  @Get()
+  async list(@Query() query: unknown): Promise<{ quarantined: QuarantinedSummary[]; releaseEnabled: boolean }> {
+    const parsed = quarantineQuery.safeParse(query);
+    if (!parsed.success) throw invalid(parsed.error);
+    return { quarantined: await this.index.quarantined(parsed.data), releaseEnabled: this.releases.enabled };
+  }
+
+  @Post('release')
+  @Roles('operator')
+  @HttpCode(200)
+  async release(@Req() request: ConsoleRequest, @Body() body: unknown): Promise<{ results: ReleaseResult[] }> {
+    if (!this.releases.enabled) throw new NotFoundException({ message: 'release is off: GATEWAY_MLLP_URL is not set' });
+    const parsed = replayBody.safeParse(body ?? {});
+    if (!parsed.success) throw invalid(parsed.error);
+    const positions = parsed.data.positions.map(parsePositionText);
+    if (positions.some((p) => !p))
+      throw new BadRequestException({ message: 'invalid request', problems: ['positions: topic/partition/offset'] });
+    return {
+      results: await this.releases.release(
+        request.user!,
+        positions.map((p) => p!),
+        parsed.data.reason,
+      ),
+    };
   }
 }

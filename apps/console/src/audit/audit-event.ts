@@ -9,7 +9,7 @@ export interface AuditEvent {
   at: number;
   /** The signed-in user's subject (the identity provider's, or the dev login's name). */
   actor: string;
-  action: 'view-content' | 'replay';
+  action: 'view-content' | 'replay' | 'release';
   envelopeId: string;
   controlId: string;
   /** The target whose copy was replayed ('' for a content view of the received message). */
@@ -20,7 +20,7 @@ export interface AuditEvent {
   offset: string;
   /** What the user gave as the reason ('' when none). */
   reason: string;
-  /** shown, not-found, replayed, failed. */
+  /** shown, not-found, replayed, released, refused, not-kept, no-answer, failed. */
   outcome: string;
 }
 
@@ -28,7 +28,7 @@ export const AUDIT_EVENT_SCHEMA = {
   type: 'record',
   name: 'AuditEvent',
   namespace: 'org.hl7router.console',
-  doc: 'A console user viewed a message or replayed a dead letter (issue #15).',
+  doc: 'A console user viewed a message, replayed a dead letter or released quarantined input (issue #15).',
   fields: [
     { name: 'auditId', type: 'string' },
     { name: 'at', type: 'long', doc: 'epoch ms' },

@@ -3,14 +3,25 @@ import { hashMrn } from '@lib/platform';
 import type { ConsoleRequest } from '../auth/auth-guard.js';
 import { Public, Roles } from '../auth/roles.js';
 import type { ConsoleConfig } from '../console-config.js';
-import { CONSOLE_CONFIG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT, PIPELINE_STATUS } from '../console-tokens.js';
+import { CONSOLE_CONFIG, DEAD_LETTER_REPLAYS, MESSAGE_CONTENT, PIPELINE_STATUS, QUARANTINE_RELEASES } from '../console-tokens.js';
+import type { QuarantineReleases } from '../quarantine/quarantine-releases.js';
 import type { PipelineStatus } from '../dashboard/pipeline-status.js';
 import type { MessageContent } from '../content/message-content.js';
 import { parsePositionText } from '../message-index/index-events.js';
 import { MessageIndex } from '../message-index/message-index.js';
 import type { DeadLetterReplays } from '../replay/dead-letter-replays.js';
 import { CONSOLE_CSS } from './console-css.js';
-import { auditPage, contentPage, dashboardPage, deadLettersPage, replayResultPage, searchPage, timelinePage } from './pages.js';
+import {
+  auditPage,
+  contentPage,
+  dashboardPage,
+  deadLettersPage,
+  quarantinePage,
+  releaseResultPage,
+  replayResultPage,
+  searchPage,
+  timelinePage,
+} from './pages.js';
 
 const text = (value: unknown, max = 199): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, max) : undefined;
@@ -32,7 +43,18 @@ export class PagesController {
     @Inject(MESSAGE_CONTENT) private readonly content: MessageContent,
     @Inject(DEAD_LETTER_REPLAYS) private readonly replays: DeadLetterReplays,
     @Inject(PIPELINE_STATUS) private readonly status: PipelineStatus,
+    @Inject(QUARANTINE_RELEASES) private readonly releases: QuarantineReleases,
   ) {}
+
+  /** The positions a form selected (`position` fields, topic/partition/offset), or a 400. */
+  private selected(body: Record<string, unknown>): { topic: string; partition: number; offset: string }[] {
+    const positions = ([] as unknown[])
+      .concat(body['position'] ?? [])
+      .map((p) => (typeof p === 'string' ? parsePositionText(p) : undefined));
+    if (positions.length === 0 || positions.length > 500 || positions.some((p) => !p))
+      throw new BadRequestException({ message: 'Select between 1 and 500 records.' });
+    return positions.map((p) => p!);
+  }
 
   @Get('assets/console.css')
   @Public()
@@ -122,17 +144,24 @@ export class PagesController {
   @Roles('operator')
   @Header('content-type', 'text/html; charset=utf-8')
   async replay(@Req() request: ConsoleRequest, @Body() body: Record<string, unknown>): Promise<string> {
-    const positions = ([] as unknown[])
-      .concat(body['position'] ?? [])
-      .map((p) => (typeof p === 'string' ? parsePositionText(p) : undefined));
-    if (positions.length === 0 || positions.length > 500 || positions.some((p) => !p))
-      throw new BadRequestException({ message: 'Select between 1 and 500 dead letters.' });
-    const results = await this.replays.replay(
-      request.user!,
-      positions.map((p) => p!),
-      text(body['reason'], 200) ?? '',
-    );
+    const results = await this.replays.replay(request.user!, this.selected(body), text(body['reason'], 200) ?? '');
     return replayResultPage({ user: request.user! }, results);
+  }
+
+  @Get('quarantine')
+  @Roles('viewer')
+  @Header('content-type', 'text/html; charset=utf-8')
+  async quarantine(@Req() request: ConsoleRequest): Promise<string> {
+    return quarantinePage({ user: request.user! }, await this.index.quarantined({ limit: 500 }), this.releases.enabled);
+  }
+
+  @Post('quarantine/release')
+  @Roles('operator')
+  @Header('content-type', 'text/html; charset=utf-8')
+  async release(@Req() request: ConsoleRequest, @Body() body: Record<string, unknown>): Promise<string> {
+    if (!this.releases.enabled) throw new NotFoundException({ message: 'Release is off: GATEWAY_MLLP_URL is not set.' });
+    const results = await this.releases.release(request.user!, this.selected(body), text(body['reason'], 200) ?? '');
+    return releaseResultPage({ user: request.user! }, results);
   }
 
   @Get('audit')

@@ -2,8 +2,16 @@ import type { RecordPosition } from '@lib/kafka';
 import type { SignedInUser } from '../auth/roles.js';
 import type { MessageContentView } from '../content/message-content.js';
 import { positionText } from '../message-index/index-events.js';
-import type { AuditEntry, DeadLetterSummary, MessageSummary, MessageTimeline, TargetTimeline } from '../message-index/message-index.js';
+import type {
+  AuditEntry,
+  DeadLetterSummary,
+  MessageSummary,
+  MessageTimeline,
+  QuarantinedSummary,
+  TargetTimeline,
+} from '../message-index/message-index.js';
 import type { PipelineSnapshot } from '../dashboard/pipeline-status.js';
+import type { ReleaseResult } from '../quarantine/quarantine-releases.js';
 import type { ReplayResult } from '../replay/dead-letter-replays.js';
 import { type Html, html } from './html.js';
 
@@ -25,7 +33,7 @@ const state = (value: string) => html`<span class="state ${value.replace(/ /g, '
 export interface PageFrame {
   user?: SignedInUser;
   /** The nav entry to mark. */
-  active?: 'messages' | 'dashboard' | 'dead-letters' | 'audit';
+  active?: 'messages' | 'dashboard' | 'dead-letters' | 'quarantine' | 'audit';
   /** Reload the page every so many seconds (the dashboard). */
   refreshSeconds?: number;
 }
@@ -51,7 +59,7 @@ export function page(title: string, frame: PageFrame, body: Html): string {
               ? html`${
                     user.roles.includes('viewer')
                       ? html`${nav('/', 'messages', 'Messages')} ${nav('/dashboard', 'dashboard', 'Dashboard')}
-                        ${nav('/dead-letters', 'dead-letters', 'Dead letters')}`
+                        ${nav('/dead-letters', 'dead-letters', 'Dead letters')} ${nav('/quarantine', 'quarantine', 'Quarantine')}`
                       : ''
                   }
                   ${user.roles.includes('auditor') ? nav('/audit', 'audit', 'Audit log') : ''}
@@ -502,4 +510,86 @@ export function dashboardPage(frame: PageFrame, snapshot: PipelineSnapshot): str
           </table>`
     }`;
   return page('Dashboard', { ...frame, active: 'dashboard' }, body);
+}
+
+export function quarantinePage(frame: PageFrame, quarantined: QuarantinedSummary[], releaseEnabled: boolean): string {
+  const operator = frame.user?.roles.includes('operator') && releaseEnabled;
+  const body = html`<h1>Quarantine</h1>
+    <p class="muted">
+      Input the gateway refused (answered AR or AE) and kept with its reason. After a configuration change, an operator can send it to the
+      gateway again, which checks it with its current
+      settings.${releaseEnabled ? '' : ' Release is off here (GATEWAY_MLLP_URL is not set).'}
+    </p>
+    ${
+      quarantined.length === 0
+        ? html`<p class="empty">Nothing in quarantine.</p>`
+        : html`<form method="post" action="/quarantine/release">
+            <table>
+              <thead>
+                <tr>
+                  ${operator ? html`<th></th>` : ''}
+                  <th>Received</th>
+                  <th>Listener</th>
+                  <th>Control ID</th>
+                  <th>Error</th>
+                  <th>Reason</th>
+                  <th>Position</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${quarantined.map(
+                  (q) =>
+                    html`<tr>
+                      ${operator ? html`<td><input type="checkbox" name="position" value="${at(q.position)}" aria-label="select" /></td>` : ''}
+                      <td>${time(q.receivedAt)}</td>
+                      <td>${q.listener}</td>
+                      <td class="mono">${q.controlId}</td>
+                      <td class="mono">${q.code}</td>
+                      <td>${q.reason}</td>
+                      <td class="mono">${at(q.position)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+            ${
+              operator
+                ? html`<div class="actions">
+                    <label>Reason (recorded in the audit log) <input name="reason" maxlength="200" /></label>
+                    <button type="submit">Release the selected</button>
+                  </div>`
+                : ''
+            }
+          </form>`
+    }`;
+  return page('Quarantine', { ...frame, active: 'quarantine' }, body);
+}
+
+export function releaseResultPage(frame: PageFrame, results: ReleaseResult[]): string {
+  const body = html`<h1>Release</h1>
+    <table>
+      <thead>
+        <tr>
+          <th>Quarantined</th>
+          <th>Control ID</th>
+          <th>Result</th>
+          <th>ACK</th>
+          <th>Detail (ERR)</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${results.map(
+          (r) =>
+            html`<tr>
+              <td class="mono">${at(r.position)}</td>
+              <td class="mono">${r.controlId}</td>
+              <td>${state(r.outcome)}</td>
+              <td class="mono">${r.ackCode}</td>
+              <td class="mono">${r.detail}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <p class="muted">Released input is a new message from here on (find it by its control ID); refused input is quarantined again.</p>
+    <p><a href="/quarantine">Back to the quarantine</a></p>`;
+  return page('Release', { ...frame, active: 'quarantine' }, body);
 }
