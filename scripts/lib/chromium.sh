@@ -6,13 +6,7 @@
 # (root only; about a minute). Installer output goes to stderr.
 hl7r_ensure_chromium() {
   local path="${CHROMIUM_PATH:-/usr/bin/chromium}"
-  if [ ! -x "$path" ]; then
-    [ "$(id -u)" = 0 ] || die "Chromium is missing at $path: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH"
-    say "installing Debian's chromium (first run only, about a minute)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q --no-install-recommends chromium >&2 ||
-      { apt-get update -q >&2 && apt-get install -y -q --no-install-recommends chromium >&2; } ||
-      die "could not install Debian's chromium"
-  fi
+  # Not there (and not another CHROMIUM_PATH): Debian's package, about a minute.
+  [ -x "$path" ] || hl7r_apt_install chromium
   echo "$path"
 }

@@ -54,3 +54,14 @@ find_java() {
   [ -n "$c" ] && [ -x "$c" ] || die "no java binary found in $target"
   echo "$c"
 }
+
+# Installs Debian packages (root only; apt's output to stderr), refreshing the package lists once if the first try
+# fails. For the tools the tests need that only Debian provides here (chromium, postgresql).
+hl7r_apt_install() {
+  [ "$(id -u)" = 0 ] || die "$* missing: install Debian's package(s) $* (root is needed)"
+  say "installing Debian's $* (first run only)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q --no-install-recommends "$@" >&2 ||
+    { apt-get update -q >&2 && apt-get install -y -q --no-install-recommends "$@" >&2; } ||
+    die "could not install Debian's $*"
+}

@@ -11,12 +11,7 @@ hl7r_ensure_postgres() {
   local bin
   bin="$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1)"
   if [ -z "$bin" ]; then
-    [ "$(id -u)" = 0 ] || die "PostgreSQL is missing: install Debian's postgresql package"
-    say "installing Debian's postgresql (first run only)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q --no-install-recommends postgresql >&2 ||
-      { apt-get update -q >&2 && apt-get install -y -q --no-install-recommends postgresql >&2; } ||
-      die "could not install Debian's postgresql"
+    hl7r_apt_install postgresql
     bin="$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -1)"
   fi
   if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then

@@ -4,10 +4,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+import { projectTool, repoRoot } from './project-tool.js';
+
+export { repoRoot };
 export const chartDir = join(repoRoot, 'helm/hl7-router');
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped data, read field by field */
@@ -20,13 +21,7 @@ export interface Manifest {
 }
 
 /** Runs a function of scripts/lib/helm-tools.sh (e.g. hl7r_ensure_helm) and returns what it prints. */
-export function helmTool(fn: string): string {
-  return execFileSync('bash', ['-c', `. scripts/lib/common.sh && . scripts/lib/helm-tools.sh && ${fn}`], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-}
+export const helmTool = (fn: string): string => projectTool('helm-tools.sh', fn);
 
 export class HelmChart {
   private readonly scratch = mkdtempSync(join(tmpdir(), 'hl7-helm-'));

@@ -1,21 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+import { projectTool } from './project-tool.js';
 
 /** The URL of a local PostgreSQL (INDEX_TEST_DATABASE_URL, else the one scripts/lib/postgres.sh starts on first use). */
 export function ensurePostgres(): string {
   if (process.env['INDEX_TEST_DATABASE_URL']) return process.env['INDEX_TEST_DATABASE_URL'];
-  const url = execFileSync('bash', ['-c', '. scripts/lib/common.sh && . scripts/lib/postgres.sh && hl7r_ensure_postgres'], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-    .trim()
-    .split('\n')
-    .at(-1)!;
+  const url = projectTool('postgres.sh', 'hl7r_ensure_postgres');
   process.env['INDEX_TEST_DATABASE_URL'] = url;
   return url;
 }

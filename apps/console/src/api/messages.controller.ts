@@ -12,6 +12,7 @@ import {
   Query,
   Req,
 } from '@nestjs/common';
+import type { RecordPosition } from '@lib/kafka';
 import { hashMrn } from '@lib/platform';
 import { z } from 'zod';
 import type { ConsoleConfig } from '../console-config.js';
@@ -46,7 +47,7 @@ function invalid(error: z.ZodError): BadRequestException {
 
 const reasonField = z.string().max(200).default('');
 const contentBody = z.object({ reason: reasonField }).strict();
-const replayBody = z
+const selectionBody = z
   .object({
     /** Dead letters as `topic/partition/offset`. */
     positions: z.array(z.string().max(300)).min(1).max(500),
@@ -61,6 +62,16 @@ const deadLetterQuery = z.object({
   waiting: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(2000).optional(),
 });
+
+/** The records an operator selected (as `topic/partition/offset`) and the reason given, or a 400 naming what is wrong. */
+function selection(body: unknown): { positions: RecordPosition[]; reason: string } {
+  const parsed = selectionBody.safeParse(body ?? {});
+  if (!parsed.success) throw invalid(parsed.error);
+  const positions = parsed.data.positions.map(parsePositionText);
+  if (positions.some((p) => !p))
+    throw new BadRequestException({ message: 'invalid request', problems: ['positions: topic/partition/offset'] });
+  return { positions: positions.map((p) => p!), reason: parsed.data.reason };
+}
 
 /** The on-call analyst's questions: which messages (by control ID, MRN, time), and where each one went. */
 @Controller('api/messages')
@@ -134,18 +145,8 @@ export class DeadLettersController {
   @Roles('operator')
   @HttpCode(200)
   async replay(@Req() request: ConsoleRequest, @Body() body: unknown): Promise<{ results: ReplayResult[] }> {
-    const parsed = replayBody.safeParse(body ?? {});
-    if (!parsed.success) throw invalid(parsed.error);
-    const positions = parsed.data.positions.map(parsePositionText);
-    if (positions.some((p) => !p))
-      throw new BadRequestException({ message: 'invalid request', problems: ['positions: topic/partition/offset'] });
-    return {
-      results: await this.replays.replay(
-        request.user!,
-        positions.map((p) => p!),
-        parsed.data.reason,
-      ),
-    };
+    const { positions, reason } = selection(body);
+    return { results: await this.replays.replay(request.user!, positions, reason) };
   }
 }
 
@@ -203,17 +204,7 @@ export class QuarantineController {
   @HttpCode(200)
   async release(@Req() request: ConsoleRequest, @Body() body: unknown): Promise<{ results: ReleaseResult[] }> {
     if (!this.releases.enabled) throw new NotFoundException({ message: 'release is off: GATEWAY_MLLP_URL is not set' });
-    const parsed = replayBody.safeParse(body ?? {});
-    if (!parsed.success) throw invalid(parsed.error);
-    const positions = parsed.data.positions.map(parsePositionText);
-    if (positions.some((p) => !p))
-      throw new BadRequestException({ message: 'invalid request', problems: ['positions: topic/partition/offset'] });
-    return {
-      results: await this.releases.release(
-        request.user!,
-        positions.map((p) => p!),
-        parsed.data.reason,
-      ),
-    };
+    const { positions, reason } = selection(body);
+    return { results: await this.releases.release(request.user!, positions, reason) };
   }
 }

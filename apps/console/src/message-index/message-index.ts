@@ -222,6 +222,22 @@ function rowValues(e: IndexEvent): SqlValue[] {
   }
 }
 
+/**
+ * `select * from <table> where <the given conditions> order by <newest> desc limit ?` and its parameters: a condition
+ * whose value is undefined is left out. Pure.
+ */
+function filtered(
+  table: string,
+  newest: string,
+  limit: number,
+  most: number,
+  conditions: readonly [string, SqlValue | undefined][],
+): [string, SqlValue[]] {
+  const given = conditions.filter((c): c is [string, SqlValue] => c[1] !== undefined);
+  const where = given.length ? `where ${given.map(([sql]) => sql).join(' and ')}` : '';
+  return [`select * from ${table} ${where} order by ${newest} desc limit ?`, [...given.map(([, value]) => value), Math.min(limit, most)]];
+}
+
 const BY_SOURCE = 'source_topic = ? and source_partition = ? and source_offset = ?';
 
 export class MessageIndex {
@@ -263,17 +279,13 @@ export class MessageIndex {
 
   /** Messages received, newest first, by control ID and/or MRN hash within a time range (indexed lookups). */
   async search(query: SearchQuery): Promise<MessageSummary[]> {
-    const conditions: [string, string | number | undefined][] = [
+    const [sql, params] = filtered('received', 'received_at', query.limit ?? 100, 1000, [
       ['control_id = ?', query.controlId],
       ['mrn_hash = ?', query.mrnHash],
       ['received_at >= ?', query.from],
       ['received_at <= ?', query.to],
-    ];
-    const given = conditions.filter((c): c is [string, string | number] => c[1] !== undefined);
-    const where = given.map(([sql]) => sql);
-    const values = given.map(([, value]) => value);
-    const sql = `select * from received ${where.length ? `where ${where.join(' and ')}` : ''} order by received_at desc limit ?`;
-    return (await this.db.all(sql, [...values, Math.min(query.limit ?? 100, 1000)])).map(summaryOf);
+    ]);
+    return (await this.db.all(sql, params)).map(summaryOf);
   }
 
   /** One message's way through the pipeline: where it was stored, each target it was routed to, each attempt, the end. */
@@ -307,18 +319,14 @@ export class MessageIndex {
 
   /** Dead letters, newest first, by target, stage and time; with what became of their replays. */
   async deadLetters(query: DeadLetterQuery): Promise<DeadLetterSummary[]> {
-    const conditions: [string, string | number | undefined][] = [
-      ['target = ?', query.target],
-      ['stage = ?', query.stage],
-      ['at >= ?', query.from],
-      ['at <= ?', query.to],
-    ];
-    const given = conditions.filter((c): c is [string, string | number] => c[1] !== undefined);
-    const where = given.map(([sql]) => sql).join(' and ');
-    const rows = await this.db.all(`select * from dead_letters ${where ? `where ${where}` : ''} order by at desc limit ?`, [
-      ...given.map(([, v]) => v),
-      Math.min(query.limit ?? 200, 2000),
-    ]);
+    const rows = await this.db.all(
+      ...filtered('dead_letters', 'at', query.limit ?? 200, 2000, [
+        ['target = ?', query.target],
+        ['stage = ?', query.stage],
+        ['at >= ?', query.from],
+        ['at <= ?', query.to],
+      ]),
+    );
     const summaries = await Promise.all(
       rows.map(async (d): Promise<DeadLetterSummary> => {
         const position = positionOf(d);
@@ -372,17 +380,13 @@ export class MessageIndex {
 
   /** Quarantined input, newest first, by error code and time. */
   async quarantined(query: { code?: string; from?: number; to?: number; limit?: number } = {}): Promise<QuarantinedSummary[]> {
-    const conditions: [string, string | number | undefined][] = [
-      ['code = ?', query.code],
-      ['received_at >= ?', query.from],
-      ['received_at <= ?', query.to],
-    ];
-    const given = conditions.filter((c): c is [string, string | number] => c[1] !== undefined);
-    const where = given.map(([sql]) => sql).join(' and ');
-    const rows = await this.db.all(`select * from quarantined ${where ? `where ${where}` : ''} order by received_at desc limit ?`, [
-      ...given.map(([, v]) => v),
-      Math.min(query.limit ?? 200, 2000),
-    ]);
+    const rows = await this.db.all(
+      ...filtered('quarantined', 'received_at', query.limit ?? 200, 2000, [
+        ['code = ?', query.code],
+        ['received_at >= ?', query.from],
+        ['received_at <= ?', query.to],
+      ]),
+    );
     return rows.map(quarantinedOf);
   }
 

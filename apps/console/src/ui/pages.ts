@@ -28,6 +28,26 @@ const time = (ms: number) =>
         .replace(/\.\d+Z$/, 'Z')
     : '';
 const at = (p: RecordPosition) => positionText(p);
+/** A table: a header row, then the rows given (each an Html `<tr>`). */
+const table = (headers: readonly string[], rows: Html | readonly Html[], className = '') =>
+  html`<table class="${className}">
+    <thead>
+      <tr>
+        ${headers.map((h) => html`<th>${h}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`;
+
+/** What closes a form acting on selected rows: the reason (audited) and the button. */
+const selectionActions = (button: string) =>
+  html`<div class="actions">
+    <label>Reason (recorded in the audit log) <input name="reason" maxlength="200" /></label>
+    <button type="submit">${button}</button>
+  </div>`;
+
 const state = (value: string) => html`<span class="state ${value.replace(/ /g, '-')}">${value}</span>`;
 
 export interface PageFrame {
@@ -120,29 +140,19 @@ export function searchPage(frame: PageFrame, form: SearchForm, results: MessageS
         : results.length === 0
           ? html`<p class="empty">No message found${form.byMrn ? ' for that MRN' : ''}.</p>`
           : html`<h2>${results.length} message${results.length === 1 ? '' : 's'}${form.byMrn ? ' for that MRN' : ''}</h2>
-              <table>
-                <thead>
-                  <tr>
-                    <th>Received</th>
-                    <th>Control ID</th>
-                    <th>Type</th>
-                    <th>Sender</th>
-                    <th>Listener</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${results.map(
-                    (m) =>
-                      html`<tr>
-                        <td>${time(m.receivedAt)}</td>
-                        <td class="mono"><a href="/messages/${encodeURIComponent(m.envelopeId)}">${m.controlId}</a></td>
-                        <td>${m.messageType}</td>
-                        <td>${m.sender}</td>
-                        <td>${m.listener}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+              ${table(
+                ['Received', 'Control ID', 'Type', 'Sender', 'Listener'],
+                results.map(
+                  (m) =>
+                    html`<tr>
+                      <td>${time(m.receivedAt)}</td>
+                      <td class="mono"><a href="/messages/${encodeURIComponent(m.envelopeId)}">${m.controlId}</a></td>
+                      <td>${m.messageType}</td>
+                      <td>${m.sender}</td>
+                      <td>${m.listener}</td>
+                    </tr>`,
+                ),
+              )}`
     }`;
   return page('Messages', { ...frame, active: 'messages' }, body);
 }
@@ -155,33 +165,22 @@ function targetCard(target: TargetTimeline, user: SignedInUser | undefined): Htm
     ${
       target.attempts.length === 0
         ? html`<p class="muted">No delivery attempt recorded yet.</p>`
-        : html`<table class="attempts">
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th>Attempt</th>
-                <th>Outcome</th>
-                <th>ACK</th>
-                <th>Condition</th>
-                <th>Latency</th>
-                <th>Detail (ERR)</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${target.attempts.map(
-                (a) =>
-                  html`<tr>
-                    <td>${time(a.at)}</td>
-                    <td>${a.attempt}</td>
-                    <td>${state(a.status)}</td>
-                    <td class="mono">${a.ackCode}</td>
-                    <td>${a.condition}</td>
-                    <td>${a.latencyMs} ms</td>
-                    <td class="mono">${a.detail}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+        : html`${table(
+            ['Time', 'Attempt', 'Outcome', 'ACK', 'Condition', 'Latency', 'Detail (ERR)'],
+            target.attempts.map(
+              (a) =>
+                html`<tr>
+                  <td>${time(a.at)}</td>
+                  <td>${a.attempt}</td>
+                  <td>${state(a.status)}</td>
+                  <td class="mono">${a.ackCode}</td>
+                  <td>${a.condition}</td>
+                  <td>${a.latencyMs} ms</td>
+                  <td class="mono">${a.detail}</td>
+                </tr>`,
+            ),
+            'attempts',
+          )}`
     }
     ${target.deadLetters.map(
       (d) =>
@@ -318,47 +317,27 @@ export function deadLettersPage(
       deadLetters.length === 0
         ? html`<p class="empty">No dead letters match.</p>`
         : html`<form method="post" action="/dead-letters/replay">
-            <table>
-              <thead>
-                <tr>
-                  ${operator ? html`<th></th>` : ''}
-                  <th>Dead-lettered</th>
-                  <th>Target</th>
-                  <th>Control ID</th>
-                  <th>Stage</th>
-                  <th>Error</th>
-                  <th>Position</th>
-                  <th>Replays</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${deadLetters.map(
-                  (d) =>
-                    html`<tr>
-                      ${operator ? html`<td><input type="checkbox" name="position" value="${at(d.position)}" aria-label="select" /></td>` : ''}
-                      <td>${time(d.at)}</td>
-                      <td>${d.target}</td>
-                      <td class="mono">
-                        ${d.envelopeId ? html`<a href="/messages/${encodeURIComponent(d.envelopeId)}">${d.controlId}</a>` : d.controlId}
-                      </td>
-                      <td>${d.stage}</td>
-                      <td>${d.errorClass}</td>
-                      <td class="mono">${at(d.position)}</td>
-                      <td>
-                        ${d.replays.length === 0 ? html`<span class="muted">none</span>` : d.replays.map((r) => state(r.status || 'pending'))}
-                      </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-            ${
-              operator
-                ? html`<div class="actions">
-                    <label>Reason (recorded in the audit log) <input name="reason" maxlength="200" /></label>
-                    <button type="submit">Replay the selected</button>
-                  </div>`
-                : ''
-            }
+            ${table(
+              [...(operator ? [''] : []), 'Dead-lettered', 'Target', 'Control ID', 'Stage', 'Error', 'Position', 'Replays'],
+              deadLetters.map(
+                (d) =>
+                  html`<tr>
+                    ${operator ? html`<td><input type="checkbox" name="position" value="${at(d.position)}" aria-label="select" /></td>` : ''}
+                    <td>${time(d.at)}</td>
+                    <td>${d.target}</td>
+                    <td class="mono">
+                      ${d.envelopeId ? html`<a href="/messages/${encodeURIComponent(d.envelopeId)}">${d.controlId}</a>` : d.controlId}
+                    </td>
+                    <td>${d.stage}</td>
+                    <td>${d.errorClass}</td>
+                    <td class="mono">${at(d.position)}</td>
+                    <td>
+                      ${d.replays.length === 0 ? html`<span class="muted">none</span>` : d.replays.map((r) => state(r.status || 'pending'))}
+                    </td>
+                  </tr>`,
+              ),
+            )}
+            ${operator ? selectionActions('Replay the selected') : ''}
           </form>`
     }`;
   return page('Dead letters', { ...frame, active: 'dead-letters' }, body);
@@ -366,29 +345,19 @@ export function deadLettersPage(
 
 export function replayResultPage(frame: PageFrame, results: ReplayResult[]): string {
   const body = html`<h1>Replay</h1>
-    <table>
-      <thead>
-        <tr>
-          <th>Dead letter</th>
-          <th>Target</th>
-          <th>Control ID</th>
-          <th>Result</th>
-          <th>Written to</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${results.map(
-          (r) =>
-            html`<tr>
-              <td class="mono">${at(r.position)}</td>
-              <td>${r.target}</td>
-              <td class="mono">${r.controlId}</td>
-              <td>${state(r.outcome)}</td>
-              <td class="mono">${r.routePosition ? at(r.routePosition) : ''}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+    ${table(
+      ['Dead letter', 'Target', 'Control ID', 'Result', 'Written to'],
+      results.map(
+        (r) =>
+          html`<tr>
+            <td class="mono">${at(r.position)}</td>
+            <td>${r.target}</td>
+            <td class="mono">${r.controlId}</td>
+            <td>${state(r.outcome)}</td>
+            <td class="mono">${r.routePosition ? at(r.routePosition) : ''}</td>
+          </tr>`,
+      ),
+    )}
     <p class="muted">
       A replayed copy is delivered after anything already waiting for the same patient; its attempts appear on the message's timeline.
     </p>
@@ -401,37 +370,24 @@ export function auditPage(frame: PageFrame, entries: AuditEntry[]): string {
     ${
       entries.length === 0
         ? html`<p class="empty">Nothing audited yet.</p>`
-        : html`<table>
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th>Who</th>
-                <th>Action</th>
-                <th>Control ID</th>
-                <th>Target</th>
-                <th>Record</th>
-                <th>Reason</th>
-                <th>Outcome</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${entries.map(
-                (e) =>
-                  html`<tr>
-                    <td>${time(e.at)}</td>
-                    <td>${e.actor}</td>
-                    <td>${e.action}</td>
-                    <td class="mono">
-                      ${e.envelopeId ? html`<a href="/messages/${encodeURIComponent(e.envelopeId)}">${e.controlId}</a>` : e.controlId}
-                    </td>
-                    <td>${e.target}</td>
-                    <td class="mono">${at(e)}</td>
-                    <td>${e.reason}</td>
-                    <td>${state(e.outcome)}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+        : html`${table(
+            ['Time', 'Who', 'Action', 'Control ID', 'Target', 'Record', 'Reason', 'Outcome'],
+            entries.map(
+              (e) =>
+                html`<tr>
+                  <td>${time(e.at)}</td>
+                  <td>${e.actor}</td>
+                  <td>${e.action}</td>
+                  <td class="mono">
+                    ${e.envelopeId ? html`<a href="/messages/${encodeURIComponent(e.envelopeId)}">${e.controlId}</a>` : e.controlId}
+                  </td>
+                  <td>${e.target}</td>
+                  <td class="mono">${at(e)}</td>
+                  <td>${e.reason}</td>
+                  <td>${state(e.outcome)}</td>
+                </tr>`,
+            ),
+          )}`
     }`;
   return page('Audit log', { ...frame, active: 'audit' }, body);
 }
@@ -448,66 +404,56 @@ const age = (seconds: number | undefined) =>
 export function dashboardPage(frame: PageFrame, snapshot: PipelineSnapshot): string {
   const body = html`<h1>Dashboard</h1>
     <p class="muted">As of ${time(snapshot.at)}; this page reloads every ${frame.refreshSeconds ?? 10} s.</p>
-    <table class="targets">
-      <thead>
-        <tr>
-          <th>Target</th>
-          <th>State</th>
-          <th>Delivered, last minute</th>
-          <th>Per minute (10 min)</th>
-          <th>Lag (records)</th>
-          <th>Oldest undelivered</th>
-          <th>Dead letters waiting</th>
-          <th>Last attempt</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${snapshot.targets.map(
-          (t) =>
-            html`<tr data-target="${t.target}">
-              <td>${t.target}</td>
-              <td>${state(t.state)}</td>
-              <td>${t.deliveredLastMinute}</td>
-              <td>${t.deliveredPerMinute}</td>
-              <td>${t.lag ?? 'unknown'}</td>
-              <td>${age(t.oldestUndeliveredSeconds)}</td>
-              <td class="dead-letters">
-                ${
-                  t.deadLettersWaiting > 0
-                    ? html`<a href="/dead-letters?target=${encodeURIComponent(t.target)}&amp;waiting=1">${t.deadLettersWaiting}</a>`
-                    : '0'
-                }
-              </td>
-              <td>
-                ${t.lastAttempt ? html`${state(t.lastAttempt.status)} ${t.lastAttempt.ackCode} ${time(t.lastAttempt.at)}` : html`<span class="muted">none yet</span>`}
-              </td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+    ${table(
+      [
+        'Target',
+        'State',
+        'Delivered, last minute',
+        'Per minute (10 min)',
+        'Lag (records)',
+        'Oldest undelivered',
+        'Dead letters waiting',
+        'Last attempt',
+      ],
+      snapshot.targets.map(
+        (t) =>
+          html`<tr data-target="${t.target}">
+            <td>${t.target}</td>
+            <td>${state(t.state)}</td>
+            <td>${t.deliveredLastMinute}</td>
+            <td>${t.deliveredPerMinute}</td>
+            <td>${t.lag ?? 'unknown'}</td>
+            <td>${age(t.oldestUndeliveredSeconds)}</td>
+            <td class="dead-letters">
+              ${
+                t.deadLettersWaiting > 0
+                  ? html`<a href="/dead-letters?target=${encodeURIComponent(t.target)}&amp;waiting=1">${t.deadLettersWaiting}</a>`
+                  : '0'
+              }
+            </td>
+            <td>
+              ${t.lastAttempt ? html`${state(t.lastAttempt.status)} ${t.lastAttempt.ackCode} ${time(t.lastAttempt.at)}` : html`<span class="muted">none yet</span>`}
+            </td>
+          </tr>`,
+      ),
+      'targets',
+    )}
     <h2>Apps</h2>
     ${
       snapshot.apps.length === 0
         ? html`<p class="muted">No app addresses configured (APP_URLS).</p>`
-        : html`<table class="apps">
-            <thead>
-              <tr>
-                <th>App</th>
-                <th>Readiness</th>
-                <th>Address</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${snapshot.apps.map(
-                (a) =>
-                  html`<tr data-app="${a.app}">
-                    <td>${a.app}</td>
-                    <td>${state(a.state)}</td>
-                    <td class="mono">${a.url}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+        : html`${table(
+            ['App', 'Readiness', 'Address'],
+            snapshot.apps.map(
+              (a) =>
+                html`<tr data-app="${a.app}">
+                  <td>${a.app}</td>
+                  <td>${state(a.state)}</td>
+                  <td class="mono">${a.url}</td>
+                </tr>`,
+            ),
+            'apps',
+          )}`
     }`;
   return page('Dashboard', { ...frame, active: 'dashboard' }, body);
 }
@@ -524,41 +470,22 @@ export function quarantinePage(frame: PageFrame, quarantined: QuarantinedSummary
       quarantined.length === 0
         ? html`<p class="empty">Nothing in quarantine.</p>`
         : html`<form method="post" action="/quarantine/release">
-            <table>
-              <thead>
-                <tr>
-                  ${operator ? html`<th></th>` : ''}
-                  <th>Received</th>
-                  <th>Listener</th>
-                  <th>Control ID</th>
-                  <th>Error</th>
-                  <th>Reason</th>
-                  <th>Position</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${quarantined.map(
-                  (q) =>
-                    html`<tr>
-                      ${operator ? html`<td><input type="checkbox" name="position" value="${at(q.position)}" aria-label="select" /></td>` : ''}
-                      <td>${time(q.receivedAt)}</td>
-                      <td>${q.listener}</td>
-                      <td class="mono">${q.controlId}</td>
-                      <td class="mono">${q.code}</td>
-                      <td>${q.reason}</td>
-                      <td class="mono">${at(q.position)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-            ${
-              operator
-                ? html`<div class="actions">
-                    <label>Reason (recorded in the audit log) <input name="reason" maxlength="200" /></label>
-                    <button type="submit">Release the selected</button>
-                  </div>`
-                : ''
-            }
+            ${table(
+              [...(operator ? [''] : []), 'Received', 'Listener', 'Control ID', 'Error', 'Reason', 'Position'],
+              quarantined.map(
+                (q) =>
+                  html`<tr>
+                    ${operator ? html`<td><input type="checkbox" name="position" value="${at(q.position)}" aria-label="select" /></td>` : ''}
+                    <td>${time(q.receivedAt)}</td>
+                    <td>${q.listener}</td>
+                    <td class="mono">${q.controlId}</td>
+                    <td class="mono">${q.code}</td>
+                    <td>${q.reason}</td>
+                    <td class="mono">${at(q.position)}</td>
+                  </tr>`,
+              ),
+            )}
+            ${operator ? selectionActions('Release the selected') : ''}
           </form>`
     }`;
   return page('Quarantine', { ...frame, active: 'quarantine' }, body);
@@ -566,29 +493,19 @@ export function quarantinePage(frame: PageFrame, quarantined: QuarantinedSummary
 
 export function releaseResultPage(frame: PageFrame, results: ReleaseResult[]): string {
   const body = html`<h1>Release</h1>
-    <table>
-      <thead>
-        <tr>
-          <th>Quarantined</th>
-          <th>Control ID</th>
-          <th>Result</th>
-          <th>ACK</th>
-          <th>Detail (ERR)</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${results.map(
-          (r) =>
-            html`<tr>
-              <td class="mono">${at(r.position)}</td>
-              <td class="mono">${r.controlId}</td>
-              <td>${state(r.outcome)}</td>
-              <td class="mono">${r.ackCode}</td>
-              <td class="mono">${r.detail}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+    ${table(
+      ['Quarantined', 'Control ID', 'Result', 'ACK', 'Detail (ERR)'],
+      results.map(
+        (r) =>
+          html`<tr>
+            <td class="mono">${at(r.position)}</td>
+            <td class="mono">${r.controlId}</td>
+            <td>${state(r.outcome)}</td>
+            <td class="mono">${r.ackCode}</td>
+            <td class="mono">${r.detail}</td>
+          </tr>`,
+      ),
+    )}
     <p class="muted">Released input is a new message from here on (find it by its control ID); refused input is quarantined again.</p>
     <p><a href="/quarantine">Back to the quarantine</a></p>`;
   return page('Release', { ...frame, active: 'quarantine' }, body);
