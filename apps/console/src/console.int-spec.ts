@@ -16,18 +16,9 @@ import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelop
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '@lib/kafka';
 import { type TestKafka, eventually, openTestKafka, readTopic, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { createLogger, hashMrn } from '@lib/platform';
-import {
-  AuditController,
-  DashboardController,
-  DeadLettersController,
-  MessagesController,
-  QuarantineController,
-} from './api/messages.controller.js';
 import { ROLES_KEY, type Role } from './auth/roles.js';
-import { SignInController } from './auth/sign-in.controller.js';
 import { consoleConfigSchema } from './console-config.js';
-import { ConsoleModule, HealthController } from './console.module.js';
-import { PagesController } from './ui/pages.controller.js';
+import { CONSOLE_CONTROLLERS, ConsoleModule } from './console.module.js';
 
 const KEY = 'console-app-int-hash-key';
 const run = uniqueName('con');
@@ -102,16 +93,7 @@ const json = (cookie: string, body: unknown): RequestInit =>
 
 describe('console sign-in and roles', () => {
   it('names the roles of every route or marks it public (the guard refuses a route that names neither)', () => {
-    const controllers = [
-      PagesController,
-      SignInController,
-      MessagesController,
-      DeadLettersController,
-      AuditController,
-      DashboardController,
-      QuarantineController,
-      HealthController,
-    ];
+    const controllers = CONSOLE_CONTROLLERS;
     const unnamed: string[] = [];
     for (const controller of controllers) {
       const onClass = Reflect.getMetadata(ROLES_KEY, controller);

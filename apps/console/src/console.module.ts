@@ -176,6 +176,18 @@ export class HealthController {
   }
 }
 
+/** Every controller of the console: each route names its roles or is public (the guard, and a test over this list). */
+export const CONSOLE_CONTROLLERS = [
+  PagesController,
+  SignInController,
+  MessagesController,
+  DeadLettersController,
+  AuditController,
+  DashboardController,
+  QuarantineController,
+  HealthController,
+] as const;
+
 /**
  * The console's one module: the index (a file under DATA_DIR) and its indexer, the pages and the JSON API behind
  * sign-in and roles (a global guard: deny by default), content from Kafka, replays and the audit trail, health/metrics.
@@ -185,16 +197,7 @@ export class ConsoleModule {
   static for(config: ConsoleConfig, log: Logger): DynamicModule {
     return {
       module: ConsoleModule,
-      controllers: [
-        PagesController,
-        SignInController,
-        MessagesController,
-        DeadLettersController,
-        AuditController,
-        DashboardController,
-        QuarantineController,
-        HealthController,
-      ],
+      controllers: [...CONSOLE_CONTROLLERS],
       providers: [
         { provide: CONSOLE_CONFIG, useValue: config },
         { provide: CONSOLE_LOG, useValue: log },
