@@ -30,8 +30,6 @@ export async function openConsoleKafka(config: ConsoleConfig, log: Logger): Prom
     deliveries: await untilUp('ledger serde', () =>
       avroSerde<DeliveryEvent>(registry, topicValueSubject(config.LEDGER_TOPIC), DELIVERY_EVENT_SCHEMA),
     ),
-    audits: await untilUp('audit serde', () =>
-      avroSerde<AuditEvent>(registry, topicValueSubject(config.AUDIT_TOPIC), AUDIT_EVENT_SCHEMA as unknown as Record<string, unknown>),
-    ),
+    audits: await untilUp('audit serde', () => avroSerde<AuditEvent>(registry, topicValueSubject(config.AUDIT_TOPIC), AUDIT_EVENT_SCHEMA)),
   };
 }

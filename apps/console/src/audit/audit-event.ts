@@ -1,3 +1,5 @@
+import type { AvroSchemaJson } from '@lib/kafka';
+
 /**
  * One audited action of a console user, as written to the audit topic (hl7.audit.v1, Avro through the registry):
  * who did what to which record, when, and why if they said. Control IDs and Kafka positions only: the record itself
@@ -24,7 +26,7 @@ export interface AuditEvent {
   outcome: string;
 }
 
-export const AUDIT_EVENT_SCHEMA = {
+export const AUDIT_EVENT_SCHEMA: AvroSchemaJson = {
   type: 'record',
   name: 'AuditEvent',
   namespace: 'org.hl7router.console',
@@ -43,4 +45,4 @@ export const AUDIT_EVENT_SCHEMA = {
     { name: 'reason', type: 'string' },
     { name: 'outcome', type: 'string' },
   ],
-} as const;
+};

@@ -165,6 +165,11 @@ export function auditedEvent(record: IncomingRecord, event: AuditEvent): IndexEv
 /** A record's position written as `topic/partition/offset`: how REPLAY_HEADER names a dead letter, and forms a record. */
 export const positionText = (position: RecordPosition): string => `${position.topic}/${position.partition}/${position.offset}`;
 
+/** Compares positions by topic, then partition, then offset (numerically): the order records were written in. */
+export function inLogOrder(a: RecordPosition, b: RecordPosition): number {
+  return a.topic.localeCompare(b.topic) || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset));
+}
+
 /** The inverse of positionText; undefined for anything else. */
 export function parsePositionText(text: string): RecordPosition | undefined {
   const match = /^([A-Za-z0-9._-]{1,249})\/(\d{1,9})\/(\d{1,19})$/.exec(text);

@@ -401,11 +401,12 @@ export class MessageIndex {
 
   /** The audit log, newest first. */
   async auditLog(query: { from?: number; to?: number; limit?: number } = {}): Promise<AuditEntry[]> {
-    const rows = await this.db.all('select * from audit where at >= ? and at <= ? order by at desc limit ?', [
-      query.from ?? 0,
-      query.to ?? Number.MAX_SAFE_INTEGER,
-      Math.min(query.limit ?? 200, 2000),
-    ]);
+    const rows = await this.db.all(
+      ...filtered('audit', 'at', query.limit ?? 200, 2000, [
+        ['at >= ?', query.from],
+        ['at <= ?', query.to],
+      ]),
+    );
     return rows.map((a) => ({
       position: positionOf(a),
       auditId: String(a['audit_id']),

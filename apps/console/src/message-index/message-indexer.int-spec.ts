@@ -50,11 +50,7 @@ async function serdes(): Promise<{ envelopes: Serde<Hl7Envelope>; deliveries: Se
   return {
     envelopes: await avroSerde<Hl7Envelope>(registry, topicValueSubject(topics.adt), HL7_ENVELOPE_SCHEMA),
     deliveries: await avroSerde<DeliveryEvent>(registry, topicValueSubject(topics.ledger), DELIVERY_EVENT_SCHEMA),
-    audits: await avroSerde<AuditEvent>(
-      registry,
-      topicValueSubject(topics.audit),
-      AUDIT_EVENT_SCHEMA as unknown as Record<string, unknown>,
-    ),
+    audits: await avroSerde<AuditEvent>(registry, topicValueSubject(topics.audit), AUDIT_EVENT_SCHEMA),
   };
 }
 

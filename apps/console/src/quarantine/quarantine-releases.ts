@@ -2,6 +2,7 @@ import { readAck } from '@lib/adapter-sdk/tools';
 import type { KafkaClient, RecordPosition } from '@lib/kafka';
 import { type MllpEndpoint, MllpClient } from '@lib/mllp';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import { inLogOrder } from '../message-index/index-events.js';
 import type { SignedInUser } from '../auth/roles.js';
 import type { MessageIndex } from '../message-index/message-index.js';
 
@@ -39,9 +40,7 @@ export class QuarantineReleases {
 
   async release(user: SignedInUser, positions: readonly RecordPosition[], reason: string): Promise<ReleaseResult[]> {
     if (!this.gateway) throw new Error('release is off: GATEWAY_MLLP_URL is not set');
-    const ordered = [...positions].sort(
-      (a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
-    );
+    const ordered = [...positions].sort(inLogOrder);
     const client = new MllpClient({ host: this.gateway.host, port: this.gateway.port, ...(this.gateway.tls ? { tls: {} } : {}) });
     const results: ReleaseResult[] = [];
     try {

@@ -1,6 +1,7 @@
 import { replayRecord } from '@lib/adapter-sdk/tools';
 import type { KafkaProducer, RecordPosition } from '@lib/kafka';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import { inLogOrder } from '../message-index/index-events.js';
 import type { SignedInUser } from '../auth/roles.js';
 import type { ConsoleKafka } from '../console-kafka.js';
 import type { MessageIndex } from '../message-index/message-index.js';
@@ -37,9 +38,7 @@ export class DeadLetterReplays {
 
   async replay(user: SignedInUser, positions: readonly RecordPosition[], reason: string): Promise<ReplayResult[]> {
     if (!this.producer) throw new Error('replays are not started');
-    const ordered = [...positions].sort(
-      (a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
-    );
+    const ordered = [...positions].sort(inLogOrder);
     const results: ReplayResult[] = [];
     for (const position of ordered) {
       const deadLetter = await this.index.deadLetterAt(position);
