@@ -14,11 +14,23 @@ import { MllpClient } from '@lib/mllp';
 import { eventually } from '@lib/kafka/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
+import { freePort } from '../support/free-port.js';
 import { LocalPipeline } from '../support/local-pipeline.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const shots = join(root, 'test-artifacts/console');
-const ports = { mllp: 34575, gateway: 39664, router: 39665, lab: 34576, ris: 34577, labHttp: 39670, risHttp: 39671, console: 39680 };
+// Free ports picked at run time: fixed numbers in Linux's ephemeral range (32768-60999) collide with clients' ports.
+const [mllp, gateway, router, lab, ris, labHttp, risHttp, consolePort] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
+const ports = {
+  mllp: mllp!,
+  gateway: gateway!,
+  router: router!,
+  lab: lab!,
+  ris: ris!,
+  labHttp: labHttp!,
+  risHttp: risHttp!,
+  console: consolePort!,
+};
 const consoleUrl = `http://127.0.0.1:${ports.console}`;
 const stamp = Date.now().toString(36).toUpperCase();
 const mrn = `BRW${stamp}`;
