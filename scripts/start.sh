@@ -93,11 +93,11 @@ ROUTES_FILE="$routes" HTTP_PORT="$router_http" INSTANCE_ID="local$run_suffix" \
   launch router "$router_http" node_app router
 say "starting the adapters"
 ADAPTER_LAB_TARGET="mllp://127.0.0.1:$lab_port" HTTP_PORT="$lab_http" LOG_HASH_KEY="$hash_key" GROUP_ID="hl7-adapter-lab$run_suffix" \
-  SOURCE_TOPIC="$(topic_of hl7.route.lab.v1)" DEAD_LETTER_TOPIC="$(topic_of hl7.dlq.lab.v1)" \
+  SOURCE_TOPIC="$(topic_of hl7.route.lab.v1)" DEAD_LETTER_TOPIC="$(topic_of hl7.dlq.lab.v1)" SENT_TOPIC="$(topic_of hl7.sent.lab.v1)" \
   launch adapter-lab "$lab_http" node_app adapter-lab
 ADAPTER_RADIOLOGY_TARGET="mllp://127.0.0.1:$ris_port" HTTP_PORT="$ris_http" LOG_HASH_KEY="$hash_key" \
   GROUP_ID="hl7-adapter-radiology$run_suffix" SOURCE_TOPIC="$(topic_of hl7.route.radiology.v1)" \
-  DEAD_LETTER_TOPIC="$(topic_of hl7.dlq.radiology.v1)" \
+  DEAD_LETTER_TOPIC="$(topic_of hl7.dlq.radiology.v1)" SENT_TOPIC="$(topic_of hl7.sent.radiology.v1)" \
   launch adapter-radiology "$ris_http" node_app adapter-radiology
 say "starting the console on http://127.0.0.1:$console_http (dev sign-in)"
 TARGETS=lab,radiology HTTP_PORT="$console_http" LOG_HASH_KEY="$hash_key" DATA_DIR="$demo/console" CONSOLE_AUTH=dev \
@@ -108,6 +108,7 @@ TARGETS=lab,radiology HTTP_PORT="$console_http" LOG_HASH_KEY="$hash_key" DATA_DI
   GROUP_ID="hl7-console$run_suffix" \
   ROUTE_TOPICS="lab=$(topic_of hl7.route.lab.v1),radiology=$(topic_of hl7.route.radiology.v1)" \
   DEAD_LETTER_TOPICS="lab=$(topic_of hl7.dlq.lab.v1),radiology=$(topic_of hl7.dlq.radiology.v1)" \
+  SENT_TOPICS="lab=$(topic_of hl7.sent.lab.v1),radiology=$(topic_of hl7.sent.radiology.v1)" \
   launch console "$console_http" node_app console
 
 cat <<INFO

@@ -5,6 +5,7 @@ export { readAck, type AckReading } from './delivery/ack-policy.js';
 export { REPLAY_HEADER, isSelected, replayDeadLetters, replayRecord, type ReplaySelection } from './replay/dead-letter-replay.js';
 export { DELIVERY_EVENT_SCHEMA } from './runtime/adapter-effects.js';
 export type { DeliveryEvent } from './runtime/record-processor.js';
+export { readSentContentHeaders, sentContentHeaders, type SentPart, type SentRecordInfo } from './runtime/sent-content.js';
 export { adapterScaffold } from './scaffold/adapter-scaffold.js';
 export {
   MllpReceiver,

@@ -74,6 +74,12 @@ describe('MllpDelivery to a real MLLP receiver', () => {
     expect(receiver.received.map((m) => m.controlId)).toEqual(['C2', 'C2', 'C2']);
     expect(events.map((e) => `${e.attempt}:${e.condition}:${e.status}`)).toEqual(['1:AE:retrying', '2:AE:retrying', '3:AA:delivered']);
     expect(events[0]!.retryInMs).toBeGreaterThan(0);
+    // Each answer's bytes as they came back (for the sent topic): MSA-1 and MSA-2 of that attempt.
+    expect(events.map((e) => /MSA\|(\w\w)\|(\w+)/.exec(e.ack!.toString('latin1'))?.slice(1).join(':'))).toEqual([
+      'AE:C2',
+      'AE:C2',
+      'AA:C2',
+    ]);
   });
 
   it('AR: dead at once, not retried', async () => {
@@ -94,6 +100,7 @@ describe('MllpDelivery to a real MLLP receiver', () => {
     const { receiver, delivery, events } = await setup([{ kind: 'silent' }]);
     expect(await delivery.deliver(message('C5'), 'C5')).toMatchObject({ status: 'delivered', attempts: 2 });
     expect(events[0]).toMatchObject({ condition: 'timeout', status: 'retrying' });
+    expect(events[0]!.ack).toBeUndefined();
     expect(events[0]!.latencyMs).toBeGreaterThanOrEqual(450);
     expect(receiver.received[1]!.connection).not.toBe(receiver.received[0]!.connection);
   });

@@ -29,6 +29,8 @@ export interface AttemptEvent {
   retryInMs?: number;
   /** The target's text or our error, without message content. */
   detail: string;
+  /** The answer's bytes as received (PHI: kept on the sent topic, never logged); absent without an answer. */
+  ack?: Buffer;
 }
 
 export interface DeliveryResult {
@@ -131,7 +133,7 @@ export class MllpDelivery {
           'server.port': this.options.target.port,
         },
       });
-      const { condition, ackCode, detail } = await this.attempt(message, controlId, signal);
+      const { condition, ackCode, detail, ack } = await this.attempt(message, controlId, signal);
       const action = this.actions[condition];
       span.setAttributes({ [HL7_SPAN_ATTRIBUTES.ackCode]: ackCode, 'hl7.ack_condition': condition });
       if (action !== 'delivered' || signal?.aborted)
@@ -149,6 +151,7 @@ export class MllpDelivery {
           status,
           detail,
           ...(retryInMs === undefined ? {} : { retryInMs }),
+          ...(ack ? { ack } : {}),
         };
         this.options.onAttempt?.(event);
         onAttempt?.(event);
@@ -192,7 +195,7 @@ export class MllpDelivery {
     message: Buffer,
     controlId: string,
     signal: AbortSignal | undefined,
-  ): Promise<{ condition: AckCondition; ackCode: string; detail: string }> {
+  ): Promise<{ condition: AckCondition; ackCode: string; detail: string; ack?: Buffer }> {
     const client = await this.acquire(signal);
     if (!client) return { condition: 'connection', ackCode: '', detail: 'aborted' };
     // An abort drops the connection: the send ends at once, and a late ACK can never be read as another's answer.
@@ -202,7 +205,7 @@ export class MllpDelivery {
       const reply = await client.send(message, this.options.ackTimeoutMs ?? 30000);
       const ack = readAck(reply, controlId);
       if (ack.condition === 'mismatch' || ack.condition === 'garbled') client.reset();
-      return { condition: ack.condition, ackCode: ack.code, detail: ack.detail };
+      return { condition: ack.condition, ackCode: ack.code, detail: ack.detail, ack: reply };
     } catch (error) {
       const code = error instanceof MllpError ? error.code : 'UNKNOWN';
       return {

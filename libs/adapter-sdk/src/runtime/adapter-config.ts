@@ -70,6 +70,11 @@ export function adapterConfigSchema(adapter: { name: string; sourceTopic: string
       GROUP_ID: z.string().min(1).default(`hl7-adapter-${adapter.name}`),
       LEDGER_TOPIC: topic('hl7.delivery.v1'),
       DEAD_LETTER_TOPIC: topic(`hl7.dlq.${adapter.name}.v1`),
+      /** Keep the mapped message as sent and each answer (PHI) on SENT_TOPIC, for the console. */
+      KEEP_SENT: flag(true),
+      SENT_TOPIC: topic(`hl7.sent.${adapter.name}.v1`),
+      /** How long the sent topic keeps them (default 7 days, the broker's usual retention). */
+      SENT_RETENTION_MS: positive(7 * 24 * 3600 * 1000),
       TOPIC_PARTITIONS: positive(6),
       TOPIC_REPLICATION_FACTOR: positive(1),
       ...configFields.topicDurability,

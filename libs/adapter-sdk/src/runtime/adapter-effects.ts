@@ -18,7 +18,8 @@ import type { Adapter } from '../define-adapter.js';
 import { MllpDelivery } from '../delivery/mllp-delivery.js';
 import type { AdapterConfig } from './adapter-config.js';
 import { AdapterMetrics } from './adapter-metrics.js';
-import { type DeliveryEvent, RecordProcessor } from './record-processor.js';
+import { type DeliveryEvent, RecordProcessor, type SourceRecord } from './record-processor.js';
+import { type SentContent, sentContentHeaders } from './sent-content.js';
 
 /** The Avro schema of the delivery ledger's events (hl7.delivery.v1). */
 export const DELIVERY_EVENT_SCHEMA = JSON.parse(readFileSync(new URL('./delivery-event.v1.avsc', import.meta.url), 'utf8')) as Record<
@@ -71,6 +72,16 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
         ...durable,
         config: { ...big, 'retention.ms': String(config.DEAD_LETTER_RETENTION_MS) },
       },
+      ...(config.KEEP_SENT
+        ? [
+            {
+              name: config.SENT_TOPIC,
+              partitions: config.TOPIC_PARTITIONS,
+              ...durable,
+              config: { ...big, 'retention.ms': String(config.SENT_RETENTION_MS) },
+            },
+          ]
+        : []),
     ]),
   );
   reportEnsuredTopics(ensured, kafkaLog);
@@ -125,6 +136,21 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
       ledger: async (event) => {
         await producer.send([{ topic: config.LEDGER_TOPIC, key: event.mrnHash || null, value: await events.serialize(event) }]);
       },
+      ...(config.KEEP_SENT
+        ? {
+            keep: async (record: SourceRecord, content: SentContent) => {
+              const { bytes, ...about } = content;
+              await producer.send([
+                {
+                  topic: config.SENT_TOPIC,
+                  key: record.key,
+                  value: bytes,
+                  headers: sentContentHeaders(adapter.name, about, record),
+                },
+              ]);
+            },
+          }
+        : {}),
       deadLetter: async (record, reason) => {
         await producer.send([
           {

@@ -145,6 +145,56 @@ describe('RecordProcessor', () => {
     expect(h.ledger.map((e) => `${e.attempt}:${e.status}:${e.condition}`)).toEqual(['1:NACKED:AE', '2:RETRYING:timeout', '3:ACKED:AA']);
   });
 
+  it('records HELD for an attempt that failed with retries used up and hold-on-failure set', async () => {
+    const h = harness([
+      [
+        { attempt: 1, condition: 'AE', ackCode: 'AE', status: 'retrying' },
+        { attempt: 2, condition: 'AE', ackCode: 'AE', status: 'holding' },
+        { attempt: 3, condition: 'AA', ackCode: 'AA', status: 'delivered' },
+      ],
+    ]);
+    await h.processor.process(h.record(adt('A08')));
+    expect(h.ledger.map((e) => `${e.attempt}:${e.status}`)).toEqual(['1:NACKED', '2:HELD', '3:ACKED']);
+  });
+
+  it('keeps the mapped message once and each answer of the attempt that got it, tied to the route record', async () => {
+    const kept: { at: string; part: string; attempt: number; controlId: string; text: string }[] = [];
+    const ack = (code: string) => Buffer.from(`MSH|^~\\&|R|H|EHR|H|20261126||ACK|A1|P|2.5.1\rMSA|${code}|C-A08\r`);
+    const h = harness(
+      [
+        [
+          { attempt: 1, condition: 'AE', ackCode: 'AE', status: 'retrying', ack: ack('AE') },
+          { attempt: 2, condition: 'timeout', ackCode: '', status: 'retrying' },
+          { attempt: 3, condition: 'AA', ackCode: 'AA', status: 'delivered', ack: ack('AA') },
+        ],
+      ],
+      {
+        keep: async (record, content) =>
+          void kept.push({
+            at: `${record.topic}/${record.partition}/${record.offset}`,
+            part: content.part,
+            attempt: content.attempt,
+            controlId: content.controlId,
+            text: content.bytes.toString('latin1'),
+          }),
+      },
+    );
+    expect(await h.processor.process(h.record(adt('A08'), 9))).toBe('delivered');
+    expect(kept.map(({ at, part, attempt, controlId }) => `${at} ${part} ${attempt} ${controlId}`)).toEqual([
+      'routed/2/9 message 0 C-A08',
+      'routed/2/9 ack 1 C-A08',
+      'routed/2/9 ack 3 C-A08',
+    ]);
+    expect(kept[0]!.text).toBe(h.sent[0]);
+    expect(kept[1]!.text).toContain('MSA|AE|');
+  });
+
+  it('rejects (the record is not finished) when the sent content cannot be kept, even after a delivery', async () => {
+    const h = harness([], { keep: () => Promise.reject(new Error('sent topic unwritable')) });
+    await expect(h.processor.process(h.record(adt('A01')))).rejects.toThrow('sent topic unwritable');
+    expect(h.sent).toHaveLength(1);
+  });
+
   it('dead-letters a message the target rejects, after recording the attempt', async () => {
     const h = harness([[{ attempt: 1, condition: 'AR', ackCode: 'AR', status: 'dead' }]]);
     expect(await h.processor.process(h.record(adt('A01')))).toBe('dead-lettered');

@@ -13,6 +13,7 @@ import {
 } from '@lib/kafka';
 import { type Adapter, type OutboundMessage, mapEnvelope } from '../define-adapter.js';
 import type { AttemptEvent, DeliveryResult } from '../delivery/mllp-delivery.js';
+import type { SentContent } from './sent-content.js';
 
 /** A routed record as any transport gives it (a Kafka consumer, a Lambda event, a Connect payload). */
 export type SourceRecord = IncomingRecord;
@@ -22,7 +23,7 @@ export interface DeliveryEvent {
   target: string;
   controlId: string;
   mrnHash: string;
-  status: 'ACKED' | 'NACKED' | 'RETRYING' | 'DEAD' | 'SKIPPED';
+  status: 'ACKED' | 'NACKED' | 'RETRYING' | 'DEAD' | 'SKIPPED' | 'HELD';
   ackCode: string;
   condition: string;
   attempt: number;
@@ -41,6 +42,8 @@ export interface ProcessorPorts {
   /** Sends one mapped message to the target, with retries; reports every attempt. */
   deliver(message: OutboundMessage, onAttempt: (event: AttemptEvent) => void, signal?: AbortSignal): Promise<DeliveryResult>;
   ledger(event: DeliveryEvent): Promise<void>;
+  /** Keeps what was sent and each answer (the sent topic); absent when the adapter keeps no content (KEEP_SENT=false). */
+  keep?(record: SourceRecord, content: SentContent): Promise<void>;
   deadLetter(record: SourceRecord, reason: DeadLetterReason): Promise<void>;
 }
 
@@ -135,18 +138,27 @@ export class RecordProcessor {
     }
     let result: ProcessOutcome = 'delivered';
     for (const message of outcome.messages) {
+      const keep = this.ports.keep?.bind(this.ports);
+      // Every write is durable before the record is finished; one that fails fails the record (it is processed again).
+      // Each is awaited below, after the delivery: a handler now keeps a failure meanwhile from being "unhandled".
       const writes: Promise<void>[] = [];
+      const write = (pending: Promise<void>) => {
+        pending.catch(() => undefined);
+        writes.push(pending);
+      };
+      // The mapped message is kept while it is being sent (every attempt sends the same bytes); each answer as it comes.
+      if (keep) write(keep(record, { part: 'message', controlId: message.controlId, attempt: 0, bytes: message.bytes }));
       const delivered = await this.ports
         .deliver(
           message,
           (attempt) => {
-            const status =
-              attempt.status === 'delivered' ? 'ACKED' : attempt.status === 'dead' ? 'DEAD' : attempt.ackCode ? 'NACKED' : 'RETRYING';
-            writes.push(
+            if (keep && attempt.ack)
+              write(keep(record, { part: 'ack', controlId: message.controlId, attempt: attempt.attempt, bytes: attempt.ack }));
+            write(
               this.ports.ledger(
                 event(
                   {
-                    status,
+                    status: ledgerStatus(attempt),
                     controlId: message.controlId,
                     ackCode: attempt.ackCode,
                     condition: attempt.condition,
@@ -187,5 +199,19 @@ export class RecordProcessor {
     await this.ports.deadLetter(record, reason);
     await this.ports.ledger(event({ status: 'DEAD', condition: reason.stage, detail: reason.message.slice(0, 500) }));
     return 'dead-lettered';
+  }
+}
+
+/** An attempt's outcome as the ledger names it. */
+function ledgerStatus(attempt: AttemptEvent): DeliveryEvent['status'] {
+  switch (attempt.status) {
+    case 'delivered':
+      return 'ACKED';
+    case 'dead':
+      return 'DEAD';
+    case 'holding':
+      return 'HELD';
+    case 'retrying':
+      return attempt.ackCode ? 'NACKED' : 'RETRYING';
   }
 }
