@@ -366,7 +366,13 @@ describe('Helm chart, choices', () => {
     });
     expect(config.roleValues).toMatchObject({ phi: 'hl7-phi', auditor: 'privacy-office', viewer: 'viewer' });
     expect(config.targets).toEqual([
-      { name: 'lab', routeTopic: 'hl7.route.lab.v1', deadLetterTopic: 'hl7.dlq.lab.v1', groupId: 'hl7-adapter-lab' },
+      {
+        name: 'lab',
+        routeTopic: 'hl7.route.lab.v1',
+        deadLetterTopic: 'hl7.dlq.lab.v1',
+        sentTopic: 'hl7.sent.lab.v1',
+        groupId: 'hl7-adapter-lab',
+      },
     ]);
     expect(config.GATEWAY_MLLP_URL).toEqual({ host: 'hl7-hl7-router-gateway', port: 2575, tls: false });
     expect(config.APP_URLS).toEqual({

@@ -144,7 +144,7 @@ describe('the console in a real browser', () => {
 
     // The lab is fixed; click 3: replay it from the timeline.
     labFixed = true;
-    await lab.locator('input[name="reason"]').fill('LIS interface fixed (INC-42)');
+    await lab.locator('form[action="/dead-letters/replay"] input[name="reason"]').fill('LIS interface fixed (INC-42)');
     await lab.getByRole('button', { name: 'Replay' }).click();
     await expect(page.locator('td .state').first().textContent()).resolves.toBe('replayed');
     await shot(page, '04-replayed');
@@ -191,10 +191,26 @@ describe('the console in a real browser', () => {
     await page.fill('input[name="mrn"]', mrn);
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: failing }).click();
-    await page.fill('form[action$="/content"] input[name="reason"]', 'lab asked what we sent');
+    await page.fill('section.card:not(.target) form[action$="/content"] input[name="reason"]', 'lab asked what we sent');
     await page.getByRole('button', { name: 'View the message' }).click();
     await expect(page.locator('body').textContent()).resolves.toContain('PV1-3.1 = WARD1');
     await shot(page, '07-message-content');
+
+    // What the lab was sent and what it answered: its first copy's first attempt, the AE with the ERR, as it came back.
+    await page.goBack();
+    const firstCopy = page.locator('section.target[data-target="lab"]').first();
+    await firstCopy.locator('form[action$="/content"] input[name="reason"]').fill('LIS says it never got it');
+    await firstCopy.getByRole('button', { name: 'View ACK' }).first().click();
+    const answer = (await page.locator('main').textContent()) ?? '';
+    expect(answer).toContain("lab's answer to attempt 1");
+    expect(answer).toMatch(/MSA-1\s*Acknowledgment Code\s*AE/);
+    expect(answer).toMatch(/ERR-3\s/);
+    await shot(page, '08-lab-answer');
+    await page.goBack();
+    await page.locator('section.target[data-target="lab"]').first().getByRole('button', { name: 'View as sent to lab' }).click();
+    const asSent = (await page.locator('main').textContent()) ?? '';
+    expect(asSent).toContain('as sent to lab');
+    expect(asSent).toContain(failing);
 
     // An auditor sees both in the audit log.
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -214,8 +230,9 @@ describe('the console in a real browser', () => {
     );
     expect(rows).toContain('LIS interface fixed (INC-42)');
     expect(rows).toContain('lab asked what we sent');
+    expect(rows).toContain('LIS says it never got it');
     expect(rows).toContain('dev:analyst');
-    await shot(page, '08-audit-log');
+    await shot(page, '09-audit-log');
     // The auditor alone may not replay or view content: the message pages say so.
     expect((await page.goto(`${consoleUrl}/dead-letters`))!.status()).toBe(403);
   }, 300000);

@@ -32,11 +32,18 @@ describe('console configuration', () => {
   it('indexes lab and radiology on their default topics, on the loopback, by default', () => {
     const config = loadConsoleConfig(base);
     expect(config.targets).toEqual([
-      { name: 'lab', routeTopic: 'hl7.route.lab.v1', deadLetterTopic: 'hl7.dlq.lab.v1', groupId: 'hl7-adapter-lab' },
+      {
+        name: 'lab',
+        routeTopic: 'hl7.route.lab.v1',
+        deadLetterTopic: 'hl7.dlq.lab.v1',
+        sentTopic: 'hl7.sent.lab.v1',
+        groupId: 'hl7-adapter-lab',
+      },
       {
         name: 'radiology',
         routeTopic: 'hl7.route.radiology.v1',
         deadLetterTopic: 'hl7.dlq.radiology.v1',
+        sentTopic: 'hl7.sent.radiology.v1',
         groupId: 'hl7-adapter-radiology',
       },
     ]);
@@ -49,10 +56,11 @@ describe('console configuration', () => {
       TARGETS: 'billing',
       ROUTE_TOPICS: 'billing=r-1',
       DEAD_LETTER_TOPICS: 'billing=d-1',
+      SENT_TOPICS: 'billing=s-1',
       ADAPTER_GROUPS: 'billing=g-1',
       APP_URLS: 'gateway=http://gateway:9464',
     });
-    expect(config.targets).toEqual([{ name: 'billing', routeTopic: 'r-1', deadLetterTopic: 'd-1', groupId: 'g-1' }]);
+    expect(config.targets).toEqual([{ name: 'billing', routeTopic: 'r-1', deadLetterTopic: 'd-1', sentTopic: 's-1', groupId: 'g-1' }]);
     expect(config.APP_URLS).toEqual({ gateway: 'http://gateway:9464' });
     expect(problemsOf({ ...base, APP_URLS: 'gateway=ftp://x' })).toMatch(/APP_URLS/);
   });

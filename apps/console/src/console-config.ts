@@ -23,6 +23,8 @@ export const consoleConfigSchema = z
       .default(['lab', 'radiology']),
     ROUTE_TOPICS: topicsByTarget,
     DEAD_LETTER_TOPICS: topicsByTarget,
+    /** Where each adapter keeps what it sent and the answers (its SENT_TOPIC); default hl7.sent.<target>.v1. */
+    SENT_TOPICS: topicsByTarget,
     /** Each target's adapter consumer group (its lag on the dashboard): "lab=hl7-adapter-lab,…"; default hl7-adapter-<t>. */
     ADAPTER_GROUPS: keyedList('<target>=<consumer group>'),
     /**
@@ -123,6 +125,7 @@ export const consoleConfigSchema = z
       name,
       routeTopic: c.ROUTE_TOPICS[name] ?? `hl7.route.${name}.v1`,
       deadLetterTopic: c.DEAD_LETTER_TOPICS[name] ?? `hl7.dlq.${name}.v1`,
+      sentTopic: c.SENT_TOPICS[name] ?? `hl7.sent.${name}.v1`,
       groupId: c.ADAPTER_GROUPS[name] ?? `hl7-adapter-${name}`,
     })),
   }));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
-import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, MllpReceiver, REPLAY_HEADER } from '@lib/adapter-sdk/tools';
+import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, MllpReceiver, REPLAY_HEADER, sentContentHeaders } from '@lib/adapter-sdk/tools';
 import { Hl7ErrorCode, issue } from '@lib/hl7';
 import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '@lib/kafka';
@@ -38,6 +38,7 @@ const config = consoleConfigSchema.parse({
   TARGETS: 'lab',
   ROUTE_TOPICS: `lab=${run}-route-lab`,
   DEAD_LETTER_TOPICS: `lab=${run}-dlq-lab`,
+  SENT_TOPICS: `lab=${run}-sent-lab`,
   ADT_TOPIC: `${run}-adt`,
   QUARANTINE_TOPIC: `${run}-quarantine`,
   LEDGER_TOPIC: `${run}-ledger`,
@@ -64,6 +65,7 @@ beforeAll(async () => {
     config.LEDGER_TOPIC,
     config.targets[0]!.routeTopic,
     config.targets[0]!.deadLetterTopic,
+    config.targets[0]!.sentTopic,
   ];
   await testKafka.admin.ensureTopics(names.map((name) => ({ name, partitions: 1 })));
   app = await NestFactory.create(ConsoleModule.for(config, log), { logger: false });
@@ -172,6 +174,19 @@ describe('console API', () => {
       sourceOffset: Number(route!.baseOffset),
     };
     await producer.send([{ topic: config.LEDGER_TOPIC, key: event.mrnHash, value: await ledger.serialize(event) }]);
+    // What the lab adapter kept: the mapped message as it went over, and the lab's answer to attempt 1.
+    const routeAt = { topic: config.targets[0]!.routeTopic, partition: 0, offset: route!.baseOffset };
+    const keep = async (part: 'message' | 'ack', attempt: number, text: string) => {
+      const headers = sentContentHeaders('lab', { part, controlId: 'API-1', attempt }, routeAt);
+      const [written] = await producer.send([{ topic: config.targets[0]!.sentTopic, key: envelope.mrn, value: text, headers }]);
+      return written!;
+    };
+    const sentMessage = await keep(
+      'message',
+      0,
+      'MSH|^~\\&|HL7-ROUTER|HOSP|LAB|LABHOSP|20261201101501||ADT^A01^ADT_A01|API-1|P|2.3\rPID|1||MRN-API-1||DOE^JANE\r',
+    );
+    const sentAck = await keep('ack', 1, 'MSH|^~\\&|LAB|LABHOSP|HL7-ROUTER|HOSP|20261201101502||ACK^A01|LAB-9|P|2.3\rMSA|AA|API-1|filed\r');
     await producer.disconnect();
 
     const byControlId = await eventually(
@@ -192,14 +207,17 @@ describe('console API', () => {
         const t = (await (await fetch(`${base}/api/messages/${byControlId[0]!.envelopeId}`, as(viewer))).json()) as {
           targets: { state: string }[];
         };
-        return t.targets[0]?.state === 'delivered' ? t : undefined;
+        return t.targets[0]?.state === 'delivered' && (t.targets[0] as { sent?: unknown }).sent ? t : undefined;
       },
       30000,
-      'the delivery to be indexed',
+      'the delivery and what was sent to be indexed',
     );
+    const sentAt = (offset: string) => ({ topic: config.targets[0]!.sentTopic, partition: 0, offset });
     expect(timeline).toMatchObject({
       message: { controlId: 'API-1', messageType: 'ADT^A01' },
-      targets: [{ target: 'lab', attempts: [{ ackCode: 'AA' }] }],
+      targets: [
+        { target: 'lab', sent: sentAt(sentMessage!.baseOffset), attempts: [{ ackCode: 'AA', answer: sentAt(sentAck!.baseOffset) }] },
+      ],
     });
     expect(JSON.stringify(timeline)).not.toMatch(/MRN-API-1|DOE|JANE/);
 
@@ -230,11 +248,45 @@ describe('console API', () => {
       as(phi, { method: 'POST', body: new URLSearchParams({ reason: '' }) }),
     );
     expect(await page.text()).toContain('PID-5.2 = JANE');
+
+    // The lab's copy as sent and the lab's answer: offered on the timeline to the phi role, read by offset, audited.
+    const timelinePage = await (await fetch(`${base}/messages/${envelopeId}`, as(await signIn('viewer', 'phi')))).text();
+    expect(timelinePage).toContain('View as sent to lab');
+    expect(timelinePage).toContain('View ACK');
+    expect(await (await fetch(`${base}/messages/${envelopeId}`, as(viewer))).text()).not.toContain('View ACK');
+    const record = (offset: string) => `${config.targets[0]!.sentTopic}/0/${offset}`;
+    const asSent = await fetch(
+      `${base}/api/messages/${envelopeId}/content`,
+      json(phi, { reason: 'what did we send', record: record(sentMessage!.baseOffset) }),
+    );
+    expect(await asSent.json()).toMatchObject({
+      found: true,
+      part: { kind: 'sent', target: 'lab', part: 'message', attempt: 0 },
+      segments: expect.arrayContaining([
+        expect.objectContaining({
+          name: 'MSH',
+          fields: expect.arrayContaining([expect.objectContaining({ path: 'MSH-5', value: 'LAB' })]),
+        }),
+      ]),
+    });
+    const answerPage = await fetch(
+      `${base}/messages/${envelopeId}/content`,
+      as(phi, { method: 'POST', body: new URLSearchParams({ reason: 'what did the lab say', record: record(sentAck!.baseOffset) }) }),
+    );
+    const answer = await answerPage.text();
+    expect(answer).toContain('lab&#39;s answer to attempt 1');
+    expect(answer).toContain('MSA-3');
+    expect(answer).toContain('filed');
+    // A position that is not a sent record of this message (the route record, another offset) shows nothing.
+    for (const other of [`${config.targets[0]!.routeTopic}/0/${route!.baseOffset}`, record('999')])
+      expect((await fetch(`${base}/api/messages/${envelopeId}/content`, json(phi, { record: other }))).status).toBe(404);
+    expect((await fetch(`${base}/api/messages/${envelopeId}/content`, json(phi, { record: 'not a position' }))).status).toBe(400);
+
     const auditor = await signIn('auditor');
     const entries = await eventually(
       async () => {
         const body = (await (await fetch(`${base}/api/audit`, as(auditor))).json()) as { entries: Record<string, unknown>[] };
-        return body.entries.length >= 2 ? body.entries : undefined;
+        return body.entries.length >= 4 ? body.entries : undefined;
       },
       30000,
       'the content views in the audit log',
@@ -249,6 +301,14 @@ describe('console API', () => {
           outcome: 'shown',
         }),
         expect.objectContaining({ actor: 'dev:tester-phi', action: 'view-content', reason: '', topic: config.ADT_TOPIC }),
+        expect.objectContaining({
+          action: 'view-content',
+          target: 'lab',
+          reason: 'what did the lab say',
+          topic: config.targets[0]!.sentTopic,
+          offset: sentAck!.baseOffset,
+          outcome: 'shown',
+        }),
       ]),
     );
     expect(JSON.stringify(entries)).not.toMatch(/MRN-API-1|DOE/);

@@ -113,7 +113,7 @@ export class ConsoleIndexing implements OnApplicationBootstrap, BeforeApplicatio
       topics.quarantine,
       topics.ledger,
       topics.audit,
-      ...topics.targets.flatMap((t) => [t.routeTopic, t.deadLetterTopic]),
+      ...topics.targets.flatMap((t) => [t.routeTopic, t.deadLetterTopic, t.sentTopic]),
     ];
     scrapeGauge(this.registry, 'hl7_console_index_lag', 'Records of the pipeline topics not yet in the index (read at scrape time)', () =>
       groupLag(this.admin!, this.groupId, all),

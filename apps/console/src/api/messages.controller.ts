@@ -46,7 +46,22 @@ function invalid(error: z.ZodError): BadRequestException {
 }
 
 const reasonField = z.string().max(200).default('');
-const contentBody = z.object({ reason: reasonField }).strict();
+const contentBody = z
+  .object({
+    reason: reasonField,
+    /** A sent topic's record of this message (`topic/partition/offset`, from its timeline); without it, as received. */
+    record: z
+      .string()
+      .max(300)
+      .optional()
+      .transform((text, ctx) => {
+        if (text === undefined) return undefined;
+        const position = parsePositionText(text);
+        if (!position) ctx.addIssue({ code: 'custom', message: 'not a topic/partition/offset' });
+        return position;
+      }),
+  })
+  .strict();
 const selectionBody = z
   .object({
     /** Dead letters as `topic/partition/offset`. */
@@ -99,7 +114,10 @@ export class MessagesController {
     return { messages: await this.index.search({ ...rest, ...(mrn ? { mrnHash: hashMrn(mrn, this.config.LOG_HASH_KEY) } : {}) }) };
   }
 
-  /** The message as received (from Kafka, by offset), audited first; a POST so it is never prefetched or cached. */
+  /**
+   * The message as received, or (`record`) a target's copy as sent or its answer — from Kafka by offset, audited
+   * first; a POST so it is never prefetched or cached.
+   */
   @Post(':envelopeId/content')
   @Roles('phi')
   @HttpCode(200)
@@ -111,8 +129,8 @@ export class MessagesController {
   ): Promise<MessageContentView> {
     const parsed = contentBody.safeParse(body ?? {});
     if (!parsed.success) throw invalid(parsed.error);
-    const viewed = await this.content.view(request.user!, envelopeId, parsed.data.reason);
-    if (!viewed) throw new NotFoundException({ message: 'no such message in the index' });
+    const viewed = await this.content.view(request.user!, envelopeId, parsed.data.reason, parsed.data.record);
+    if (!viewed) throw new NotFoundException({ message: 'no such message (or record of it) in the index' });
     return viewed.content;
   }
 

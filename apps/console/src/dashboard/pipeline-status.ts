@@ -12,8 +12,12 @@ export interface TargetStatus {
   oldestUndeliveredSeconds: number | undefined;
   deadLettersWaiting: number;
   lastAttempt: DeliveryAttempt | undefined;
-  /** up to date, catching up (undelivered records, last attempt fine), retrying (the last attempt failed), unknown. */
-  state: 'up to date' | 'catching up' | 'retrying' | 'unknown';
+  /**
+   * up to date, catching up (undelivered records, last attempt fine), retrying (the last attempt failed), held (the
+   * last attempt failed with its retries used up and HOLD_ON_FAILURE on: it goes on trying, the patient's queue waits),
+   * unknown.
+   */
+  state: 'up to date' | 'catching up' | 'retrying' | 'held' | 'unknown';
 }
 
 export interface AppHealth {
@@ -76,7 +80,15 @@ export class PipelineStatus {
     const { delivered, lastAttempt } = await index.deliveryActivity(t.name, now - 600_000);
     const backlog = await this.backlog(t, now).catch(() => undefined);
     const failing = lastAttempt !== undefined && lastAttempt.status !== 'ACKED' && lastAttempt.status !== 'SKIPPED';
-    const state: TargetStatus['state'] = !backlog ? 'unknown' : !backlog.undelivered ? 'up to date' : failing ? 'retrying' : 'catching up';
+    const state: TargetStatus['state'] = !backlog
+      ? 'unknown'
+      : !backlog.undelivered
+        ? 'up to date'
+        : lastAttempt?.status === 'HELD'
+          ? 'held'
+          : failing
+            ? 'retrying'
+            : 'catching up';
     return {
       target: t.name,
       deliveredLastMinute: lastMinute,

@@ -1,4 +1,4 @@
-import { type DeliveryEvent, REPLAY_HEADER } from '@lib/adapter-sdk/tools';
+import { type DeliveryEvent, REPLAY_HEADER, readSentContentHeaders, type SentRecordInfo } from '@lib/adapter-sdk/tools';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { ENVELOPE_HEADERS, type Hl7Envelope } from '@lib/envelope';
 import type { IncomingRecord, RecordPosition } from '@lib/kafka';
@@ -44,6 +44,8 @@ export type IndexEvent =
   /** An adapter's ledger event: one per delivery attempt outcome, skip or refusal (its fields as the ledger has them). */
   | ({ kind: 'delivery'; position: RecordPosition; source: RecordPosition } & Pick<DeliveryEvent, 'target' | 'controlId' | 'mrnHash'> &
       DeliveryOutcome)
+  /** What an adapter sent (the mapped message) or got back (an answer), on its sent topic: from the headers alone. */
+  | ({ kind: 'sent'; position: RecordPosition; at: number } & SentRecordInfo)
   /** A record on an adapter's (or the router's) dead-letter topic, with the stage and error class it names. */
   | {
       kind: 'dead-lettered';
@@ -123,6 +125,12 @@ export function deliveryEvent(record: IncomingRecord, event: DeliveryEvent): Ind
     at: event.at,
     source: { topic: event.sourceTopic, partition: event.sourcePartition, offset: String(event.sourceOffset) },
   };
+}
+
+/** A sent topic's record, from its headers (the value, PHI, is never read here); undefined for another record. */
+export function sentEvent(record: IncomingRecord): IndexEvent | undefined {
+  const info = readSentContentHeaders(record.headers);
+  return info && { kind: 'sent', position: positionOf(record), at: Number(record.timestamp), ...info };
 }
 
 /** A dead letter, from its Connect-style headers; `target` is whose dead-letter topic it is on. */

@@ -1,11 +1,11 @@
 // Records of every indexed topic for one message (CTL-1, MRN-4711) and a contract every MessageIndex store passes:
 // the SQLite file (message-index.spec.ts) and PostgreSQL (message-index-postgres.int-spec.ts).
 import { describe, expect, it } from '@jest/globals';
-import type { DeliveryEvent } from '@lib/adapter-sdk/tools';
+import { type DeliveryEvent, sentContentHeaders } from '@lib/adapter-sdk/tools';
 import { envelopeFromText } from '@lib/envelope';
 import type { IncomingRecord } from '@lib/kafka';
 import { hashMrn } from '@lib/platform';
-import { deadLetterEvent, deliveryEvent, quarantinedEvent, routedEvent, receivedEvent } from './index-events.js';
+import { deadLetterEvent, deliveryEvent, quarantinedEvent, routedEvent, receivedEvent, sentEvent } from './index-events.js';
 import type { MessageIndex } from './message-index.js';
 
 export const KEY = 'console-test-hash-key';
@@ -80,6 +80,48 @@ export function describeMessageIndex(engine: string, open: () => Promise<Message
       ]);
       expect(timeline.targets[1]!.deadLetters).toMatchObject([{ stage: 'DELIVERY', errorClass: 'ack:AR' }]);
       expect(await index.timeline('no-such-envelope')).toBeUndefined();
+      await index.close();
+    });
+
+    it('pairs each answered attempt with its kept answer, also when a redelivery numbers attempts from 1 again; HELD is held', async () => {
+      const index = await open();
+      const kept = (offset: number, part: 'message' | 'ack', attempt: number) =>
+        sentEvent(
+          record(
+            'hl7.sent.lab.v1',
+            offset,
+            sentContentHeaders('lab', { part, controlId: 'CTL-1', attempt }, { topic: 'hl7.route.lab.v1', partition: 0, offset: '3' }),
+          ),
+        )!;
+      const attempt = (offset: number, fields: Partial<DeliveryEvent>) =>
+        deliveryEvent(record('hl7.delivery.v1', offset), ledger('lab', 3, fields));
+      await index.apply([
+        receivedEvent(record('hl7.adt.v1', 7), envelope, KEY),
+        routedEvent(record('hl7.route.lab.v1', 3, routeHeaders('lab')))!,
+        // First owner: AE (answered), then a timeout (no answer); a rebalance; the next owner: AE, then held on AE.
+        kept(20, 'message', 0),
+        attempt(10, { status: 'NACKED', ackCode: 'AE', condition: 'AE', attempt: 1, at: 5000 }),
+        kept(21, 'ack', 1),
+        attempt(11, { status: 'RETRYING', ackCode: '', condition: 'timeout', attempt: 2, at: 5100 }),
+        kept(22, 'message', 0),
+        attempt(12, { status: 'NACKED', ackCode: 'AE', condition: 'AE', attempt: 1, at: 6000 }),
+        kept(23, 'ack', 1),
+        attempt(13, { status: 'HELD', ackCode: 'AE', condition: 'AE', attempt: 2, at: 6100 }),
+        kept(24, 'ack', 2),
+      ]);
+      const [lab] = (await index.timeline(envelope.envelopeId))!.targets;
+      const at = (offset: number) => ({ topic: 'hl7.sent.lab.v1', partition: 0, offset: String(offset) });
+      expect(lab!.state).toBe('held');
+      expect(lab!.sent).toEqual(at(20));
+      expect(lab!.attempts.map((a) => [a.attempt, a.condition, a.answer?.offset])).toEqual([
+        [1, 'AE', '21'],
+        [2, 'timeout', undefined],
+        [1, 'AE', '23'],
+        [2, 'AE', '24'],
+      ]);
+      expect(await index.sentOf(envelope.envelopeId, at(24))).toMatchObject({ target: 'lab', part: 'ack', attempt: 2 });
+      expect(await index.sentOf(envelope.envelopeId, at(99))).toBeUndefined();
+      expect(await index.sentOf('another-envelope', at(24))).toBeUndefined();
       await index.close();
     });
 

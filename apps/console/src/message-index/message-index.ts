@@ -20,11 +20,14 @@ export interface MessageSummary {
   position: RecordPosition;
 }
 
-/** One ledger event of a target's copy, as the timeline shows it. */
-export type DeliveryAttempt = DeliveryOutcome;
+/** One ledger event of a target's copy, as the timeline shows it; `answer`: where the target's answer is kept. */
+export type DeliveryAttempt = DeliveryOutcome & { answer?: RecordPosition };
 
-/** Where one target's copy of a message stands. */
-export type TargetState = 'delivered' | 'dead-lettered' | 'skipped' | 'pending';
+/** Where one target's copy of a message stands (held: retries used up, kept trying, the patient's queue waiting). */
+export type TargetState = 'delivered' | 'dead-lettered' | 'skipped' | 'held' | 'pending';
+
+/** A sent topic's record as the index knows it: whose, which part, and the route record it belongs to. */
+export type SentSummary = Omit<Extract<IndexEvent, { kind: 'sent' }>, 'kind'>;
 
 export interface TargetTimeline {
   target: string;
@@ -32,6 +35,8 @@ export interface TargetTimeline {
   position: RecordPosition;
   /** This copy is a replayed dead letter: the dead letter's `topic/partition/offset` ('' for the router's own copy). */
   replayOf: string;
+  /** Where the mapped message as sent is kept (the adapter's sent topic); undefined when it kept none. */
+  sent?: RecordPosition;
   attempts: DeliveryAttempt[];
   deadLetters: { stage: string; errorClass: string; at: number; position: RecordPosition }[];
   state: TargetState;
@@ -81,8 +86,8 @@ export interface SearchQuery {
 }
 
 /** Bumped when a table changes: an index of another version is emptied and read again from the topics. */
-const SCHEMA_VERSION = '3';
-const TABLES = ['received', 'routed', 'deliveries', 'dead_letters', 'quarantined', 'audit'];
+const SCHEMA_VERSION = '4';
+const TABLES = ['received', 'routed', 'deliveries', 'sent', 'dead_letters', 'quarantined', 'audit'];
 
 /** The position columns, quoted: "offset" (and "partition") are keywords in PostgreSQL. */
 const KEY = 'topic text not null, "partition" integer not null, "offset" text not null';
@@ -106,6 +111,10 @@ const SCHEMA = [
     source_topic text not null, source_partition integer not null, source_offset text not null, ${PRIMARY})`,
   'create index if not exists deliveries_source on deliveries (source_topic, source_partition, source_offset)',
   'create index if not exists deliveries_target_at on deliveries (target, at)',
+  `create table if not exists sent (${KEY},
+    target text not null, control_id text not null, part text not null, attempt integer not null, at bigint not null,
+    source_topic text not null, source_partition integer not null, source_offset text not null, ${PRIMARY})`,
+  'create index if not exists sent_source on sent (source_topic, source_partition, source_offset)',
   `create table if not exists dead_letters (${KEY},
     target text not null, envelope_id text not null, control_id text not null, stage text not null,
     error_class text not null, at bigint not null,
@@ -146,6 +155,7 @@ const INSERT: Record<IndexEvent['kind'], string> = {
     'source_partition',
     'source_offset',
   ]),
+  sent: insert('sent', ['target', 'control_id', 'part', 'attempt', 'at', 'source_topic', 'source_partition', 'source_offset']),
   'dead-lettered': insert('dead_letters', [
     'target',
     'envelope_id',
@@ -199,6 +209,8 @@ function rowValues(e: IndexEvent): SqlValue[] {
         e.source.partition,
         e.source.offset,
       ];
+    case 'sent':
+      return [...at, e.target, e.controlId, e.part, e.attempt, e.at, e.source.topic, e.source.partition, e.source.offset];
     case 'dead-lettered':
       return [...at, e.target, e.envelopeId, e.controlId, e.stage, e.errorClass, e.at, e.source.topic, e.source.partition, e.source.offset];
     case 'quarantined':
@@ -296,7 +308,13 @@ export class MessageIndex {
     const targets = await Promise.all(
       routes.map(async (route): Promise<TargetTimeline> => {
         const source = [String(route['topic']), Number(route['partition']), String(route['offset'])];
-        const attempts = (await this.db.all(`select * from deliveries where ${BY_SOURCE} order by at, "offset"`, source)).map(attemptOf);
+        const ledger = (await this.db.all(`select * from deliveries where ${BY_SOURCE} order by at, "offset"`, source)).map(attemptOf);
+        const sent = await this.db.all(`select * from sent where ${BY_SOURCE} order by "partition", "offset"`, source);
+        const attempts = withAnswers(
+          ledger,
+          sent.filter((k) => k['part'] === 'ack'),
+        );
+        const message = sent.find((k) => k['part'] === 'message');
         const deadLetters = (await this.db.all(`select * from dead_letters where ${BY_SOURCE} order by at`, source)).map((d) => ({
           stage: String(d['stage']),
           errorClass: String(d['error_class']),
@@ -308,6 +326,7 @@ export class MessageIndex {
           routedAt: Number(route['at']),
           position: positionOf(route),
           replayOf: String(route['replay_of']),
+          ...(message ? { sent: positionOf(message) } : {}),
           attempts,
           deadLetters,
           state: stateOf(attempts, deadLetters.length),
@@ -315,6 +334,30 @@ export class MessageIndex {
       }),
     );
     return { message: summaryOf(received), targets };
+  }
+
+  /**
+   * A sent topic's record, only if it belongs to a copy of the message `envelopeId` (its route record is that
+   * message's): what the console may show as that message's content, and nothing else.
+   */
+  async sentOf(envelopeId: string, position: RecordPosition): Promise<SentSummary | undefined> {
+    const [k] = await this.db.all(
+      `select s.* from sent s join routed r
+         on r.topic = s.source_topic and r."partition" = s.source_partition and r."offset" = s.source_offset
+       where s.topic = ? and s."partition" = ? and s."offset" = ? and r.envelope_id = ?`,
+      [position.topic, position.partition, position.offset, envelopeId],
+    );
+    return (
+      k && {
+        position: positionOf(k),
+        target: String(k['target']),
+        controlId: String(k['control_id']),
+        part: String(k['part']) as SentSummary['part'],
+        attempt: Number(k['attempt']),
+        at: Number(k['at']),
+        source: { topic: String(k['source_topic']), partition: Number(k['source_partition']), offset: String(k['source_offset']) },
+      }
+    );
   }
 
   /** Dead letters, newest first, by target, stage and time; with what became of their replays. */
@@ -480,11 +523,32 @@ function deadLetterOf(d: Row): Omit<DeadLetterSummary, 'replays'> {
   };
 }
 
+/** Attempts that sent something and got no answer: nothing to pair with a kept answer. */
+const UNANSWERED = new Set(['timeout', 'connection']);
+
+/**
+ * Pairs each attempt that got an answer with the kept answer of that attempt number, in the order both were written
+ * (a record delivered twice, after a rebalance, numbers its attempts from 1 again). Pure.
+ */
+function withAnswers(attempts: DeliveryAttempt[], answers: readonly Row[]): DeliveryAttempt[] {
+  const byAttempt = new Map<number, RecordPosition[]>();
+  for (const a of answers) {
+    const n = Number(a['attempt']);
+    byAttempt.set(n, [...(byAttempt.get(n) ?? []), positionOf(a)]);
+  }
+  return attempts.map((a) => {
+    if (a.attempt === 0 || UNANSWERED.has(a.condition)) return a;
+    const answer = byAttempt.get(a.attempt)?.shift();
+    return answer ? { ...a, answer } : a;
+  });
+}
+
 /** The last word wins: a replayed dead letter that was then ACKED is delivered. */
 function stateOf(attempts: readonly DeliveryAttempt[], deadLetters: number): TargetState {
   const last = attempts.at(-1);
   if (last?.status === 'ACKED') return 'delivered';
   if (last?.status === 'SKIPPED') return 'skipped';
+  if (last?.status === 'HELD') return 'held';
   if (last?.status === 'DEAD' || (deadLetters > 0 && !last)) return 'dead-lettered';
   return 'pending';
 }

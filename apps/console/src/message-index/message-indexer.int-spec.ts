@@ -1,10 +1,11 @@
-// The index fed from the real broker and registry: a message's records on five topics (an envelope, two route
-// records in a router-style transaction, ledger events, a dead letter, a quarantined input) become its timeline; an
+// The index fed from the real broker and registry: a message's records on six topics (an envelope, two route
+// records in a router-style transaction, ledger events, what the lab adapter sent and got back, a dead letter, a
+// quarantined input) become its timeline; an
 // index rebuilt from scratch (a new PostgreSQL database, a new group, every topic from its beginning) equals the live
 // SQLite one. A
 // replayed dead letter links back to it, and an audit record reaches the audit log.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, REPLAY_HEADER } from '@lib/adapter-sdk/tools';
+import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, REPLAY_HEADER, sentContentHeaders } from '@lib/adapter-sdk/tools';
 import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
 import { avroSerde, createSchemaRegistryClient, type KafkaClient, type Serde, topicValueSubject } from '@lib/kafka';
 import { type TestKafka, eventually, openTestKafka, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
@@ -25,6 +26,7 @@ const topics: IndexedTopics = {
     name,
     routeTopic: uniqueName(`ix-route-${name}`),
     deadLetterTopic: uniqueName(`ix-dlq-${name}`),
+    sentTopic: uniqueName(`ix-sent-${name}`),
   })),
 };
 
@@ -39,7 +41,7 @@ beforeAll(async () => {
     topics.quarantine,
     topics.ledger,
     topics.audit,
-    ...topics.targets.flatMap((t) => [t.routeTopic, t.deadLetterTopic]),
+    ...topics.targets.flatMap((t) => [t.routeTopic, t.deadLetterTopic, t.sentTopic]),
   ];
   await admin.ensureTopics(names.map((name) => ({ name, partitions: 1 })));
 });
@@ -163,6 +165,23 @@ describe('MessageIndexer on the real broker', () => {
       },
       { topic: topics.ledger, key: 'h', value: await deliveries.serialize(ledger(radiology!, replayed!.baseOffset, {})) },
       { topic: topics.audit, key: envelope.envelopeId, value: await audits.serialize(audit) },
+      // What the lab adapter kept: the mapped message, then the answers of attempts 1 (AE) and 2 (AA).
+      ...(
+        [
+          ['message', 0],
+          ['ack', 1],
+          ['ack', 2],
+        ] as const
+      ).map(([part, attempt]) => ({
+        topic: lab!.sentTopic,
+        key: envelope.mrn,
+        value: `${part} ${attempt}`,
+        headers: sentContentHeaders(
+          'lab',
+          { part, controlId: 'IX-1', attempt },
+          { topic: lab!.routeTopic, partition: 0, offset: labOffset },
+        ),
+      })),
       {
         topic: topics.quarantine,
         key: 'main',
@@ -180,7 +199,9 @@ describe('MessageIndexer on the real broker', () => {
         const t = found && (await live.timeline(found.envelopeId));
         const dead = t?.targets.find((x) => x.target === 'radiology')?.deadLetters.length ?? 0;
         const audited = (await live.auditLog()).length;
-        return t && t.targets.length === 3 && t.targets.every((x) => x.state !== 'pending') && dead === 1 && audited === 1 ? t : undefined;
+        const labKept = t?.targets.find((x) => x.target === 'lab')?.attempts.every((a) => a.answer) ?? false;
+        const settled = t && t.targets.length === 3 && t.targets.every((x) => x.state !== 'pending');
+        return settled && labKept && dead === 1 && audited === 1 ? t : undefined;
       },
       60000,
       'the timeline to be indexed',
@@ -193,6 +214,13 @@ describe('MessageIndexer on the real broker', () => {
       ['radiology', 'dead-lettered', ['AR'], ''],
       ['radiology', 'delivered', ['AA'], deadLetterAt],
     ]);
+    // The lab's copy knows where its mapped message and each answer are kept, in the order written.
+    const sentAt = (offset: number) => ({ topic: lab!.sentTopic, partition: 0, offset: String(offset) });
+    expect(byTarget[0]!.sent).toEqual(sentAt(0));
+    expect(byTarget[0]!.attempts.map((a) => a.answer)).toEqual([sentAt(1), sentAt(2)]);
+    expect(byTarget[1]!.sent).toBeUndefined();
+    expect(await live.sentOf(timeline.message.envelopeId, sentAt(1))).toMatchObject({ target: 'lab', part: 'ack', attempt: 1 });
+    expect(await live.sentOf('another-envelope', sentAt(1))).toBeUndefined();
     expect(await live.deadLetters({ target: 'radiology' })).toEqual([
       expect.objectContaining({
         controlId: 'IX-1',
@@ -206,7 +234,7 @@ describe('MessageIndexer on the real broker', () => {
     expect(await live.auditLog()).toEqual([
       expect.objectContaining({ ...audit, position: expect.objectContaining({ topic: topics.audit }) }),
     ]);
-    await eventually(() => (indexer.indexed >= 11 ? true : undefined), 30000, 'every committed record indexed');
+    await eventually(() => (indexer.indexed >= 14 ? true : undefined), 30000, 'every committed record indexed');
 
     // Rebuilt from scratch — on PostgreSQL: a new index and group read every topic from its beginning and arrive at
     // the same answers as the live SQLite index.

@@ -10,6 +10,7 @@ import {
   quarantinedEvent,
   receivedEvent,
   routedEvent,
+  sentEvent,
 } from './index-events.js';
 import type { MessageIndex } from './message-index.js';
 
@@ -20,7 +21,7 @@ export interface IndexedTopics {
   ledger: string;
   /** The console's own audit topic. */
   audit: string;
-  targets: readonly { name: string; routeTopic: string; deadLetterTopic: string }[];
+  targets: readonly { name: string; routeTopic: string; deadLetterTopic: string; sentTopic: string }[];
 }
 
 export interface MessageIndexerOptions {
@@ -40,7 +41,7 @@ export interface MessageIndexerOptions {
 }
 
 /**
- * Keeps the MessageIndex current: one consumer group over the ADT, route, ledger, dead-letter and quarantine topics
+ * Keeps the MessageIndex current: one consumer group over the ADT, route, ledger, sent, dead-letter and quarantine topics
  * (read_committed: a router transaction that aborted is never indexed), each fetched batch projected and applied in
  * one SQLite transaction before its offsets are committed. At least once, and harmless: rows are keyed by position.
  * A record that cannot be decoded is logged and left out (the index is a view; the topics are the record); the
@@ -60,6 +61,7 @@ export class MessageIndexer {
     for (const target of topics.targets) {
       this.kindOf.set(target.routeTopic, async (r) => routedEvent(r));
       this.kindOf.set(target.deadLetterTopic, async (r) => deadLetterEvent(r, target.name));
+      this.kindOf.set(target.sentTopic, async (r) => sentEvent(r));
     }
   }
 

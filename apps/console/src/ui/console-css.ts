@@ -22,8 +22,8 @@ td.mono, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; 
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; } .facts dt { color: var(--muted); }
 .state { display: inline-block; white-space: nowrap; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; border: 1px solid currentColor; }
 .state.delivered, .state.ACKED, .state.replayed, .state.shown, .state.up-to-date, .state.ready, .state.released { color: var(--ok); }
-.state.dead-lettered, .state.DEAD, .state.NACKED, .state.failed, .state.retrying, .state.unreachable, .state.not-ready, .state.refused { color: var(--bad); }
-.state.pending, .state.RETRY, .state.not-found, .state.catching-up, .state.unknown, .state.no-answer, .state.not-kept { color: var(--warn); } .state.skipped, .state.SKIPPED { color: var(--muted); }
+.state.dead-lettered, .state.DEAD, .state.NACKED, .state.failed, .state.retrying, .state.held, .state.HELD, .state.unreachable, .state.not-ready, .state.refused { color: var(--bad); }
+.state.pending, .state.RETRYING, .state.not-found, .state.catching-up, .state.unknown, .state.no-answer, .state.not-kept { color: var(--warn); } .state.skipped, .state.SKIPPED { color: var(--muted); }
 .muted { color: var(--muted); } .empty { padding: 16px; color: var(--muted); background: #fff; border: 1px dashed var(--line); }
 .segment { margin-bottom: 10px; } .segment h3 { font-size: 13px; margin: 0 0 4px; font-family: ui-monospace, Menlo, monospace; }
 .components { color: var(--muted); font-size: 12px; }

@@ -116,8 +116,11 @@ export class PagesController {
     @Param('envelopeId') envelopeId: string,
     @Body() body: Record<string, unknown>,
   ): Promise<string> {
-    const viewed = await this.content.view(request.user!, envelopeId, text(body['reason'], 200) ?? '');
-    if (!viewed) throw new NotFoundException({ message: 'No such message in the index.' });
+    const record = text(body['record'], 300);
+    const sent = record === undefined ? undefined : parsePositionText(record);
+    if (record !== undefined && !sent) throw new BadRequestException({ message: 'Not a record of this message.' });
+    const viewed = await this.content.view(request.user!, envelopeId, text(body['reason'], 200) ?? '', sent);
+    if (!viewed) throw new NotFoundException({ message: 'No such message (or record of it) in the index.' });
     return contentPage({ user: request.user! }, viewed.message, viewed.content);
   }
 

@@ -157,16 +157,30 @@ export function searchPage(frame: PageFrame, form: SearchForm, results: MessageS
   return page('Messages', { ...frame, active: 'messages' }, body);
 }
 
-function targetCard(target: TargetTimeline, user: SignedInUser | undefined): Html {
+function targetCard(envelopeId: string, target: TargetTimeline, user: SignedInUser | undefined): Html {
   const operator = user?.roles.includes('operator');
+  // With the phi role: a button per kept record (the message as sent, each answer), all submitting one audited form.
+  const phi = user?.roles.includes('phi');
+  const form = `content-${target.target}-${target.position.partition}-${target.position.offset}`;
+  const view = (position: RecordPosition, label: string) =>
+    html`<button type="submit" class="secondary" form="${form}" name="record" value="${at(position)}">${label}</button>`;
+  const answered = target.attempts.some((a) => a.answer);
   return html`<section class="card target" data-target="${target.target}">
     <h2>${target.target} ${state(target.state)} ${target.replayOf ? html`<span class="muted">replay of ${target.replayOf}</span>` : ''}</h2>
     <p class="muted">Routed ${time(target.routedAt)} to <span class="mono">${at(target.position)}</span></p>
     ${
+      phi && (target.sent || answered)
+        ? html`<form class="actions" id="${form}" method="post" action="/messages/${encodeURIComponent(envelopeId)}/content">
+            <label>Reason for viewing (recorded in the audit log) <input name="reason" maxlength="200" /></label>
+            ${target.sent ? view(target.sent, `View as sent to ${target.target}`) : ''}
+          </form>`
+        : ''
+    }
+    ${
       target.attempts.length === 0
         ? html`<p class="muted">No delivery attempt recorded yet.</p>`
         : html`${table(
-            ['Time', 'Attempt', 'Outcome', 'ACK', 'Condition', 'Latency', 'Detail (ERR)'],
+            ['Time', 'Attempt', 'Outcome', 'ACK', 'Condition', 'Latency', 'Detail (ERR)', ...(phi && answered ? ['Answer'] : [])],
             target.attempts.map(
               (a) =>
                 html`<tr>
@@ -177,6 +191,7 @@ function targetCard(target: TargetTimeline, user: SignedInUser | undefined): Htm
                   <td>${a.condition}</td>
                   <td>${a.latencyMs} ms</td>
                   <td class="mono">${a.detail}</td>
+                  ${phi && answered ? html`<td>${a.answer ? view(a.answer, 'View ACK') : ''}</td>` : ''}
                 </tr>`,
             ),
             'attempts',
@@ -229,14 +244,21 @@ export function timelinePage(frame: PageFrame, timeline: MessageTimeline): strin
     ${
       timeline.targets.length === 0
         ? html`<p class="empty">Not routed to any target yet (or filtered out by the routes).</p>`
-        : timeline.targets.map((t) => targetCard(t, frame.user))
+        : timeline.targets.map((t) => targetCard(m.envelopeId, t, frame.user))
     }`;
   return page(`Message ${m.controlId}`, { ...frame, active: 'messages' }, body);
 }
 
+/** What a content page shows, in words: "as received", "as sent to lab", "lab's answer to attempt 2". */
+function contentTitle(content: MessageContentView): string {
+  const part = content.part;
+  if (part.kind === 'received') return 'as received';
+  return part.part === 'message' ? `as sent to ${part.target}` : `${part.target}'s answer to attempt ${part.attempt}`;
+}
+
 export function contentPage(frame: PageFrame, message: MessageSummary, content: MessageContentView): string {
   const body = content.found
-    ? html`<h1>Message <span class="mono">${message.controlId}</span> as received</h1>
+    ? html`<h1>Message <span class="mono">${message.controlId}</span> ${contentTitle(content)}</h1>
         <p class="notice">This view was recorded in the audit log.</p>
         <p class="muted">
           From <span class="mono">${at(content.position)}</span>, ${content.charset}.
@@ -270,7 +292,7 @@ export function contentPage(frame: PageFrame, message: MessageSummary, content: 
         )}
         <h2>Raw</h2>
         <pre class="raw">${content.text.replace(/\r\n?|\n/g, '\n')}</pre>`
-    : html`<h1>Message <span class="mono">${message.controlId}</span></h1>
+    : html`<h1>Message <span class="mono">${message.controlId}</span> ${contentTitle(content)}</h1>
         <p class="notice">Its content is not available: ${content.reason}.</p>`;
   return page(`Content of ${message.controlId}`, { ...frame, active: 'messages' }, body);
 }
