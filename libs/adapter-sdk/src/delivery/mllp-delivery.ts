@@ -1,47 +1,18 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { HL7_SPAN_ATTRIBUTES } from '@lib/envelope';
-import { tracer } from '@lib/kafka';
 import { MllpClient, type MllpClientOptions, MllpError } from '@lib/mllp';
+import { type AckActionTable, type AckCondition, DEFAULT_ACK_ACTIONS, type RetryPolicy, readAck } from './ack-policy.js';
 import {
-  type AckActionTable,
-  type AckCondition,
-  DEFAULT_ACK_ACTIONS,
-  DEFAULT_RETRY_POLICY,
-  type RetryPolicy,
-  mayRetry,
-  readAck,
-  retryDelayMs,
-} from './ack-policy.js';
-import { AdapterError } from '../adapter-error.js';
+  type AttemptEvent as AnyAttemptEvent,
+  type DeliveryResult as AnyDeliveryResult,
+  type DeliveryTransport,
+  RetryingDelivery,
+  type TransportAnswer,
+} from './retrying-delivery.js';
 
-const deliveryTracer = tracer('delivery');
+export { DeliveryInterruptedError, isDeliveryInterrupted } from './retrying-delivery.js';
 
-/** One attempt's result, for the delivery ledger. */
-export interface AttemptEvent {
-  controlId: string;
-  attempt: number;
-  condition: AckCondition;
-  /** MSA-1 as received ('' without an ACK). */
-  ackCode: string;
-  latencyMs: number;
-  /** What happens next: delivered, retrying after `retryInMs`, dead (dead letter), or holding (hold on failure). */
-  status: 'delivered' | 'retrying' | 'dead' | 'holding';
-  retryInMs?: number;
-  /** The target's text or our error, without message content. */
-  detail: string;
-  /** The answer's bytes as received (PHI: kept on the sent topic, never logged); absent without an answer. */
-  ack?: Buffer;
-}
-
-export interface DeliveryResult {
-  status: 'delivered' | 'dead';
-  attempts: number;
-  condition: AckCondition;
-  ackCode: string;
-  detail: string;
-  /** From the first attempt to the outcome. */
-  elapsedMs: number;
-}
+/** One MLLP attempt's result, for the delivery ledger. */
+export type AttemptEvent = AnyAttemptEvent<AckCondition>;
+export type DeliveryResult = AnyDeliveryResult<AckCondition>;
 
 export interface MllpDeliveryOptions {
   target: Omit<MllpClientOptions, 'reconnect' | 'sleep'>;
@@ -60,149 +31,38 @@ export interface MllpDeliveryOptions {
 }
 
 /**
- * Thrown by deliver() when it is interrupted before the message was delivered: the delivery was closed (the pod
- * stops), or its signal aborted (the partition was revoked, the Lambda deadline is near). The message may or may not
- * have reached the target; it is not finished, and this delivery will not send it again: whoever owns the record
- * next does.
+ * HL7 over MLLP to one target: a small pool of persistent connections, each attempt tracked to its ACK. MSA-2 must
+ * equal the sent MSH-10; a timeout or a wrong answer drops that connection, so a late ACK can never be taken for the
+ * next message.
  */
-export class DeliveryInterruptedError extends AdapterError {
-  readonly code: 'DELIVERY_CLOSED' | 'DELIVERY_ABORTED';
-  readonly retriable = true;
-  constructor(
-    readonly controlId: string,
-    readonly reason: 'closed' | 'aborted',
-  ) {
-    super(`the delivery was ${reason} before the message was delivered`);
-    this.code = reason === 'closed' ? 'DELIVERY_CLOSED' : 'DELIVERY_ABORTED';
-  }
-}
-
-/** True for the errors that say "not delivered, not finished: redo it", as opposed to a failure. */
-export function isDeliveryInterrupted(error: unknown): error is DeliveryInterruptedError {
-  return error instanceof DeliveryInterruptedError;
-}
-
-/**
- * Sends HL7 messages to one target over a small pool of persistent MLLP connections and tracks each to its ACK:
- * MSA-2 must equal the sent MSH-10, answers map to actions (DEFAULT_ACK_ACTIONS, overridable), retries back off
- * exponentially with jitter and reuse the same bytes (same MSH-10, so a de-duplicating target can). A timeout or a
- * wrong answer drops that connection, so a late ACK can never be taken for the next message.
- */
-export class MllpDelivery {
+export class MllpTransport implements DeliveryTransport<AckCondition> {
+  readonly spanName = 'mllp send';
+  readonly peer: Readonly<Record<string, string | number>>;
   private readonly idle: MllpClient[] = [];
   private readonly waiting: ((client: MllpClient) => void)[] = [];
   private readonly all: MllpClient[] = [];
-  private readonly actions: AckActionTable;
-  private readonly retry: RetryPolicy;
-  private closed = false;
-  private readonly sleepers = new Set<() => void>();
 
-  constructor(private readonly options: MllpDeliveryOptions) {
-    this.actions = { ...DEFAULT_ACK_ACTIONS, ...options.actions };
-    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    for (let i = 0; i < (options.connections ?? 8); i += 1) {
-      const client = new MllpClient({ ...options.target, reconnect: { maxAttempts: 1 } });
+  constructor(
+    target: MllpDeliveryOptions['target'],
+    connections: number,
+    private readonly ackTimeoutMs: number,
+  ) {
+    this.peer = { 'server.address': target.host, 'server.port': target.port };
+    for (let i = 0; i < connections; i += 1) {
+      const client = new MllpClient({ ...target, reconnect: { maxAttempts: 1 } });
       this.all.push(client);
       this.idle.push(client);
     }
   }
 
-  /**
-   * Delivers one message (its MSH-10 is `controlId`): resolves when it is delivered or dead, never rejects but on
-   * close. `onAttempt` (besides the options') hears this message's attempts.
-   */
-  async deliver(
-    message: Buffer,
-    controlId: string,
-    onAttempt?: (event: AttemptEvent) => void,
-    signal?: AbortSignal,
-  ): Promise<DeliveryResult> {
-    const now = this.options.now ?? Date.now;
-    const started = now();
-    for (let attempt = 1; ; attempt += 1) {
-      if (this.closed) throw new DeliveryInterruptedError(controlId, 'closed');
-      if (signal?.aborted) throw new DeliveryInterruptedError(controlId, 'aborted');
-      const sentAt = now();
-      // A span per attempt (a child of the caller's, the record's delivery): its ACK code and condition, not its text.
-      const span = deliveryTracer.startSpan('mllp send', {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          [HL7_SPAN_ATTRIBUTES.controlId]: controlId,
-          'hl7.attempt': attempt,
-          'server.address': this.options.target.host,
-          'server.port': this.options.target.port,
-        },
-      });
-      const { condition, ackCode, detail, ack } = await this.attempt(message, controlId, signal);
-      const action = this.actions[condition];
-      span.setAttributes({ [HL7_SPAN_ATTRIBUTES.ackCode]: ackCode, 'hl7.ack_condition': condition });
-      if (action !== 'delivered' || signal?.aborted)
-        span.setStatus({ code: SpanStatusCode.ERROR, message: signal?.aborted ? 'aborted' : condition });
-      span.end();
-      if (signal?.aborted) throw new DeliveryInterruptedError(controlId, 'aborted');
-      const latencyMs = now() - sentAt;
-      const report = (status: AttemptEvent['status'], retryInMs?: number) => {
-        const event: AttemptEvent = {
-          controlId,
-          attempt,
-          condition,
-          ackCode,
-          latencyMs,
-          status,
-          detail,
-          ...(retryInMs === undefined ? {} : { retryInMs }),
-          ...(ack ? { ack } : {}),
-        };
-        this.options.onAttempt?.(event);
-        onAttempt?.(event);
-      };
-      const result = (status: DeliveryResult['status']): DeliveryResult => ({
-        status,
-        attempts: attempt,
-        condition,
-        ackCode,
-        detail,
-        elapsedMs: now() - started,
-      });
-      if (action === 'delivered') {
-        report('delivered');
-        return result('delivered');
-      }
-      const canRetry = action === 'retry' && mayRetry(this.retry, attempt, now() - started);
-      if (!canRetry && !this.options.holdOnFailure) {
-        report('dead');
-        return result('dead');
-      }
-      const delay = canRetry ? retryDelayMs(this.retry, attempt, (this.options.random ?? Math.random)()) : this.retry.maxDelayMs;
-      report(canRetry ? 'retrying' : 'holding', delay);
-      await this.pause(delay, signal);
-    }
-  }
-
-  /** MLLP connections to the target (messages in flight at most). */
-  get connections(): number {
-    return this.all.length;
-  }
-
-  /** Stops: waiting retries end (their deliver() rejects with DeliveryInterruptedError), connections close. */
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const wake of this.sleepers) wake();
-    await Promise.all(this.all.map((c) => c.close()));
-  }
-
-  private async attempt(
-    message: Buffer,
-    controlId: string,
-    signal: AbortSignal | undefined,
-  ): Promise<{ condition: AckCondition; ackCode: string; detail: string; ack?: Buffer }> {
+  async attempt(message: Buffer, controlId: string, signal?: AbortSignal): Promise<TransportAnswer<AckCondition>> {
     const client = await this.acquire(signal);
     if (!client) return { condition: 'connection', ackCode: '', detail: 'aborted' };
     // An abort drops the connection: the send ends at once, and a late ACK can never be read as another's answer.
     const onAbort = () => client.reset();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const reply = await client.send(message, this.options.ackTimeoutMs ?? 30000);
+      const reply = await client.send(message, this.ackTimeoutMs);
       const ack = readAck(reply, controlId);
       if (ack.condition === 'mismatch' || ack.condition === 'garbled') client.reset();
       return { condition: ack.condition, ackCode: ack.code, detail: ack.detail, ack: reply };
@@ -217,6 +77,10 @@ export class MllpDelivery {
       signal?.removeEventListener('abort', onAbort);
       this.release(client);
     }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((c) => c.close()));
   }
 
   /** A free connection, or undefined when `signal` aborts first. */
@@ -244,20 +108,23 @@ export class MllpDelivery {
     if (next) next(client);
     else this.idle.push(client);
   }
+}
 
-  private pause(ms: number, signal?: AbortSignal): Promise<void> {
-    if (this.options.sleep) return this.options.sleep(ms);
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const sleepers = this.sleepers;
-      function done() {
-        clearTimeout(timer);
-        sleepers.delete(done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      sleepers.add(done);
-      signal?.addEventListener('abort', done, { once: true });
+/**
+ * Sends HL7 messages to one target over MLLP and tracks each to its ACK: answers map to actions (DEFAULT_ACK_ACTIONS,
+ * overridable), retries back off exponentially with jitter and reuse the same bytes (same MSH-10, so a
+ * de-duplicating target can) — RetryingDelivery over an MllpTransport.
+ */
+export class MllpDelivery extends RetryingDelivery<AckCondition> {
+  constructor(options: MllpDeliveryOptions) {
+    super(new MllpTransport(options.target, options.connections ?? 8, options.ackTimeoutMs ?? 30000), {
+      actions: { ...DEFAULT_ACK_ACTIONS, ...options.actions },
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.holdOnFailure ? { holdOnFailure: options.holdOnFailure } : {}),
+      ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.now ? { now: options.now } : {}),
     });
   }
 }

@@ -12,7 +12,7 @@ import {
   tracer,
 } from '@lib/kafka';
 import { type Adapter, type OutboundMessage, mapEnvelope } from '../define-adapter.js';
-import type { AttemptEvent, DeliveryResult } from '../delivery/mllp-delivery.js';
+import type { AttemptEvent, DeliveryResult } from '../delivery/retrying-delivery.js';
 import type { SentContent } from './sent-content.js';
 
 /** A routed record as any transport gives it (a Kafka consumer, a Lambda event, a Connect payload). */
