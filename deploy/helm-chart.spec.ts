@@ -113,7 +113,7 @@ describe('Helm chart, default values', () => {
       const env = environmentOf(manifests, find(manifests, 'Deployment', `hl7-hl7-router-adapter-${name}`));
       expect(env['APP']).toBe(`adapter-${name}`);
       const config = adapterConfigSchema({ name, sourceTopic: `hl7.route.${name}.v1` }).parse(env);
-      expect(config.target).toEqual({ host: `${name === 'lab' ? 'lis' : 'ris'}.example.internal`, port: 2575, tls: false });
+      expect(config.target).toEqual({ kind: 'mllp', host: `${name === 'lab' ? 'lis' : 'ris'}.example.internal`, port: 2575, tls: false });
       expect(config.GROUP_ID).toBe(`hl7-adapter-${name}`);
     }
   });

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { defineAdapter, mapEnvelope } from './define-adapter.js';
+import { type AdapterDefinition, defineAdapter, mapEnvelope } from './define-adapter.js';
+import type { MessageEditor } from '@lib/hl7';
 import { envelopeFromText } from '@lib/envelope';
 
 /** Declares the target's character set in MSH-18 and changes nothing else. */
@@ -34,5 +35,22 @@ describe('mapEnvelope: the target character set', () => {
     if (outcome.kind !== 'rejected') return;
     expect(outcome.error.message).toBe(reason);
     expect(outcome.error.message).not.toMatch(/M.ller|J.rgen/);
+  });
+});
+
+describe('defineAdapter: HL7 out or email out', () => {
+  const base = { name: 'x', baseDir: '.', accepts: { messageTypes: ['ADT'] } };
+  const profile = { version: '2.5.1', required: [] };
+  it.each([
+    ['neither a mapping nor emails', base],
+    ['a mapping without a profile', { ...base, map: (m: MessageEditor) => m }],
+    ['both a mapping and emails', { ...base, map: (m: MessageEditor) => m, profile, emails: () => [] }],
+  ])('refuses %s', (_name, definition) => {
+    expect(() => defineAdapter(definition as AdapterDefinition)).toThrow(/give either map and profile \(HL7 out\) or emails \(email out\)/);
+  });
+
+  it('says which it is', () => {
+    expect(defineAdapter({ ...base, map: (m) => m, profile }).output).toBe('hl7');
+    expect(defineAdapter({ ...base, emails: () => [] }).output).toBe('email');
   });
 });

@@ -8,6 +8,8 @@ export {
   mapEnvelope,
   type Adapter,
   type AdapterDefinition,
+  type AdapterOutput,
+  InvalidEmailError,
   type MapContext,
   type MapOutcome,
   type OutboundMessage,
@@ -17,7 +19,8 @@ export { convertVersion, formatTimestamp, upperCaseName, versionBefore } from '.
 export { ProfileViolationError, checkProfile, type ProfileViolation, type TargetProfile } from './profile/target-profile.js';
 export { fieldDiff } from './golden/field-diff.js';
 export { runGoldenFiles, type GoldenResult } from './golden/golden-files.js';
-export { runAdapterPod } from './runtime/run-adapter-pod.js';
+export { runAdapterPod, type AdapterFactory } from './runtime/run-adapter-pod.js';
+export { EVENT_ID_HEADER, decodeEmail, encodeEmail, type EmailMessage } from './email/email-message.js';
 export {
   createConnectorHandler,
   createKafkaEventHandler,

@@ -24,7 +24,7 @@ function problems(env: Record<string, string>): string[] {
 describe('adapter config', () => {
   it('applies the documented defaults; the target comes from ADAPTER_<NAME>_TARGET', () => {
     const config = loadAdapterConfig(adapter, base);
-    expect(config.target).toEqual({ host: 'bb.example', port: 6661, tls: false });
+    expect(config.target).toEqual({ kind: 'mllp', host: 'bb.example', port: 6661, tls: false });
     expect(config).toMatchObject({
       SOURCE_TOPIC: 'hl7.route.blood-bank.v1',
       GROUP_ID: 'hl7-adapter-blood-bank',
@@ -40,8 +40,8 @@ describe('adapter config', () => {
   });
 
   it.each([
-    { url: 'mllps://ris.example:2575', target: { host: 'ris.example', port: 2575, tls: true } },
-    { url: 'mllp://[::1]:6661/', target: { host: '::1', port: 6661, tls: false } },
+    { url: 'mllps://ris.example:2575', target: { kind: 'mllp', host: 'ris.example', port: 2575, tls: true } },
+    { url: 'mllp://[::1]:6661/', target: { kind: 'mllp', host: '::1', port: 6661, tls: false } },
   ])('reads the target $url', ({ url, target }) => {
     expect(loadAdapterConfig(adapter, { ...base, ADAPTER_BLOOD_BANK_TARGET: url }).target).toEqual(target);
   });
@@ -58,6 +58,27 @@ describe('adapter config', () => {
     expect(problems({ ...base, ACK_ACTIONS: 'AE=ignore,XX=retry' })).toEqual([
       expect.stringContaining('ACK_ACTIONS: AE=ignore: expected <AA|CA|AE|CE|AR|CR|timeout|connection|mismatch|garbled>'),
       expect.stringContaining('ACK_ACTIONS: XX=retry: expected'),
+    ]);
+  });
+
+  const mailer = { ...adapter, output: 'email' as const };
+  it.each([
+    { url: 'smtp://mail.example.org:587', target: { kind: 'smtp', host: 'mail.example.org', port: 587, implicitTls: false } },
+    { url: 'smtps://mail.example.org:465', target: { kind: 'smtp', host: 'mail.example.org', port: 465, implicitTls: true } },
+    { url: 'ses://eu-west-1', target: { kind: 'ses', region: 'eu-west-1' } },
+  ])('an email adapter reads the target $url, and needs MAIL_FROM', ({ url, target }) => {
+    const env = { ...base, ADAPTER_BLOOD_BANK_TARGET: url, MAIL_FROM: 'notify@hospital.example.org' };
+    expect(loadAdapterConfig(mailer, env)).toMatchObject({ target, SMTP_STARTTLS: 'required', SEND_RATE_PER_SECOND: 10 });
+    expect(() => loadAdapterConfig(mailer, { ...env, MAIL_FROM: '' })).toThrow(/MAIL_FROM/);
+  });
+
+  it('an email adapter refuses an MLLP target, and an MLLP adapter an email one', () => {
+    const mail = { ...base, MAIL_FROM: 'notify@hospital.example.org' };
+    expect(() => loadAdapterConfig(mailer, mail)).toThrow(
+      /must look like smtp:\/\/host:port \(STARTTLS\), smtps:\/\/host:port or ses:\/\/<region>/,
+    );
+    expect(problems({ ...base, ADAPTER_BLOOD_BANK_TARGET: 'smtp://mail:25' })).toEqual([
+      'ADAPTER_BLOOD_BANK_TARGET: ADAPTER_BLOOD_BANK_TARGET must look like mllp://host:port or mllps://host:port',
     ]);
   });
 

@@ -1,5 +1,7 @@
 import { type MllpEndpoint, parseMllpUrl } from '@lib/mllp';
 import { configFields, loadConfig } from '@lib/platform';
+import type { AdapterOutput } from '../define-adapter.js';
+import { type EmailEndpoint, parseEmailUrl } from '../email/email-endpoint.js';
 import { z } from 'zod';
 import {
   type AckActionTable,
@@ -9,7 +11,7 @@ import {
   DEFAULT_RETRY_POLICY,
 } from '../delivery/ack-policy.js';
 
-const { checkKafkaSettings, flag, kafkaSettings, logLevel, port } = configFields;
+const { checkKafkaSettings, flag, httpUrl, kafkaSettings, logLevel, port } = configFields;
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const topic = (fallback: string) =>
   z
@@ -20,20 +22,36 @@ const topic = (fallback: string) =>
 const CONDITIONS = Object.keys(DEFAULT_ACK_ACTIONS) as AckCondition[];
 const ACTIONS: DeliveryAction[] = ['delivered', 'retry', 'dead-letter'];
 
-/** mllp://host:port or mllps://host:port (TLS). */
-export type TargetEndpoint = MllpEndpoint;
+/** HL7 adapters: mllp://host:port or mllps://host:port (TLS). Email adapters: smtp://, smtps:// or ses://<region>. */
+export type TargetEndpoint = ({ kind: 'mllp' } & MllpEndpoint) | EmailEndpoint;
 
-const targetUrl = (variable: string) =>
-  z
-    .string({ error: `is required: where the target listens, mllp://host:port (mllps:// for TLS)` })
-    .transform((text, ctx): TargetEndpoint => {
-      const endpoint = parseMllpUrl(text);
-      if (!endpoint) {
-        ctx.addIssue({ code: 'custom', message: `${variable} must look like mllp://host:port or mllps://host:port` });
-        return z.NEVER;
-      }
-      return endpoint;
-    });
+/** The target as its URL (host and port, or SES region): never a credential. */
+export function describeTarget(target: TargetEndpoint): string {
+  switch (target.kind) {
+    case 'mllp':
+      return `${target.tls ? 'mllps' : 'mllp'}://${target.host}:${target.port}`;
+    case 'smtp':
+      return `${target.implicitTls ? 'smtps' : 'smtp'}://${target.host}:${target.port}`;
+    case 'ses':
+      return `ses://${target.region}`;
+  }
+}
+
+const URL_FORMS: Record<AdapterOutput, string> = {
+  hl7: 'mllp://host:port or mllps://host:port',
+  email: 'smtp://host:port (STARTTLS), smtps://host:port or ses://<region>',
+};
+
+const targetUrl = (variable: string, output: AdapterOutput) =>
+  z.string({ error: `is required: where the target is, ${URL_FORMS[output]}` }).transform((text, ctx): TargetEndpoint => {
+    const mllp = output === 'hl7' ? parseMllpUrl(text) : undefined;
+    const endpoint = mllp ? { kind: 'mllp' as const, ...mllp } : output === 'email' ? parseEmailUrl(text) : undefined;
+    if (!endpoint) {
+      ctx.addIssue({ code: 'custom', message: `${variable} must look like ${URL_FORMS[output]}` });
+      return z.NEVER;
+    }
+    return endpoint;
+  });
 
 /** "AE=dead-letter,timeout=retry": overrides of the per-answer action table. */
 const ackActions = z
@@ -56,12 +74,13 @@ const ackActions = z
   });
 
 /** Every setting of an adapter pod; the target endpoint is ADAPTER_<NAME>_TARGET (e.g. ADAPTER_LAB_TARGET). */
-export function adapterConfigSchema(adapter: { name: string; sourceTopic: string }) {
+export function adapterConfigSchema(adapter: { name: string; sourceTopic: string; output?: AdapterOutput }) {
+  const output = adapter.output ?? 'hl7';
   const targetVariable = `ADAPTER_${adapter.name.toUpperCase().replace(/-/g, '_')}_TARGET`;
   return z
     .object({
       ...kafkaSettings(`hl7-adapter-${adapter.name}`),
-      [targetVariable]: targetUrl(targetVariable),
+      [targetVariable]: targetUrl(targetVariable, output),
       TARGET_TLS_CA_FILE: z.string().optional(),
       TARGET_TLS_CERT_FILE: z.string().optional(),
       TARGET_TLS_KEY_FILE: z.string().optional(),
@@ -91,12 +110,30 @@ export function adapterConfigSchema(adapter: { name: string; sourceTopic: string
       RETRY_INITIAL_DELAY_MS: positive(DEFAULT_RETRY_POLICY.initialDelayMs),
       RETRY_MAX_DELAY_MS: positive(DEFAULT_RETRY_POLICY.maxDelayMs),
       HOLD_ON_FAILURE: flag(false),
+      // Email adapters only:
+      /** The sender of every email (MAIL FROM and the From header). Required for email adapters. */
+      MAIL_FROM: z.email({ error: 'must be an email address' }).optional(),
+      /** smtp://: STARTTLS required (the default), or off for a local sink only. */
+      SMTP_STARTTLS: z.enum(['required', 'off']).default('required'),
+      SMTP_USER: z.string().min(1).optional(),
+      SMTP_PASSWORD: z.string().min(1).optional(),
+      /** Emails sent per second at most (a token bucket; Amazon SES's sending quota). */
+      SEND_RATE_PER_SECOND: z.coerce.number().positive().default(10),
+      /** An event sent to a recipient within this window is not sent again by this process. */
+      DEDUP_WINDOW_MS: positive(24 * 3600 * 1000),
+      /** Another SES endpoint (a VPC endpoint; a local one in tests). */
+      SES_ENDPOINT: httpUrl.optional(),
+      SES_CONFIGURATION_SET: z.string().min(1).optional(),
       LOG_HASH_KEY: z.string({ error: 'is required (at least 16 characters): the key of the MRN hash in the ledger and logs' }).min(16),
       HTTP_PORT: port(9470),
       LOG_LEVEL: logLevel,
     })
     .superRefine((c, ctx) => {
       checkKafkaSettings(c, ctx);
+      if (output === 'email' && !c.MAIL_FROM)
+        ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required for an email adapter: the sender address' });
+      if (Boolean(c.SMTP_USER) !== Boolean(c.SMTP_PASSWORD))
+        ctx.addIssue({ code: 'custom', path: ['SMTP_USER'], message: 'SMTP_USER and SMTP_PASSWORD go together' });
       if (Boolean(c.TARGET_TLS_CERT_FILE) !== Boolean(c.TARGET_TLS_KEY_FILE))
         ctx.addIssue({
           code: 'custom',
@@ -109,6 +146,9 @@ export function adapterConfigSchema(adapter: { name: string; sourceTopic: string
 
 export type AdapterConfig = z.infer<ReturnType<typeof adapterConfigSchema>>;
 
-export function loadAdapterConfig(adapter: { name: string; sourceTopic: string }, env: NodeJS.ProcessEnv): AdapterConfig {
+export function loadAdapterConfig(
+  adapter: { name: string; sourceTopic: string; output?: AdapterOutput },
+  env: NodeJS.ProcessEnv,
+): AdapterConfig {
   return loadConfig(`adapter-${adapter.name}`, adapterConfigSchema(adapter), env);
 }

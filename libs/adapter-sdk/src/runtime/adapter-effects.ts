@@ -16,6 +16,8 @@ import {
 import { configFields, kafkaConnection, type Logger, schemaRegistryConnection } from '@lib/platform';
 import type { Adapter } from '../define-adapter.js';
 import { MllpDelivery } from '../delivery/mllp-delivery.js';
+import { type Delivery, RetryingDelivery } from '../delivery/retrying-delivery.js';
+import { DEFAULT_EMAIL_ACTIONS } from '../email/email-conditions.js';
 import type { AdapterConfig } from './adapter-config.js';
 import { AdapterMetrics } from './adapter-metrics.js';
 import { type DeliveryEvent, RecordProcessor, type SourceRecord } from './record-processor.js';
@@ -30,7 +32,7 @@ export const DELIVERY_EVENT_SCHEMA = JSON.parse(readFileSync(new URL('./delivery
 export interface AdapterEffects {
   kafka: KafkaClient;
   producer: KafkaProducer;
-  delivery: MllpDelivery;
+  delivery: Delivery;
   processor: RecordProcessor;
   metrics: AdapterMetrics;
   /** The adapter's admin client (topics at start, lag at scrape time). */
@@ -94,29 +96,7 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
   await untilUp('producer connect', () => producer.connect());
 
   const metrics = new AdapterMetrics();
-  const { target } = config;
-  const tls = target.tls
-    ? {
-        ...(config.TARGET_TLS_CA_FILE ? { ca: readFileSync(config.TARGET_TLS_CA_FILE) } : {}),
-        ...(config.TARGET_TLS_CERT_FILE
-          ? { cert: readFileSync(config.TARGET_TLS_CERT_FILE), key: readFileSync(config.TARGET_TLS_KEY_FILE!) }
-          : {}),
-        ...(config.TARGET_TLS_SERVERNAME ? { servername: config.TARGET_TLS_SERVERNAME } : {}),
-      }
-    : undefined;
-  const delivery = new MllpDelivery({
-    target: { host: target.host, port: target.port, ...(tls ? { tls } : {}) },
-    connections: config.CONNECTIONS,
-    ackTimeoutMs: config.ACK_TIMEOUT_MS,
-    actions: config.ACK_ACTIONS,
-    retry: {
-      maxAttempts: config.RETRY_MAX_ATTEMPTS,
-      budgetMs: config.RETRY_BUDGET_MS,
-      initialDelayMs: config.RETRY_INITIAL_DELAY_MS,
-      maxDelayMs: config.RETRY_MAX_DELAY_MS,
-    },
-    holdOnFailure: config.HOLD_ON_FAILURE,
-  });
+  const delivery = await openDelivery(config);
   const processor = new RecordProcessor(
     adapter,
     {
@@ -181,4 +161,50 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
       await admin.disconnect();
     },
   };
+}
+
+/** How this adapter's messages reach its target: MLLP (HL7 adapters), SMTP or Amazon SES (email adapters). */
+async function openDelivery(config: AdapterConfig): Promise<Delivery> {
+  const { target } = config;
+  const retry = {
+    maxAttempts: config.RETRY_MAX_ATTEMPTS,
+    budgetMs: config.RETRY_BUDGET_MS,
+    initialDelayMs: config.RETRY_INITIAL_DELAY_MS,
+    maxDelayMs: config.RETRY_MAX_DELAY_MS,
+  };
+  if (target.kind !== 'mllp') {
+    // Loaded only by email adapters: nodemailer and the AWS SDK stay out of the MLLP adapters' start-up.
+    const { emailTransport } = await import('../email/email-transport.js');
+    const transport = emailTransport({
+      endpoint: target,
+      from: config.MAIL_FROM!,
+      startTls: config.SMTP_STARTTLS,
+      ...(config.TARGET_TLS_CA_FILE ? { ca: readFileSync(config.TARGET_TLS_CA_FILE) } : {}),
+      ...(config.SMTP_USER ? { auth: { user: config.SMTP_USER, pass: config.SMTP_PASSWORD! } } : {}),
+      connections: config.CONNECTIONS,
+      timeoutMs: config.ACK_TIMEOUT_MS,
+      ...(config.SES_ENDPOINT ? { sesEndpoint: config.SES_ENDPOINT } : {}),
+      ...(config.SES_CONFIGURATION_SET ? { sesConfigurationSet: config.SES_CONFIGURATION_SET } : {}),
+      ratePerSecond: config.SEND_RATE_PER_SECOND,
+      dedupWindowMs: config.DEDUP_WINDOW_MS,
+    });
+    return new RetryingDelivery(transport, { actions: DEFAULT_EMAIL_ACTIONS, retry, holdOnFailure: config.HOLD_ON_FAILURE });
+  }
+  const tls = target.tls
+    ? {
+        ...(config.TARGET_TLS_CA_FILE ? { ca: readFileSync(config.TARGET_TLS_CA_FILE) } : {}),
+        ...(config.TARGET_TLS_CERT_FILE
+          ? { cert: readFileSync(config.TARGET_TLS_CERT_FILE), key: readFileSync(config.TARGET_TLS_KEY_FILE!) }
+          : {}),
+        ...(config.TARGET_TLS_SERVERNAME ? { servername: config.TARGET_TLS_SERVERNAME } : {}),
+      }
+    : undefined;
+  return new MllpDelivery({
+    target: { host: target.host, port: target.port, ...(tls ? { tls } : {}) },
+    connections: config.CONNECTIONS,
+    ackTimeoutMs: config.ACK_TIMEOUT_MS,
+    actions: config.ACK_ACTIONS,
+    retry,
+    holdOnFailure: config.HOLD_ON_FAILURE,
+  });
 }

@@ -5,6 +5,7 @@ import type { AdapterConfig } from './adapter-config.js';
 import { type AdapterEffects, openAdapterEffects } from './adapter-effects.js';
 import type { AdapterMetrics } from './adapter-metrics.js';
 import { PodRunner } from './pod-runner.js';
+import { describeTarget } from './adapter-config.js';
 
 /** An adapter running as a pod: consumer group on its routed topic, MLLP delivery, ledger, dead letters, health. */
 export class AdapterPod {
@@ -60,7 +61,7 @@ export class AdapterPod {
       {
         adapter: adapter.name,
         source: config.SOURCE_TOPIC,
-        target: `${target.tls ? 'mllps' : 'mllp'}://${target.host}:${target.port}`,
+        target: describeTarget(target),
         httpPort,
       },
       'adapter running',

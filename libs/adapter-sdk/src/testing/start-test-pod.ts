@@ -7,7 +7,7 @@ import { AdapterPod } from '../runtime/adapter-pod.js';
 
 export interface TestPod {
   pod: AdapterPod;
-  topics: { source: string; ledger: string; deadLetter: string };
+  topics: { source: string; ledger: string; deadLetter: string; sent: string };
   logLines: string[];
 }
 
@@ -18,7 +18,12 @@ export async function startTestPod(
   port: number,
   overrides: Record<string, string> = {},
 ): Promise<TestPod> {
-  const topics = { source: uniqueName(`ad-${adapter.name}-src`), ledger: uniqueName('ad-ledger'), deadLetter: uniqueName('ad-dlq') };
+  const topics = {
+    source: uniqueName(`ad-${adapter.name}-src`),
+    ledger: uniqueName('ad-ledger'),
+    deadLetter: uniqueName('ad-dlq'),
+    sent: uniqueName('ad-sent'),
+  };
   const variable = `ADAPTER_${adapter.name.toUpperCase().replace(/-/g, '_')}_TARGET`;
   const config = loadAdapterConfig(adapter, {
     KAFKA_BROKERS: kafka.brokers.join(','),
@@ -27,6 +32,7 @@ export async function startTestPod(
     SOURCE_TOPIC: topics.source,
     LEDGER_TOPIC: topics.ledger,
     DEAD_LETTER_TOPIC: topics.deadLetter,
+    SENT_TOPIC: topics.sent,
     GROUP_ID: uniqueName(`ad-${adapter.name}-group`),
     TOPIC_PARTITIONS: '3',
     HTTP_PORT: '0',
