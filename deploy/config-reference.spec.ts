@@ -8,6 +8,7 @@ import { settingNames } from '@lib/platform';
 import { gatewayConfigSchema } from '../apps/mllp-gateway/src/gateway-config.js';
 import { routerConfigSchema } from '../apps/router/src/router-config.js';
 import { consoleConfigSchema } from '../apps/console/src/console-config.js';
+import { notifySettingsSchema } from '../apps/adapter-notify/src/notify-adapter.js';
 
 // The Kafka and registry connection, shared by every app, is documented once, in docs/operations.md.
 const shared = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
@@ -30,6 +31,16 @@ describe('configuration reference in docs/', () => {
       settingNames(adapterConfigSchema({ name: 'x', sourceTopic: 't' })).map((k) =>
         k === 'ADAPTER_X_TARGET' ? 'ADAPTER_<NAME>_TARGET' : k,
       ),
+    ],
+    [
+      'the notify adapter',
+      'adapters.md',
+      [
+        ...settingNames(adapterConfigSchema({ name: 'notify', sourceTopic: 't', output: 'email' })).map((k) =>
+          k === 'ADAPTER_NOTIFY_TARGET' ? 'ADAPTER_<NAME>_TARGET' : k,
+        ),
+        ...settingNames(notifySettingsSchema),
+      ],
     ],
   ])('names every setting of %s in docs/%s', (_app, doc, keys) => {
     expect(keys.length).toBeGreaterThan(10);

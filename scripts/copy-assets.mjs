@@ -1,10 +1,11 @@
-// Copies non-TypeScript files the code reads at run time (Avro schemas, adapters' code-set tables) into dist/,
+// Copies non-TypeScript files the code reads at run time (Avro schemas, adapters' code-set and subscription tables,
+// email templates) into dist/,
 // beside the compiled code.
 import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const ASSET = /\.avsc$|\/code-sets\/[^/]+\.(csv|json)$/;
+const ASSET = /\.avsc$|\/(code-sets|subscriptions)\/[^/]+\.(csv|json)$|\/templates\/[^/]+\.mustache$/;
 let copied = 0;
 function walk(dir) {
   for (const name of readdirSync(dir)) {

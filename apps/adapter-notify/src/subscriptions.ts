@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { AdapterError } from '@lib/adapter-sdk';
+
+/** One care-team member who wants to hear of a provider's patients' events. */
+export interface Subscription {
+  /** The provider's id as the EHR sends it in PD1-4.1 / PV1-7.1 / PV1-8.1 / PV1-9.1. */
+  providerId: string;
+  email: string;
+  /** Trigger events wanted (A01, A03…); empty: every event the adapter takes. */
+  events: readonly string[];
+}
+
+/** The subscription table cannot be used: names the row and column, never a value. */
+export class SubscriptionTableError extends AdapterError {
+  readonly code = 'SUBSCRIPTION_TABLE';
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+const ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+const EVENT = /^[A-Z]\d{2}$/;
+
+/**
+ * Who to notify for which provider: a table kept as data (a CSV file: provider_id,email,events — events a
+ * space-separated list, empty for all). Rows are checked when loaded, so a bad table stops the adapter at start-up
+ * with every problem listed. Pure lookups.
+ */
+export class SubscriptionTable {
+  private readonly byProvider = new Map<string, Subscription[]>();
+
+  constructor(subscriptions: readonly Subscription[]) {
+    for (const s of subscriptions) this.byProvider.set(s.providerId, [...(this.byProvider.get(s.providerId) ?? []), s]);
+  }
+
+  static parseCsv(text: string, source = 'subscriptions'): SubscriptionTable {
+    const rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, comment: '#' }) as Record<string, string>[];
+    const problems: string[] = [];
+    const subscriptions: Subscription[] = [];
+    rows.forEach((row, i) => {
+      const line = `${source} row ${i + 1}`;
+      const providerId = row['provider_id'] ?? '';
+      const email = row['email'] ?? '';
+      const events = (row['events'] ?? '').split(/\s+/).filter(Boolean);
+      if (!providerId) problems.push(`${line}: provider_id is empty`);
+      if (!ADDRESS.test(email)) problems.push(`${line}: email is not a plain address`);
+      const badEvents = events.filter((e) => !EVENT.test(e));
+      if (badEvents.length) problems.push(`${line}: events must look like A01 A03`);
+      subscriptions.push({ providerId, email, events });
+    });
+    if (problems.length) throw new SubscriptionTableError(problems.join('; '));
+    return new SubscriptionTable(subscriptions);
+  }
+
+  static load(file: string): SubscriptionTable {
+    return SubscriptionTable.parseCsv(readFileSync(file, 'utf8'), file);
+  }
+
+  /** The distinct addresses subscribed to any of `providerIds` for `event`, in table order. */
+  recipients(providerIds: readonly string[], event: string): string[] {
+    const found = new Set<string>();
+    for (const id of providerIds)
+      for (const s of this.byProvider.get(id) ?? []) if (s.events.length === 0 || s.events.includes(event)) found.add(s.email);
+    return [...found];
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const list of this.byProvider.values()) n += list.length;
+    return n;
+  }
+}
