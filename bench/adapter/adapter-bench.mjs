@@ -3,7 +3,8 @@
 //   fast-key         receiver answers at once, KEY ordering (patients concurrently)
 //   slow-key         receiver takes 10 ms per ACK, KEY ordering
 //   slow-partition   receiver takes 10 ms per ACK, one record at a time per partition (the baseline)
-//   npm run bench:adapter [-- --runs 3 --fast 20000 --slow 20000 --baseline 3000]
+//   fast-key-unkept  fast-key with KEEP_SENT=false: what keeping the sent message and each ACK (the sent topic) costs
+//   npm run bench:adapter [-- --runs 3 --fast 20000 --slow 20000 --baseline 3000 --variants fast-key,fast-key-unkept]
 // Needs a built tree (npm run build) and KAFKA_BROKERS / SCHEMA_REGISTRY_URL (npm run kafka:up prints them).
 // Prints a table and writes bench/adapter/results/<timestamp>.json. Not a test: it prints numbers.
 import { spawn } from 'node:child_process';
@@ -23,6 +24,7 @@ const SIZES = {
   'fast-key': Number(args.fast ?? 20000),
   'slow-key': Number(args.slow ?? 20000),
   'slow-partition': Number(args.baseline ?? 3000),
+  'fast-key-unkept': Number(args.fast ?? 20000),
 };
 const PATIENTS = 300;
 const SLOW_MS = 10;
@@ -71,7 +73,7 @@ async function runVariant(variant, run) {
       return { kind: 'ack', code: 'AA', ...(slow ? { delayMs: SLOW_MS } : {}) };
     },
   });
-  const keyMode = variant.endsWith('key');
+  const keyMode = variant.includes('-key');
   const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(root, 'dist/apps/adapter-lab/src/main.js')], {
     env: {
       ...process.env,
@@ -82,6 +84,8 @@ async function runVariant(variant, run) {
       GROUP_ID: `${source}-group`,
       LEDGER_TOPIC: `ab-${tag}-ledger`,
       DEAD_LETTER_TOPIC: `ab-${tag}-dlq`,
+      SENT_TOPIC: `ab-${tag}-sent`,
+      KEEP_SENT: variant.endsWith('unkept') ? 'false' : 'true',
       TOPIC_PARTITIONS: '3',
       HTTP_PORT: '0',
       LOG_HASH_KEY: 'benchmark-hash-key-01',
@@ -105,7 +109,8 @@ async function runVariant(variant, run) {
   }
 }
 
-const variants = ['fast-key', 'slow-key', 'slow-partition'];
+const variants = args.variants ? String(args.variants).split(',') : ['fast-key', 'slow-key', 'slow-partition', 'fast-key-unkept'];
+for (const v of variants) if (!(v in SIZES)) throw new Error(`unknown variant ${v}: ${Object.keys(SIZES).join(', ')}`);
 console.log(
   `adapter bench: adapter-lab process, 3 partitions, ${PATIENTS} patients, slow receiver ${SLOW_MS} ms/ACK, ${RUNS} runs; ` +
     `${cpus().length} cores, load ${loadavg()
@@ -126,9 +131,14 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const summary = Object.fromEntries(variants.map((v) => [v, median(results.filter((r) => r.variant === v).map((r) => r.msgPerS))]));
 console.log('\nmedians:');
 for (const v of variants) console.log(`  ${v.padEnd(15)} ${summary[v].toFixed(0).padStart(6)} msg/s`);
-console.log(
-  `  slow receiver: key-level concurrency is ${(summary['slow-key'] / summary['slow-partition']).toFixed(1)}x one-at-a-time per partition`,
-);
+if (summary['slow-key'] && summary['slow-partition'])
+  console.log(
+    `  slow receiver: key-level concurrency is ${(summary['slow-key'] / summary['slow-partition']).toFixed(1)}x one-at-a-time per partition`,
+  );
+if (summary['fast-key'] && summary['fast-key-unkept'])
+  console.log(
+    `  keeping what was sent (KEEP_SENT) costs ${((1 - summary['fast-key'] / summary['fast-key-unkept']) * 100).toFixed(1)} % of fast-key msg/s`,
+  );
 console.log(
   `raw numbers: ${writeBenchResults('adapter', { runs: RUNS, sizes: SIZES, patients: PATIENTS, slowMs: SLOW_MS, results, summary })}`,
 );
