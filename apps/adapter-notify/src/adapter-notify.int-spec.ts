@@ -1,6 +1,7 @@
 // adapter-notify as a pod on the real broker, mailing a real SMTP server (aiosmtpd, STARTTLS): an A01 for a subscribed
 // provider yields exactly one mail per address (one address throttled once, then sent), an A08 none (not an event it
 // takes), a refused address dead-letters; the ledger has every attempt and the sent topic what was sent and answered.
+// Subscriptions also come from a compacted topic, read whole before the first record and followed after.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { startTestPod, type TestPod } from '@lib/adapter-sdk/testing';
 import { DELIVERY_EVENT_SCHEMA, type DeliveryEvent, readSentContentHeaders } from '@lib/adapter-sdk/tools';
 import { envelopeFromText, envelopeHeaders, HL7_ENVELOPE_SCHEMA, type Hl7Envelope } from '@lib/envelope';
 import { avroSerde, createKafkaClient, createSchemaRegistryClient, type KafkaClient, topicValueSubject } from '@lib/kafka';
-import { eventually, readTopic, testKafkaEnv } from '@lib/kafka/testing';
+import { eventually, readTopic, testKafkaEnv, uniqueName } from '@lib/kafka/testing';
 import { writeTestPki } from '@lib/mllp/testing';
 import { SmtpSink } from '../../../test/support/smtp-sink.js';
 import { createNotifyAdapter } from './notify-adapter.js';
@@ -24,21 +25,50 @@ const adt = (mrn: string, trigger: string, controlId: string, provider: string) 
 let sink: SmtpSink;
 let started: TestPod;
 let kafka: KafkaClient;
+const subscriptionsTopic = uniqueName('notify-subscriptions');
+/** Records of the subscriptions topic the adapter has applied (or refused), counted through its table's apply. */
+let tableRecords = 0;
+const publish = async (key: string, value: string | null) => {
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send([{ topic: subscriptionsTopic, key, value }]);
+  await producer.disconnect();
+};
 beforeAll(async () => {
+  kafka = createKafkaClient({ brokers: testKafkaEnv().brokers, clientId: 'adapter-notify-int' });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.ensureTopics([{ name: subscriptionsTopic, partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
+  await admin.disconnect();
+  // Before the pod starts: a provider only the topic knows, and a record it cannot read (logged, skipped).
+  await publish('66', JSON.stringify({ subscriptions: [{ email: 'topic-sub@clinic.example.org' }] }));
+  await publish('67', 'not json');
   const dir = mkdtempSync(join(tmpdir(), 'notify-int-'));
   const pki = await writeTestPki(dir, 'notify');
   sink = await SmtpSink.start({ certFile: pki.certFile, keyFile: pki.keyFile });
   writeFileSync(
     join(dir, 'subscriptions.csv'),
-    'provider_id,email,events\n88,pcp@clinic.example.org,\n88,throttle-once-nurse@clinic.example.org,A01\n77,bad-gone@clinic.example.org,\n',
+    'provider_id,email,events\n88,pcp@clinic.example.org,\n88,throttle-once-nurse@clinic.example.org,A01\n77,bad-gone@clinic.example.org,\n66,file-66@clinic.example.org,\n',
   );
-  const env = { NOTIFY_SUBSCRIPTIONS_FILE: join(dir, 'subscriptions.csv'), LOG_HASH_KEY: 'integration-test-hash-key' };
-  started = await startTestPod(createNotifyAdapter(env), testKafkaEnv(), 0, {
+  const env = {
+    NOTIFY_SUBSCRIPTIONS_FILE: join(dir, 'subscriptions.csv'),
+    NOTIFY_SUBSCRIPTIONS_TOPIC: subscriptionsTopic,
+    LOG_HASH_KEY: 'integration-test-hash-key',
+  };
+  const adapter = createNotifyAdapter(env);
+  const table = adapter.definition.tables![0]!;
+  const apply = table.apply.bind(table);
+  (table as { apply: typeof apply }).apply = (key, value) => {
+    tableRecords += 1;
+    apply(key, value);
+  };
+  started = await startTestPod(adapter, testKafkaEnv(), 0, {
     ADAPTER_NOTIFY_TARGET: `smtp://127.0.0.1:${sink.port}`,
     MAIL_FROM: 'notify@hospital.example.org',
     TARGET_TLS_CA_FILE: pki.caFile,
   });
-  kafka = createKafkaClient({ brokers: testKafkaEnv().brokers, clientId: 'adapter-notify-int' });
+  // The pod started only once its table was read to the end: both records were seen.
+  expect(tableRecords).toBe(2);
 }, 60000);
 afterAll(async () => {
   await started?.pod.stop();

@@ -107,3 +107,34 @@ describe('notify adapter mapping', () => {
     );
   });
 });
+
+describe('subscriptions from the topic', () => {
+  const table = () => SubscriptionTable.parseCsv('provider_id,email,events\n88,file@clinic.example.org,\n');
+  const record = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+  it("a provider's topic entry replaces its file rows; an empty list silences it; a tombstone gives the file's back", () => {
+    const t = table();
+    t.applyRecord('88', record({ subscriptions: [{ email: 'topic@clinic.example.org', events: ['A03'] }] }));
+    expect(t.recipients(['88'], 'A01')).toEqual([]);
+    expect(t.recipients(['88'], 'A03')).toEqual(['topic@clinic.example.org']);
+    t.applyRecord('88', record({ subscriptions: [] }));
+    expect(t.recipients(['88'], 'A03')).toEqual([]);
+    t.applyRecord('88', null);
+    expect(t.recipients(['88'], 'A03')).toEqual(['file@clinic.example.org']);
+    t.applyRecord('99', record({ subscriptions: [{ email: 'new@clinic.example.org' }] }));
+    expect(t.recipients(['99', '88'], 'A01')).toEqual(['new@clinic.example.org', 'file@clinic.example.org']);
+    expect(t.size).toBe(2);
+  });
+
+  it.each([
+    ['not JSON', Buffer.from('{'), /not JSON/],
+    ['no list', record({ emails: [] }), /without a subscriptions list/],
+    ['a bad address', record({ subscriptions: [{ email: 'x' }] }), /subscription 1: email is not a plain address/],
+    ['bad events', record({ subscriptions: [{ email: 'a@b.org', events: ['admit'] }] }), /events must look like/],
+  ])('refuses %s, naming the problem, and keeps what it had', (_name, value, problem) => {
+    const t = table();
+    t.applyRecord('88', record({ subscriptions: [{ email: 'kept@clinic.example.org' }] }));
+    expect(() => t.applyRecord('88', value)).toThrow(problem);
+    expect(t.recipients(['88'], 'A01')).toEqual(['kept@clinic.example.org']);
+  });
+});

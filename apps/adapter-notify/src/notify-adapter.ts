@@ -10,6 +10,11 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** The notify adapter's own settings (besides every adapter's: ADAPTER_NOTIFY_TARGET, MAIL_FROM, …). */
 export const notifySettingsSchema = z.object({
+  /** The compacted topic of subscriptions by provider id, changed without a redeploy (see docs/adapters.md). */
+  NOTIFY_SUBSCRIPTIONS_TOPIC: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name')
+    .default('hl7.notify.subscriptions.v1'),
   /** provider_id,email,events (see subscriptions/subscriptions.csv). */
   NOTIFY_SUBSCRIPTIONS_FILE: z.string().min(1).default(`${here}subscriptions/subscriptions.csv`),
   NOTIFY_SUBJECT_TEMPLATE_FILE: z.string().min(1).default(`${here}templates/subject.mustache`),
@@ -37,5 +42,6 @@ export function createNotifyAdapter(env: NodeJS.ProcessEnv): Adapter {
     baseDir: here,
     accepts: { messageTypes: ['ADT'], triggerEvents: ['A01', 'A02', 'A03', 'A04'] },
     emails: (message, context) => notificationEmails(message, context, subscriptions, settings),
+    tables: [{ topic: s.NOTIFY_SUBSCRIPTIONS_TOPIC, apply: (key, value) => subscriptions.applyRecord(key, value) }],
   });
 }

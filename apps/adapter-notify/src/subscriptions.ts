@@ -25,14 +25,48 @@ const EVENT = /^[A-Z]\d{2}$/;
 
 /**
  * Who to notify for which provider: a table kept as data (a CSV file: provider_id,email,events — events a
- * space-separated list, empty for all). Rows are checked when loaded, so a bad table stops the adapter at start-up
- * with every problem listed. Pure lookups.
+ * space-separated list, empty for all), checked when loaded, so a bad file stops the adapter at start-up with every
+ * problem listed; and, changing without a redeploy, a compacted topic keyed by provider id (`setProvider`,
+ * `applyRecord`): a provider's entry there replaces its rows of the file, a tombstone gives the file's back. Lookups are
+ * pure.
  */
 export class SubscriptionTable {
   private readonly byProvider = new Map<string, Subscription[]>();
+  /** Providers whose subscriptions the topic holds (an empty list: no one, whatever the file says). */
+  private readonly fromTopic = new Map<string, Subscription[]>();
 
   constructor(subscriptions: readonly Subscription[]) {
     for (const s of subscriptions) this.byProvider.set(s.providerId, [...(this.byProvider.get(s.providerId) ?? []), s]);
+  }
+
+  /**
+   * One record of the subscriptions topic: key the provider id, value `{"subscriptions": [{"email": "…", "events":
+   * ["A01"]}]}` (events optional), or null to drop the topic's entry. Throws SubscriptionTableError for a value it
+   * cannot take (naming the problem, not the value); the table is then unchanged.
+   */
+  applyRecord(providerId: string, value: Buffer | null): void {
+    if (!providerId) throw new SubscriptionTableError('a subscriptions record without a provider id (key)');
+    if (value === null) {
+      this.fromTopic.delete(providerId);
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value.toString('utf8'));
+    } catch {
+      throw new SubscriptionTableError('a subscriptions record that is not JSON');
+    }
+    const list = (parsed as { subscriptions?: unknown }).subscriptions;
+    if (!Array.isArray(list)) throw new SubscriptionTableError('a subscriptions record without a subscriptions list');
+    const subscriptions = list.map((entry: { email?: unknown; events?: unknown }, i): Subscription => {
+      const events = entry.events ?? [];
+      if (typeof entry.email !== 'string' || !ADDRESS.test(entry.email))
+        throw new SubscriptionTableError(`subscription ${i + 1}: email is not a plain address`);
+      if (!Array.isArray(events) || !events.every((e) => typeof e === 'string' && EVENT.test(e)))
+        throw new SubscriptionTableError(`subscription ${i + 1}: events must look like ["A01", "A03"]`);
+      return { providerId, email: entry.email, events: events as string[] };
+    });
+    this.fromTopic.set(providerId, subscriptions);
   }
 
   static parseCsv(text: string, source = 'subscriptions'): SubscriptionTable {
@@ -62,13 +96,16 @@ export class SubscriptionTable {
   recipients(providerIds: readonly string[], event: string): string[] {
     const found = new Set<string>();
     for (const id of providerIds)
-      for (const s of this.byProvider.get(id) ?? []) if (s.events.length === 0 || s.events.includes(event)) found.add(s.email);
+      for (const s of this.fromTopic.get(id) ?? this.byProvider.get(id) ?? [])
+        if (s.events.length === 0 || s.events.includes(event)) found.add(s.email);
     return [...found];
   }
 
+  /** Subscriptions in force (the topic's providers replacing the file's). */
   get size(): number {
     let n = 0;
-    for (const list of this.byProvider.values()) n += list.length;
+    for (const [id, list] of this.byProvider) if (!this.fromTopic.has(id)) n += list.length;
+    for (const list of this.fromTopic.values()) n += list.length;
     return n;
   }
 }

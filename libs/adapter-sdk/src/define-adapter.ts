@@ -4,6 +4,7 @@ import { CodeSet, type CodeSetSpec } from './mapping/code-set.js';
 import { type TargetProfile, ProfileViolationError, checkProfile } from './profile/target-profile.js';
 import { AdapterError } from './adapter-error.js';
 import { type EmailMessage, emailProblems, encodeEmail } from './email/email-message.js';
+import type { KafkaTable } from './runtime/kafka-tables.js';
 
 /** What a mapping sees besides the message: its code sets and the envelope's facts (no I/O). */
 export interface MapContext {
@@ -35,6 +36,8 @@ export interface AdapterDefinition {
   emails?: (message: Hl7Message, context: MapContext) => readonly EmailMessage[] | null;
   /** The directory code set paths are relative to (usually `import.meta.dirname` of the adapter's module). */
   baseDir: string;
+  /** Tables kept in compacted Kafka topics (read whole before the first record, then followed): data that changes without a redeploy. */
+  tables?: readonly KafkaTable[];
 }
 
 /** What an adapter sends: HL7 v2 (over MLLP) or email (SMTP, Amazon SES). */

@@ -22,6 +22,7 @@ import type { AdapterConfig } from './adapter-config.js';
 import { AdapterMetrics } from './adapter-metrics.js';
 import { type DeliveryEvent, RecordProcessor, type SourceRecord } from './record-processor.js';
 import { type SentContent, sentContentHeaders } from './sent-content.js';
+import { TableFollower } from './kafka-tables.js';
 
 /** The Avro schema of the delivery ledger's events (hl7.delivery.v1). */
 export const DELIVERY_EVENT_SCHEMA = JSON.parse(readFileSync(new URL('./delivery-event.v1.avsc', import.meta.url), 'utf8')) as Record<
@@ -37,7 +38,9 @@ export interface AdapterEffects {
   metrics: AdapterMetrics;
   /** The adapter's admin client (topics at start, lag at scrape time). */
   admin: TopicAdmin;
-  /** Closes delivery (cutting waiting retries short), the producer and the admin. */
+  /** The adapter's Kafka tables (its definition's `tables`), read to their end before the first record, then followed. */
+  tables: TableFollower;
+  /** Closes delivery (cutting waiting retries short), the producer, the tables' consumer and the admin. */
   close(): Promise<void>;
 }
 
@@ -74,6 +77,13 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
         ...durable,
         config: { ...big, 'retention.ms': String(config.DEAD_LETTER_RETENTION_MS) },
       },
+      // The adapter's tables: compacted (the latest value per key is the table).
+      ...(adapter.definition.tables ?? []).map((t) => ({
+        name: t.topic,
+        partitions: 1,
+        ...durable,
+        config: { 'cleanup.policy': 'compact' },
+      })),
       ...(config.KEEP_SENT
         ? [
             {
@@ -92,6 +102,9 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
   const events = await untilUp('register the delivery event schema', () =>
     avroSerde<DeliveryEvent>(registry, topicValueSubject(config.LEDGER_TOPIC), DELIVERY_EVENT_SCHEMA),
   );
+  // The adapter's tables (e.g. subscriptions) are whole before it maps its first record.
+  const tables = new TableFollower(kafka, adapter.definition.tables ?? [], `${config.GROUP_ID}-tables`, kafkaLog);
+  await untilUp('read the tables', () => tables.start(admin));
   const producer = new CoalescingProducer(kafka.producer({ idempotent: true }));
   await untilUp('producer connect', () => producer.connect());
 
@@ -155,9 +168,11 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
     processor,
     metrics,
     admin,
+    tables,
     close: async () => {
       await delivery.close();
       await producer.disconnect();
+      await tables.stop();
       await admin.disconnect();
     },
   };

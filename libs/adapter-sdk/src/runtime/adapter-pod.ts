@@ -52,7 +52,8 @@ export class AdapterPod {
       port: config.HTTP_PORT,
       registry: metrics.registry,
       // Live: the consumer is not stalled (a stalled one is being rebuilt; past the bound the kubelet restarts us).
-      live: () => Promise.resolve(runner.error === undefined && runner.status()?.stalled !== true),
+      live: () =>
+        Promise.resolve(runner.error === undefined && runner.status()?.stalled !== true && effects.tables.status()?.stalled !== true),
       // Ready: in the group and consuming.
       ready: () => Promise.resolve(runner.error === undefined && runner.status()?.state === 'running'),
     });
