@@ -1,6 +1,7 @@
 // npm run bundle:lambda: bundles each adapter's Lambda entry (apps/adapter-<name>/src/lambda.ts) with esbuild into
 // dist-lambda/adapter-<name>/index.mjs (ESM, Node 22+), with the files the code reads at run time beside it (the
-// Avro schemas, the adapter's code-set tables). That folder is the Lambda's code (deploy/cdk uses it as an asset).
+// Avro schemas, the adapter's data folders: code-set tables, subscription tables, templates). That folder is the
+// Lambda's code (deploy/cdk uses it as an asset).
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +50,9 @@ for (const app of adapters) {
   });
   cpSync(join(root, 'libs/envelope/src/hl7-envelope.v1.avsc'), join(out, 'hl7-envelope.v1.avsc'));
   cpSync(join(root, 'libs/adapter-sdk/src/runtime/delivery-event.v1.avsc'), join(out, 'delivery-event.v1.avsc'));
-  const codeSets = join(root, 'apps', app, 'src/code-sets');
-  if (existsSync(codeSets)) cpSync(codeSets, join(out, 'code-sets'), { recursive: true });
+  for (const data of ['code-sets', 'subscriptions', 'templates']) {
+    const dir = join(root, 'apps', app, 'src', data);
+    if (existsSync(dir)) cpSync(dir, join(out, data), { recursive: true });
+  }
   process.stdout.write(`bundled ${app} -> dist-lambda/${app}/index.mjs\n`);
 }

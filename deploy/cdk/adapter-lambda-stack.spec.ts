@@ -101,6 +101,36 @@ describe('AdapterLambdaStack', () => {
     );
   });
 
+  it('an email adapter through SES may send as its own identity (and configuration set) only; an MLLP adapter not at all', () => {
+    const statements = (template: Template) =>
+      Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties.PolicyDocument
+            .Statement,
+      );
+    const mailer = synth({
+      adapter: 'notify',
+      environment: {
+        ADAPTER_NOTIFY_TARGET: 'ses://eu-west-1',
+        MAIL_FROM: 'notify@genhosp.example.org',
+        KAFKA_BROKERS: 'b1:9096',
+        SCHEMA_REGISTRY_URL: 'https://sr.internal',
+      },
+      ses: { identity: 'genhosp.example.org', configurationSet: 'hl7-notify' },
+    });
+    const ses = statements(mailer).filter((s) => JSON.stringify(s.Action).includes('ses:'));
+    expect(ses).toEqual([
+      expect.objectContaining({
+        Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+        Resource: [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:identity/genhosp.example.org']] },
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:configuration-set/hl7-notify']] },
+        ],
+      }),
+    ]);
+    expect(JSON.stringify(statements(synth({})))).not.toContain('ses:');
+  });
+
   it('an explicit on-failure topic comes with explicit retry and age limits, in provisioned mode, on a topic of its own', () => {
     const onFailure = { topic: 'hl7.lambda-failures.lab.v1', retryAttempts: 100, maxRecordAge: Duration.hours(6) };
     const template = synth({ onFailure, provisionedPollers: { minimumPollers: 1, maximumPollers: 2 } });

@@ -1,5 +1,6 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AuthenticationMethod, KafkaDlq, ManagedKafkaEventSource, SelfManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -49,6 +50,12 @@ export interface AdapterLambdaStackProps extends StackProps {
   provisionedPollers?: { minimumPollers: number; maximumPollers: number };
   /** The VPC (and subnets, security group) from which the function reaches the brokers and the MLLP target. */
   vpc?: { vpcId: string; subnetIds: string[]; securityGroupId: string; availabilityZones: string[] };
+  /**
+   * An email adapter sending through Amazon SES (ADAPTER_<NAME>_TARGET=ses://<region>): the verified identity it sends
+   * as (a domain or address, as in MAIL_FROM) and, if it uses one, its configuration set. The function may call
+   * ses:SendEmail / ses:SendRawEmail as exactly that identity (and set), nothing else.
+   */
+  ses?: { identity: string; configurationSet?: string };
   /** The adapter's environment (ADAPTER_<NAME>_TARGET, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ...), without secrets. */
   environment: Record<string, string>;
   /**
@@ -108,6 +115,19 @@ export class AdapterLambdaStack extends Stack {
       },
       ...(vpc && securityGroup && subnets ? { vpc, securityGroups: [securityGroup], vpcSubnets: subnets } : {}),
     });
+
+    if (props.ses) {
+      const arn = (resource: string) => Stack.of(this).formatArn({ service: 'ses', resource, resourceName: undefined });
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+          resources: [
+            arn(`identity/${props.ses.identity}`),
+            ...(props.ses.configurationSet ? [arn(`configuration-set/${props.ses.configurationSet}`)] : []),
+          ],
+        }),
+      );
+    }
 
     const secret = (arn: string | undefined, name: string) =>
       arn ? secretsmanager.Secret.fromSecretCompleteArn(this, name, arn) : undefined;

@@ -17,6 +17,8 @@ interface AdapterEntry {
   reportBatchItemFailures?: boolean;
   provisionedPollers?: { minimumPollers: number; maximumPollers: number };
   vpc?: { vpcId: string; subnetIds: string[]; securityGroupId: string; availabilityZones: string[] };
+  /** Email adapters through Amazon SES: the identity they send as (and configuration set). */
+  ses?: { identity: string; configurationSet?: string };
 }
 
 const root = process.env['HL7R_ROOT'] ?? process.cwd();
@@ -38,6 +40,7 @@ for (const entry of config.adapters) {
     ...(entry.reportBatchItemFailures ? { reportBatchItemFailures: true } : {}),
     ...(entry.provisionedPollers ? { provisionedPollers: entry.provisionedPollers } : {}),
     ...(entry.vpc ? { vpc: entry.vpc } : {}),
+    ...(entry.ses ? { ses: entry.ses } : {}),
   });
 }
 const assembly = app.synth();

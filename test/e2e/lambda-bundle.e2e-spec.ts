@@ -1,6 +1,7 @@
 // The Lambda artifact as deployed: scripts/bundle-lambda.mjs bundles adapter-lab's handler (esbuild) with its
 // assets; a copy of that folder, away from node_modules as in Lambda, is loaded by a separate Node process and
 // invoked with an event-source-mapping event in the documented shape; the message reaches a real MLLP receiver.
+// The same for adapter-notify sending through Amazon SES (a local SES v2 endpoint that checks SigV4).
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { envelopeFromText } from '@lib/envelope';
 import { esmEventOf } from '@lib/adapter-sdk/testing';
 import { MllpReceiver } from '@lib/adapter-sdk/tools';
 import { testKafkaEnv, uniqueName } from '@lib/kafka/testing';
+import { SesEndpoint } from '../support/ses-endpoint.js';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
@@ -61,5 +63,63 @@ await m.handler.close();`;
     // Mapped by the lab's guide, code set included (read from the bundle's code-sets folder).
     expect(receiver.received[0]!.raw.toString()).toContain('|LIS|LAB|');
     expect(receiver.received[0]!.raw.toString()).toContain('PV1|1|I|W-1-A');
+  }, 180000);
+});
+
+describe('the bundled adapter-notify Lambda', () => {
+  it('loads without node_modules, reads its templates and subscriptions from the bundle, and sends through SES', async () => {
+    await run(process.execPath, [join(root, 'scripts/bundle-lambda.mjs'), 'notify'], { cwd: root });
+    const deployed = mkdtempSync(join(tmpdir(), 'lambda-task-'));
+    cpSync(join(root, 'dist-lambda/adapter-notify'), deployed, { recursive: true });
+    const credentials = { accessKeyId: 'AKIDBUNDLETEST', secretAccessKey: 'bundle-test-secret' };
+    const ses = await SesEndpoint.start(credentials, 'eu-west-1');
+    try {
+      const env = testKafkaEnv();
+      const topic = uniqueName('bundle-notify-src');
+      // The demo's attending doctor (0042) has two subscribers in the bundled subscriptions table.
+      const event = await esmEventOf(env.schemaRegistryUrl, 'aws:kafka', topic, [
+        [
+          envelopeFromText(
+            'MSH|^~\\&|EHR|GENHOSP|R|H|20261201||ADT^A01^ADT_A01|NOTIFY-B1|P|2.5.1\rEVN|A01|20261201\rPID|1||BN-1^^^H^MR||DOE^JANE||1980|F\rPV1|1|I|W^1^A^GENHOSP||||0042^HOUSE^GREGORY\r',
+          ),
+        ],
+      ]);
+      const eventFile = join(deployed, 'event.json');
+      writeFileSync(eventFile, JSON.stringify(event));
+      const invoke = `const m = await import(${JSON.stringify(join(deployed, 'index.mjs'))});
+const result = await m.handler(JSON.parse((await import('node:fs')).readFileSync(${JSON.stringify(eventFile)}, 'utf8')), { getRemainingTimeInMillis: () => 60000 });
+process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
+await m.handler.close();`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '--disable-warning=TimeoutNegativeWarning', '-e', invoke], {
+        cwd: deployed,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          KAFKA_BROKERS: env.brokers.join(','),
+          SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+          ADAPTER_NOTIFY_TARGET: 'ses://eu-west-1',
+          SES_ENDPOINT: ses.url,
+          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+          MAIL_FROM: 'notify@genhosp.example.org',
+          SOURCE_TOPIC: topic,
+          LEDGER_TOPIC: uniqueName('bundle-ledger'),
+          DEAD_LETTER_TOPIC: uniqueName('bundle-dlq'),
+          SENT_TOPIC: uniqueName('bundle-sent'),
+          NOTIFY_SUBSCRIPTIONS_TOPIC: uniqueName('bundle-subscriptions'),
+          LOG_HASH_KEY: 'bundle-test-hash-key',
+          LOG_LEVEL: 'warn',
+        },
+        timeout: 120000,
+      });
+      expect(stdout.split('\n').find((l) => l.startsWith('RESULT '))).toBe('RESULT {"batchItemFailures":[]}');
+      expect(ses.refusedSignatures).toEqual([]);
+      expect(ses.accepted.map((a) => a.request.Destination?.ToAddresses?.[0]).sort()).toEqual([
+        'house-team@genhosp.example.org',
+        'primary-care@clinic.example.org',
+      ]);
+      expect(ses.accepted[0]!.raw).toMatch(/^Subject: Admission at GENHOSP: patient J\.D\. \(A01\)\r?$/m);
+    } finally {
+      await ses.stop();
+    }
   }, 180000);
 });
