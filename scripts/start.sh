@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The run command (npm start): the whole pipeline on this machine. Builds; uses KAFKA_BROKERS/SCHEMA_REGISTRY_URL
 # when set, else starts the local Kafka broker and schema registry (unless already running); then the MLLP gateway,
-# the router, two demo receiving systems (a lab and a RIS) and the lab and radiology adapters delivering to them.
+# the router, two demo receiving systems (a lab and a RIS) and the lab and radiology adapters delivering to them, a
+# local SMTP sink (aiosmtpd from PyPI, mails written to files) and the notify adapter emailing it, and the console.
 # Ctrl-C (or SIGTERM) stops exactly what it started. Ports and folders can be moved with the variables below;
 # HL7R_RUN_ID=<id> gives this run its own consumer groups and topics (a second pipeline on the same broker, which
 # neither sees nor leaves records of any other run: the e2e test);
@@ -18,6 +19,8 @@ lab_port="${LAB_RECEIVER_PORT:-2576}"
 ris_port="${RADIOLOGY_RECEIVER_PORT:-2577}"
 lab_http="${LAB_ADAPTER_HTTP_PORT:-9470}"
 ris_http="${RADIOLOGY_ADAPTER_HTTP_PORT:-9471}"
+notify_http="${NOTIFY_ADAPTER_HTTP_PORT:-9472}"
+smtp_port="${NOTIFY_SMTP_PORT:-2578}"
 console_http="${CONSOLE_HTTP_PORT:-9480}"
 demo="${HL7R_DEMO_DIR:-$HL7R_STATE/demo}"
 hash_key="${LOG_HASH_KEY:-local-development-only-key}"
@@ -83,6 +86,10 @@ else
   say "starting the demo receivers (lab on $lab_port, radiology on $ris_port)"
   RECEIVER_NAME=LIS RECEIVER_PORT="$lab_port" RECEIVER_OUTPUT_DIR="$demo/lab" launch lab-receiver - node_app mllp-receiver
   RECEIVER_NAME=RIS RECEIVER_PORT="$ris_port" RECEIVER_OUTPUT_DIR="$demo/radiology" launch radiology-receiver - node_app mllp-receiver
+  say "starting the demo SMTP sink on $smtp_port (mails to $demo/mail/)"
+  . scripts/lib/smtp.sh
+  smtp_path="$(hl7r_ensure_aiosmtpd)"
+  PYTHONPATH="$smtp_path" launch smtp-sink - python3 -u test/support/smtp-sink.py --port "$smtp_port" --out "$demo/mail" --no-tls
 fi
 say "starting the MLLP gateway on 127.0.0.1:$mllp_port"
 MLLP_HOST=127.0.0.1 MLLP_PORT="$mllp_port" HTTP_PORT="$gateway_http" LISTENER_NAME=local LOG_HASH_KEY="$hash_key" \
@@ -99,16 +106,22 @@ ADAPTER_RADIOLOGY_TARGET="mllp://127.0.0.1:$ris_port" HTTP_PORT="$ris_http" LOG_
   GROUP_ID="hl7-adapter-radiology$run_suffix" SOURCE_TOPIC="$(topic_of hl7.route.radiology.v1)" \
   DEAD_LETTER_TOPIC="$(topic_of hl7.dlq.radiology.v1)" SENT_TOPIC="$(topic_of hl7.sent.radiology.v1)" \
   launch adapter-radiology "$ris_http" node_app adapter-radiology
+# The demo sink speaks plain SMTP on the loopback only (SMTP_STARTTLS=off); a real relay gets smtp://…:587 with STARTTLS.
+ADAPTER_NOTIFY_TARGET="${NOTIFY_TARGET:-smtp://127.0.0.1:$smtp_port}" SMTP_STARTTLS="${NOTIFY_SMTP_STARTTLS:-off}" \
+  MAIL_FROM="${NOTIFY_MAIL_FROM:-hl7-router@genhosp.example.org}" CONSOLE_URL="http://127.0.0.1:$console_http" \
+  HTTP_PORT="$notify_http" LOG_HASH_KEY="$hash_key" GROUP_ID="hl7-adapter-notify$run_suffix" \
+  SOURCE_TOPIC="$(topic_of hl7.route.notify.v1)" DEAD_LETTER_TOPIC="$(topic_of hl7.dlq.notify.v1)" SENT_TOPIC="$(topic_of hl7.sent.notify.v1)" \
+  launch adapter-notify "$notify_http" node_app adapter-notify
 say "starting the console on http://127.0.0.1:$console_http (dev sign-in)"
-TARGETS=lab,radiology HTTP_PORT="$console_http" LOG_HASH_KEY="$hash_key" DATA_DIR="$demo/console" CONSOLE_AUTH=dev \
+TARGETS=lab,radiology,notify HTTP_PORT="$console_http" LOG_HASH_KEY="$hash_key" DATA_DIR="$demo/console" CONSOLE_AUTH=dev \
   AUDIT_TOPIC="$(topic_of hl7.audit.v1)" \
-  ADAPTER_GROUPS="lab=hl7-adapter-lab$run_suffix,radiology=hl7-adapter-radiology$run_suffix" \
+  ADAPTER_GROUPS="lab=hl7-adapter-lab$run_suffix,radiology=hl7-adapter-radiology$run_suffix,notify=hl7-adapter-notify$run_suffix" \
   GATEWAY_MLLP_URL="mllp://127.0.0.1:$mllp_port" \
-  APP_URLS="gateway=http://127.0.0.1:$gateway_http,router=http://127.0.0.1:$router_http,adapter-lab=http://127.0.0.1:$lab_http,adapter-radiology=http://127.0.0.1:$ris_http" \
+  APP_URLS="gateway=http://127.0.0.1:$gateway_http,router=http://127.0.0.1:$router_http,adapter-lab=http://127.0.0.1:$lab_http,adapter-radiology=http://127.0.0.1:$ris_http,adapter-notify=http://127.0.0.1:$notify_http" \
   GROUP_ID="hl7-console$run_suffix" \
-  ROUTE_TOPICS="lab=$(topic_of hl7.route.lab.v1),radiology=$(topic_of hl7.route.radiology.v1)" \
-  DEAD_LETTER_TOPICS="lab=$(topic_of hl7.dlq.lab.v1),radiology=$(topic_of hl7.dlq.radiology.v1)" \
-  SENT_TOPICS="lab=$(topic_of hl7.sent.lab.v1),radiology=$(topic_of hl7.sent.radiology.v1)" \
+  ROUTE_TOPICS="lab=$(topic_of hl7.route.lab.v1),radiology=$(topic_of hl7.route.radiology.v1),notify=$(topic_of hl7.route.notify.v1)" \
+  DEAD_LETTER_TOPICS="lab=$(topic_of hl7.dlq.lab.v1),radiology=$(topic_of hl7.dlq.radiology.v1),notify=$(topic_of hl7.dlq.notify.v1)" \
+  SENT_TOPICS="lab=$(topic_of hl7.sent.lab.v1),radiology=$(topic_of hl7.sent.radiology.v1),notify=$(topic_of hl7.sent.notify.v1)" \
   launch console "$console_http" node_app console
 
 cat <<INFO
@@ -117,15 +130,16 @@ hl7-router is running:
   KAFKA_BROKERS=$KAFKA_BROKERS
   SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL
   MLLP gateway       127.0.0.1:$mllp_port   ADT → hl7.adt.v1 (refused input → hl7.quarantine.v1)
-  router             hl7.adt.v1 → hl7.route.lab.v1, hl7.route.radiology.v1 (and billing, after a bootstrap);
+  router             hl7.adt.v1 → hl7.route.{lab,radiology,notify}.v1 (and billing, after a bootstrap);
                      patient state in hl7.patient-state.v1
   adapter-lab        → demo LIS on 127.0.0.1:$lab_port (HL7 2.5.1)
   adapter-radiology  → demo RIS on 127.0.0.1:$ris_port (HL7 2.3)
+  adapter-notify     → emails A01-A04 events to the subscribed care team (apps/adapter-notify), via smtp://127.0.0.1:$smtp_port
   delivery ledger    hl7.delivery.v1; dead letters hl7.dlq.lab.v1, hl7.dlq.radiology.v1
-  health / metrics   http://127.0.0.1:{$gateway_http,$router_http,$lab_http,$ris_http,$console_http}/health/ready and /metrics
-                     (gateway, router, adapter-lab, adapter-radiology, console)
+  health / metrics   http://127.0.0.1:{$gateway_http,$router_http,$lab_http,$ris_http,$notify_http,$console_http}/health/ready
+                     and /metrics (gateway, router, adapter-lab, adapter-radiology, adapter-notify, console)
   console            http://127.0.0.1:$console_http  (find a message, its timeline, dead letters and replay; dev sign-in)
-  what arrived       $demo/lab/*.hl7 and $demo/radiology/*.hl7 (as the systems received them)
+  what arrived       $demo/lab/*.hl7 and $demo/radiology/*.hl7 (as the systems received them), $demo/mail/*.json (the emails)
   logs               $demo/logs/
   traces             ${OTEL_EXPORTER_OTLP_ENDPOINT:-off (set OTEL_EXPORTER_OTLP_ENDPOINT; npm run traces shows them)}
 

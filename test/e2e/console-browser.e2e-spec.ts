@@ -14,23 +14,12 @@ import { MllpClient } from '@lib/mllp';
 import { eventually } from '@lib/kafka/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
-import { freePort } from '../support/free-port.js';
-import { LocalPipeline } from '../support/local-pipeline.js';
+import { freePipelinePorts, LocalPipeline } from '../support/local-pipeline.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const shots = join(root, 'test-artifacts/console');
 // Free ports picked at run time: fixed numbers in Linux's ephemeral range (32768-60999) collide with clients' ports.
-const [mllp, gateway, router, lab, ris, labHttp, risHttp, consolePort] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
-const ports = {
-  mllp: mllp!,
-  gateway: gateway!,
-  router: router!,
-  lab: lab!,
-  ris: ris!,
-  labHttp: labHttp!,
-  risHttp: risHttp!,
-  console: consolePort!,
-};
+const ports = await freePipelinePorts();
 const consoleUrl = `http://127.0.0.1:${ports.console}`;
 const stamp = Date.now().toString(36).toUpperCase();
 const mrn = `BRW${stamp}`;
@@ -178,7 +167,7 @@ describe('the console in a real browser', () => {
         const apps = await page.locator('table.apps tbody tr .state').allTextContents();
         const state = await lab.locator('.state').first().textContent();
         const waiting = (await lab.locator('td.dead-letters').textContent())?.trim();
-        return state === 'up to date' && waiting === '0' && apps.length === 4 && apps.every((a) => a === 'ready') ? true : undefined;
+        return state === 'up to date' && waiting === '0' && apps.length === 5 && apps.every((a) => a === 'ready') ? true : undefined;
       },
       60000,
       'the dashboard to show the lab up to date and every app ready',

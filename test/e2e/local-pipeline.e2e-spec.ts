@@ -1,5 +1,5 @@
-// The README's first command: `npm start` (scripts/start.sh) brings up the gateway, the router, both adapters and
-// the two demo receivers; an ADT sent over MLLP reaches both demo systems, each in its own guide's format; Ctrl-C
+// The README's first command: `npm start` (scripts/start.sh) brings up the gateway, the router, the three adapters,
+// the two demo receivers and the demo SMTP sink; an ADT sent over MLLP reaches both demo systems, each in its own guide's format; Ctrl-C
 // stops everything it started. Runs as a second pipeline on the test broker (own ports, consumer groups, folder).
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { MllpClient } from '@lib/mllp';
 import { eventually } from '@lib/kafka/testing';
-import { LocalPipeline } from '../support/local-pipeline.js';
+import { freePipelinePorts, LocalPipeline } from '../support/local-pipeline.js';
 
 const demo = mkdtempSync(join(tmpdir(), 'pipeline-e2e-'));
-const ports = { mllp: 32575, gateway: 39464, router: 39465, lab: 32576, ris: 32577, labHttp: 39470, risHttp: 39471, console: 39480 };
+const ports = await freePipelinePorts();
 let pipeline: LocalPipeline | undefined;
 
 afterAll(() => pipeline?.kill());
@@ -77,14 +77,17 @@ describe('npm start: the local pipeline', () => {
         const timeline = (await (await fetch(`${base}/${messages[0]!.envelopeId}`, { headers })).json()) as {
           targets: { target: string; state: string; attempts: { ackCode: string }[] }[];
         };
-        return timeline.targets.length === 2 && timeline.targets.every((t) => t.state === 'delivered') ? timeline : undefined;
+        // Routed to three targets: the lab and the RIS, and the notify adapter, which has no one to tell (no PV1-7).
+        const settled = timeline.targets.length === 3 && timeline.targets.every((t) => t.state !== 'pending');
+        return settled ? timeline : undefined;
       },
       60000,
       'the console to show both deliveries',
     );
-    expect(delivered.targets.map((t) => `${t.target}:${t.attempts.map((a) => a.ackCode).join(',')}`).sort()).toEqual([
-      'lab:AA',
-      'radiology:AA',
+    expect(delivered.targets.map((t) => `${t.target}:${t.state}:${t.attempts.map((a) => a.ackCode).join(',')}`).sort()).toEqual([
+      'lab:delivered:AA',
+      'notify:skipped:',
+      'radiology:delivered:AA',
     ]);
     const byMrn = await fetch(`${base}/search`, {
       method: 'POST',

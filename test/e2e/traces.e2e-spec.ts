@@ -10,11 +10,11 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { MllpClient } from '@lib/mllp';
 import { OtlpJsonReceiver, type ReceivedSpan } from '@lib/platform';
 import { eventually } from '@lib/kafka/testing';
-import { LocalPipeline } from '../support/local-pipeline.js';
+import { freePipelinePorts, LocalPipeline } from '../support/local-pipeline.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const demo = mkdtempSync(join(tmpdir(), 'traces-e2e-'));
-const ports = { mllp: 33575, gateway: 39564, router: 39565, lab: 33576, ris: 33577, labHttp: 39570, risHttp: 39571, console: 39580 };
+const ports = await freePipelinePorts();
 let pipeline: LocalPipeline | undefined;
 let receiver: OtlpJsonReceiver | undefined;
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventually, testKafkaEnv } from '@lib/kafka/testing';
+import { freePort } from './free-port.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -14,7 +15,17 @@ export interface PipelinePorts {
   ris: number;
   labHttp: number;
   risHttp: number;
+  /** The notify adapter's HTTP port, and the SMTP server it mails (the demo sink, or the test's own). */
+  notifyHttp: number;
+  smtp: number;
   console: number;
+}
+
+/** Every port of a pipeline, free on 127.0.0.1 now (never a fixed number: one in the ephemeral range gets taken). */
+export async function freePipelinePorts(): Promise<PipelinePorts> {
+  const names = ['mllp', 'gateway', 'router', 'lab', 'ris', 'labHttp', 'risHttp', 'notifyHttp', 'smtp', 'console'] as const;
+  const ports = await Promise.all(names.map(() => freePort()));
+  return Object.fromEntries(names.map((name, i) => [name, ports[i]!])) as unknown as PipelinePorts;
 }
 
 /**
@@ -56,6 +67,8 @@ export class LocalPipeline {
           RADIOLOGY_RECEIVER_PORT: String(ports.ris),
           LAB_ADAPTER_HTTP_PORT: String(ports.labHttp),
           RADIOLOGY_ADAPTER_HTTP_PORT: String(ports.risHttp),
+          NOTIFY_ADAPTER_HTTP_PORT: String(ports.notifyHttp),
+          NOTIFY_SMTP_PORT: String(ports.smtp),
           CONSOLE_HTTP_PORT: String(ports.console),
           ...options.env,
         },

@@ -70,7 +70,7 @@ def main():
         params = {"tls_context": context, "require_starttls": True}
     controller = Controller(Sink(args.out), hostname="127.0.0.1", port=args.port, **params)
     controller.start()
-    print("READY", flush=True)
+    print(f"READY (listening on 127.0.0.1:{args.port})", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
