@@ -506,6 +506,22 @@ describe('Helm chart, the full example (ci/production-values.yaml)', () => {
     expect(spec('gateway').egress).not.toContainEqual({ ports: [{ port: 443, protocol: 'TCP' }] });
   });
 
+  it('runs the email adapter too: its target and sender reach it, and its NetworkPolicy opens the SMTP port or HTTPS for SES', () => {
+    const withNotify = (target: string) =>
+      render({ adapters: { notify: { target, settings: { MAIL_FROM: 'notify@genhosp.example.org' } } } }, ['--values', productionValues]);
+    const ses = withNotify('ses://eu-west-1');
+    const env = environmentOf(ses, find(ses, 'Deployment', 'hl7-hl7-router-adapter-notify'));
+    expect(env['APP']).toBe('adapter-notify');
+    expect(adapterConfigSchema({ name: 'notify', sourceTopic: 'x', output: 'email' }).parse(env)).toMatchObject({
+      target: { kind: 'ses', region: 'eu-west-1' },
+      MAIL_FROM: 'notify@genhosp.example.org',
+    });
+    const egress = (manifests: Manifest[]) =>
+      (find(manifests, 'NetworkPolicy', 'hl7-hl7-router-adapter-notify').spec as { egress: unknown[] }).egress;
+    expect(egress(ses)).toContainEqual({ ports: [{ port: 443, protocol: 'TCP' }] });
+    expect(egress(withNotify('smtp://relay.hospital.internal:587'))).toContainEqual({ ports: [{ port: 587, protocol: 'TCP' }] });
+  });
+
   it("runs the hospital's own billing adapter from its image, scaled to zero while idle", () => {
     const billing = find(manifests, 'Deployment', 'hl7-hl7-router-adapter-billing');
     expect(container(billing).image).toBe('123456789012.dkr.ecr.eu-west-1.amazonaws.com/hl7-router-hospital-adapters:2026.11.1');
