@@ -23,6 +23,7 @@ describe('docker-compose.yml', () => {
     const named = apps.filter(([, s]) => s.environment?.['APP']);
     expect(named.map(([, s]) => s.environment!['APP']).sort()).toEqual([
       'adapter-lab',
+      'adapter-notify',
       'adapter-radiology',
       'console',
       'mllp-gateway',
@@ -46,6 +47,12 @@ describe('docker-compose.yml', () => {
     expect(healthyDeps('adapter-radiology')).toEqual(['kafka', 'radiology-system', 'schema-registry']);
     expect(compose.services['adapter-lab']!.environment!['ADAPTER_LAB_TARGET']).toBe('mllp://lab-system:2576');
     expect(compose.services['adapter-radiology']!.environment!['ADAPTER_RADIOLOGY_TARGET']).toBe('mllp://radiology-system:2577');
+    // The email adapter (profile notify) takes its relay and sender from the caller's environment.
+    expect(healthyDeps('adapter-notify')).toEqual(['kafka', 'schema-registry']);
+    expect(compose.services['adapter-notify']!.environment).toMatchObject({
+      ADAPTER_NOTIFY_TARGET: '${NOTIFY_TARGET:-}',
+      MAIL_FROM: '${NOTIFY_MAIL_FROM:-}',
+    });
   });
 
   it('publishes ports on the loopback only, and hardens every app container', () => {
