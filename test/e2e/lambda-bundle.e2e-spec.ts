@@ -22,12 +22,43 @@ beforeAll(async () => {
 });
 afterAll(() => receiver.stop());
 
+/**
+ * Bundles one adapter's Lambda, copies the folder away from node_modules (as Lambda runs it), and invokes its ESM
+ * handler with `event` in a Node process of its own whose environment is `settings` only (plus PATH, Kafka, registry
+ * and the test topics); returns the handler's result.
+ */
+async function invokeBundled(adapter: string, event: unknown, settings: Record<string, string>): Promise<unknown> {
+  await run(process.execPath, [join(root, 'scripts/bundle-lambda.mjs'), adapter], { cwd: root });
+  const deployed = mkdtempSync(join(tmpdir(), 'lambda-task-'));
+  cpSync(join(root, `dist-lambda/adapter-${adapter}`), deployed, { recursive: true });
+  const eventFile = join(deployed, 'event.json');
+  writeFileSync(eventFile, JSON.stringify(event));
+  const invoke = `const m = await import(${JSON.stringify(join(deployed, 'index.mjs'))});
+const result = await m.handler(JSON.parse((await import('node:fs')).readFileSync(${JSON.stringify(eventFile)}, 'utf8')), { getRemainingTimeInMillis: () => 60000 });
+process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
+await m.handler.close();`;
+  const env = testKafkaEnv();
+  const { stdout } = await run(process.execPath, ['--input-type=module', '--disable-warning=TimeoutNegativeWarning', '-e', invoke], {
+    cwd: deployed,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      KAFKA_BROKERS: env.brokers.join(','),
+      SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+      LEDGER_TOPIC: uniqueName('bundle-ledger'),
+      DEAD_LETTER_TOPIC: uniqueName('bundle-dlq'),
+      SENT_TOPIC: uniqueName('bundle-sent'),
+      LOG_HASH_KEY: 'bundle-test-hash-key',
+      LOG_LEVEL: 'warn',
+      ...settings,
+    },
+    timeout: 120000,
+  });
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  return line ? JSON.parse(line.slice('RESULT '.length)) : undefined;
+}
+
 describe('the bundled adapter-lab Lambda', () => {
   it('loads without node_modules and delivers an event-source-mapping batch', async () => {
-    await run(process.execPath, [join(root, 'scripts/bundle-lambda.mjs'), 'lab'], { cwd: root });
-    const deployed = mkdtempSync(join(tmpdir(), 'lambda-task-'));
-    cpSync(join(root, 'dist-lambda/adapter-lab'), deployed, { recursive: true });
-
     const env = testKafkaEnv();
     const topic = uniqueName('bundle-src');
     const event = await esmEventOf(env.schemaRegistryUrl, 'aws:kafka', topic, [
@@ -37,28 +68,8 @@ describe('the bundled adapter-lab Lambda', () => {
         ),
       ),
     ]);
-    const eventFile = join(deployed, 'event.json');
-    writeFileSync(eventFile, JSON.stringify(event));
-    const invoke = `const m = await import(${JSON.stringify(join(deployed, 'index.mjs'))});
-const result = await m.handler(JSON.parse((await import('node:fs')).readFileSync(${JSON.stringify(eventFile)}, 'utf8')), { getRemainingTimeInMillis: () => 60000 });
-process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
-await m.handler.close();`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '--disable-warning=TimeoutNegativeWarning', '-e', invoke], {
-      cwd: deployed,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        KAFKA_BROKERS: env.brokers.join(','),
-        SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-        ADAPTER_LAB_TARGET: `mllp://127.0.0.1:${receiver.port}`,
-        SOURCE_TOPIC: topic,
-        LEDGER_TOPIC: uniqueName('bundle-ledger'),
-        DEAD_LETTER_TOPIC: uniqueName('bundle-dlq'),
-        LOG_HASH_KEY: 'bundle-test-hash-key',
-        LOG_LEVEL: 'warn',
-      },
-      timeout: 120000,
-    });
-    expect(stdout.split('\n').find((l) => l.startsWith('RESULT '))).toBe('RESULT {"batchItemFailures":[]}');
+    const result = await invokeBundled('lab', event, { ADAPTER_LAB_TARGET: `mllp://127.0.0.1:${receiver.port}`, SOURCE_TOPIC: topic });
+    expect(result).toEqual({ batchItemFailures: [] });
     expect(receiver.controlIdsOf('BUNDLE-1')).toEqual(['BUNDLE-0', 'BUNDLE-1']);
     // Mapped by the lab's guide, code set included (read from the bundle's code-sets folder).
     expect(receiver.received[0]!.raw.toString()).toContain('|LIS|LAB|');
@@ -68,9 +79,6 @@ await m.handler.close();`;
 
 describe('the bundled adapter-notify Lambda', () => {
   it('loads without node_modules, reads its templates and subscriptions from the bundle, and sends through SES', async () => {
-    await run(process.execPath, [join(root, 'scripts/bundle-lambda.mjs'), 'notify'], { cwd: root });
-    const deployed = mkdtempSync(join(tmpdir(), 'lambda-task-'));
-    cpSync(join(root, 'dist-lambda/adapter-notify'), deployed, { recursive: true });
     const credentials = { accessKeyId: 'AKIDBUNDLETEST', secretAccessKey: 'bundle-test-secret' };
     const ses = await SesEndpoint.start(credentials, 'eu-west-1');
     try {
@@ -84,34 +92,16 @@ describe('the bundled adapter-notify Lambda', () => {
           ),
         ],
       ]);
-      const eventFile = join(deployed, 'event.json');
-      writeFileSync(eventFile, JSON.stringify(event));
-      const invoke = `const m = await import(${JSON.stringify(join(deployed, 'index.mjs'))});
-const result = await m.handler(JSON.parse((await import('node:fs')).readFileSync(${JSON.stringify(eventFile)}, 'utf8')), { getRemainingTimeInMillis: () => 60000 });
-process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
-await m.handler.close();`;
-      const { stdout } = await run(process.execPath, ['--input-type=module', '--disable-warning=TimeoutNegativeWarning', '-e', invoke], {
-        cwd: deployed,
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          KAFKA_BROKERS: env.brokers.join(','),
-          SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-          ADAPTER_NOTIFY_TARGET: 'ses://eu-west-1',
-          SES_ENDPOINT: ses.url,
-          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-          MAIL_FROM: 'notify@genhosp.example.org',
-          SOURCE_TOPIC: topic,
-          LEDGER_TOPIC: uniqueName('bundle-ledger'),
-          DEAD_LETTER_TOPIC: uniqueName('bundle-dlq'),
-          SENT_TOPIC: uniqueName('bundle-sent'),
-          NOTIFY_SUBSCRIPTIONS_TOPIC: uniqueName('bundle-subscriptions'),
-          LOG_HASH_KEY: 'bundle-test-hash-key',
-          LOG_LEVEL: 'warn',
-        },
-        timeout: 120000,
+      const result = await invokeBundled('notify', event, {
+        ADAPTER_NOTIFY_TARGET: 'ses://eu-west-1',
+        SES_ENDPOINT: ses.url,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        MAIL_FROM: 'notify@genhosp.example.org',
+        SOURCE_TOPIC: topic,
+        NOTIFY_SUBSCRIPTIONS_TOPIC: uniqueName('bundle-subscriptions'),
       });
-      expect(stdout.split('\n').find((l) => l.startsWith('RESULT '))).toBe('RESULT {"batchItemFailures":[]}');
+      expect(result).toEqual({ batchItemFailures: [] });
       expect(ses.refusedSignatures).toEqual([]);
       expect(ses.accepted.map((a) => a.request.Destination?.ToAddresses?.[0]).sort()).toEqual([
         'house-team@genhosp.example.org',
