@@ -207,7 +207,9 @@ describe('console API', () => {
         const t = (await (await fetch(`${base}/api/messages/${byControlId[0]!.envelopeId}`, as(viewer))).json()) as {
           targets: { state: string }[];
         };
-        return t.targets[0]?.state === 'delivered' && (t.targets[0] as { sent?: unknown }).sent ? t : undefined;
+        // Delivered, and both kept records indexed: the sent message and the attempt's answer (they may come in apart).
+        const lab = t.targets[0] as { state: string; sent?: unknown; attempts?: { answer?: unknown }[] } | undefined;
+        return lab?.state === 'delivered' && lab.sent && lab.attempts?.[0]?.answer ? t : undefined;
       },
       30000,
       'the delivery and what was sent to be indexed',
