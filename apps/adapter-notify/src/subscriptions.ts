@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { AdapterError } from '@lib/adapter-sdk';
+import { AdapterError, isPlainAddress } from '@lib/adapter-sdk';
 
 /** One care-team member who wants to hear of a provider's patients' events. */
 export interface Subscription {
@@ -20,7 +20,6 @@ export class SubscriptionTableError extends AdapterError {
   }
 }
 
-const ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
 const EVENT = /^[A-Z]\d{2}$/;
 
 /**
@@ -60,7 +59,7 @@ export class SubscriptionTable {
     if (!Array.isArray(list)) throw new SubscriptionTableError('a subscriptions record without a subscriptions list');
     const subscriptions = list.map((entry: { email?: unknown; events?: unknown }, i): Subscription => {
       const events = entry.events ?? [];
-      if (typeof entry.email !== 'string' || !ADDRESS.test(entry.email))
+      if (typeof entry.email !== 'string' || !isPlainAddress(entry.email))
         throw new SubscriptionTableError(`subscription ${i + 1}: email is not a plain address`);
       if (!Array.isArray(events) || !events.every((e) => typeof e === 'string' && EVENT.test(e)))
         throw new SubscriptionTableError(`subscription ${i + 1}: events must look like ["A01", "A03"]`);
@@ -79,7 +78,7 @@ export class SubscriptionTable {
       const email = row['email'] ?? '';
       const events = (row['events'] ?? '').split(/\s+/).filter(Boolean);
       if (!providerId) problems.push(`${line}: provider_id is empty`);
-      if (!ADDRESS.test(email)) problems.push(`${line}: email is not a plain address`);
+      if (!isPlainAddress(email)) problems.push(`${line}: email is not a plain address`);
       const badEvents = events.filter((e) => !EVENT.test(e));
       if (badEvents.length) problems.push(`${line}: events must look like A01 A03`);
       subscriptions.push({ providerId, email, events });

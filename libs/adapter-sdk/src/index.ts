@@ -21,7 +21,7 @@ export { fieldDiff } from './golden/field-diff.js';
 export { runGoldenFiles, type GoldenResult } from './golden/golden-files.js';
 export { runAdapterPod, type AdapterFactory } from './runtime/run-adapter-pod.js';
 export type { KafkaTable } from './runtime/kafka-tables.js';
-export { EVENT_ID_HEADER, decodeEmail, encodeEmail, type EmailMessage } from './email/email-message.js';
+export { EVENT_ID_HEADER, decodeEmail, encodeEmail, isPlainAddress, type EmailMessage } from './email/email-message.js';
 export {
   createConnectorHandler,
   createKafkaEventHandler,

@@ -15,14 +15,18 @@ export interface EmailMessage {
 export const EVENT_ID_HEADER = 'X-HL7Router-Event-Id';
 
 const ID = /^[A-Za-z0-9._:-]{1,200}$/;
-// An address with one @, no spaces, quotes, angle brackets or commas: what a subscription table holds.
 const ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+
+/** One address with one @ and a dotted domain, no spaces, quotes, angle brackets or commas (what an email may go to). */
+export function isPlainAddress(text: string): boolean {
+  return ADDRESS.test(text);
+}
 
 /** Problems with an email before it is sent (an empty list: fine). Pure. */
 export function emailProblems(email: EmailMessage): string[] {
   const problems: string[] = [];
   if (!ID.test(email.id)) problems.push('id: 1-200 letters, digits, . _ : -');
-  if (!ADDRESS.test(email.to)) problems.push('to: not a plain email address');
+  if (!isPlainAddress(email.to)) problems.push('to: not a plain email address');
   if (!email.subject.trim() || /[\r\n]/.test(email.subject)) problems.push('subject: one non-empty line');
   return problems;
 }
