@@ -1,6 +1,6 @@
 // The gateway across a restart (the duplicate window survives it) and across a certificate rotation (new
 // certificate served without a restart).
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,26 @@ describe('gateway restart and certificate rotation', () => {
           { type: ConfigResourceTypes.TOPIC, name: topics.ADT_TOPIC, configEntries: [{ name: 'max.message.bytes', value: '4000' }] },
         ],
       });
+      // The broker applies a topic's new config asynchronously (from its metadata log): wait until it refuses a
+      // large record itself, so the gateway's send below meets the lowered limit (CI once raced it).
+      const probe = new Kafka({ brokers: env.brokers, clientId: 'refused-probe', logLevel: logLevel.NOTHING }).producer();
+      await probe.connect();
+      try {
+        await eventually(
+          async () => {
+            try {
+              await probe.send({ topic: topics.ADT_TOPIC, acks: -1, messages: [{ key: 'probe', value: randomBytes(8000) }] });
+              return undefined;
+            } catch (error) {
+              return (error as { type?: string }).type === 'MESSAGE_TOO_LARGE' ? true : undefined;
+            }
+          },
+          15000,
+          'the broker refusing an 8 KB record on the lowered topic',
+        );
+      } finally {
+        await probe.disconnect();
+      }
       const large = Buffer.concat([adt('REFUSED-BIG', 'MRN-BIG'), Buffer.from(`NTE|1||${'x'.repeat(8000)}\r`, 'latin1')]);
       const refused = (await client.send(large)).toString('latin1');
       expect(refused).toMatch(/\rMSA\|AR\|REFUSED-BIG\|kafka refused the message \(MESSAGE_TOO_LARGE\)/);
