@@ -1,6 +1,6 @@
 // Router throughput (at_least_once, exactly_once) against a bare kafkajs consume -> produce pipe, measured in the
 // same run, and the end-to-end latency each adds under a paced load.
-//   npm run bench:router [-- --messages 20000 --runs 3 --rate 500 --seconds 10]
+//   npm run bench:router [-- --messages 20000 --runs 3 --rate 500 --seconds 10 --variants router-alos,router-eos,router-eos-platformatic]
 // Needs a built tree (npm run build) and KAFKA_BROKERS / SCHEMA_REGISTRY_URL (npm run kafka:up prints them).
 // Prints a table and writes bench/router/results/<timestamp>.json. Not a test: it prints numbers.
 import { spawn } from 'node:child_process';
@@ -123,7 +123,9 @@ async function runVariant(variant, run, input, serde) {
         ADT_TOPIC: input,
         PATIENT_STATE_TOPIC: `${id}-state`,
         DEAD_LETTER_TOPIC: `${id}-dlq`,
-        PROCESSING_GUARANTEE: variant === 'router-eos' ? 'exactly_once' : 'at_least_once',
+        PROCESSING_GUARANTEE: variant.startsWith('router-eos') ? 'exactly_once' : 'at_least_once',
+        // router-eos-platformatic: the transactions on @platformatic/kafka (issue #14); the consumer stays kafkajs.
+        KAFKA_CLIENT: variant.endsWith('-platformatic') ? 'platformatic' : 'kafkajs',
         HTTP_PORT: '0',
         LOG_LEVEL: 'warn',
       },
@@ -183,7 +185,15 @@ async function runVariant(variant, run, input, serde) {
   }
 }
 
-const variants = ['bare-pipe', 'router-alos', 'router-eos'];
+const ALL_VARIANTS = ['bare-pipe', 'router-alos', 'router-eos', 'router-eos-platformatic'];
+// --variants bare-pipe,router-eos,router-eos-platformatic (the baseline, bare-pipe, always runs first).
+const variants = [
+  'bare-pipe',
+  ...String(args.variants ?? 'router-alos,router-eos,router-eos-platformatic')
+    .split(',')
+    .filter((v) => v !== 'bare-pipe'),
+];
+for (const v of variants) if (!ALL_VARIANTS.includes(v)) throw new Error(`unknown variant ${v} (${ALL_VARIANTS.join(', ')})`);
 const results = [];
 console.log(
   `router bench: ${MESSAGES} messages backlog (${templates.length} corpus ADT templates, ${PATIENTS} patients), ${RUNS} runs, ` +
@@ -202,7 +212,7 @@ for (let run = 1; run <= RUNS; run += 1) {
     const result = await runVariant(variant, run, input, serde);
     results.push(result);
     console.log(
-      `  run ${run} ${variant.padEnd(12)} drain ${result.drainMsgPerS.toFixed(0).padStart(6)} msg/s   latency p50 ${result.p50} ms, p99 ${result.p99} ms (${result.samples} samples${result.missed ? `, ${result.missed} not seen` : ''})`,
+      `  run ${run} ${variant.padEnd(24)} drain ${result.drainMsgPerS.toFixed(0).padStart(6)} msg/s   latency p50 ${result.p50} ms, p99 ${result.p99} ms (${result.samples} samples${result.missed ? `, ${result.missed} not seen` : ''})`,
     );
   }
 }
@@ -220,7 +230,7 @@ for (const v of variants) {
   const s = summary[v];
   const ratio = s.drainMsgPerS / summary['bare-pipe'].drainMsgPerS;
   console.log(
-    `  ${v.padEnd(12)} ${s.drainMsgPerS.toFixed(0).padStart(6)} msg/s (${ratio.toFixed(2)}x bare pipe)   p50 ${s.p50} ms (+${s.p50 - summary['bare-pipe'].p50})   p99 ${s.p99} ms (+${s.p99 - summary['bare-pipe'].p99})`,
+    `  ${v.padEnd(24)} ${s.drainMsgPerS.toFixed(0).padStart(6)} msg/s (${ratio.toFixed(2)}x bare pipe)   p50 ${s.p50} ms (+${s.p50 - summary['bare-pipe'].p50})   p99 ${s.p99} ms (+${s.p99 - summary['bare-pipe'].p99})`,
   );
 }
 console.log(

@@ -18,8 +18,9 @@ export interface SaslCredentials {
 
 /**
  * Which library talks to Kafka. 'kafkajs' (the default) for everything; 'platformatic' puts @platformatic/kafka
- * behind producer() (the gateway's writes, the adapters' ledger and dead letters) while consumers, transactions
- * and the admin client stay on kafkajs (issue #14: the rest moves once the fault suite passes on it).
+ * behind producer() (the gateway's writes, the adapters' ledger and dead letters) and transactionalProducer() (the
+ * router's exactly-once batches) while consumers and the admin client stay on kafkajs (issue #14: the rest moves
+ * once the fault suite passes on it).
  */
 export type KafkaClientLibrary = 'kafkajs' | 'platformatic';
 

@@ -18,7 +18,7 @@ describe('kafkajs 2.2.4 on the real broker', () => {
   let closeAll: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ kafka, admin, track: open, close: closeAll } = await openTestKafka('kafka-int-spec'));
+    ({ kafka, admin, track: open, close: closeAll } = await openTestKafka('kafka-int-spec', 'kafkajs'));
   });
   afterAll(() => closeAll());
 

@@ -15,7 +15,7 @@ describe('@platformatic/kafka producer on the real broker', () => {
   let closeAll: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ kafka: kafkajs, admin, track: open, close: closeAll } = await openTestKafka('platformatic-int-spec'));
+    ({ kafka: kafkajs, admin, track: open, close: closeAll } = await openTestKafka('platformatic-int-spec', 'kafkajs'));
     platformatic = createKafkaClient({ brokers: testKafkaEnv().brokers, clientId: 'platformatic-int-spec', client: 'platformatic' });
   });
   afterAll(() => closeAll());

@@ -42,7 +42,7 @@ export function readPlatformaticError(error: unknown): PlatformaticErrorReading 
 }
 
 /** The cause KafkaOperationError wraps: the reading as `type` and `retriable`, the library's error as its cause. */
-function normalized(error: unknown): Error {
+export function normalized(error: unknown): Error {
   const reading = readPlatformaticError(error);
   const message = error instanceof Error ? error.message : String(error);
   const cause = Object.assign(new Error(reading.type ? `${reading.type}: ${message}` : message, { cause: error }), {
@@ -56,7 +56,7 @@ function normalized(error: unknown): Error {
 const toBuffer = (value: string | Buffer | null): Buffer | undefined =>
   value === null ? undefined : typeof value === 'string' ? Buffer.from(value) : value;
 
-function toMessage(record: OutgoingRecord): MessageToProduce<Buffer, Buffer, string, Buffer> {
+export function toMessage(record: OutgoingRecord): MessageToProduce<Buffer, Buffer, string, Buffer> {
   const message: MessageToProduce<Buffer, Buffer, string, Buffer> = { topic: record.topic };
   const key = toBuffer(record.key);
   const value = toBuffer(record.value);
@@ -77,6 +77,20 @@ const SASL: Record<'plain' | 'scram-sha-256' | 'scram-sha-512', SASLMechanismVal
   'scram-sha-512': 'SCRAM-SHA-512',
 };
 
+/** The connection options every @platformatic/kafka client of ours shares: brokers, timeouts, TLS, SASL. */
+export function platformaticConnection(config: KafkaConnectionConfig, requestTimeoutMs: number) {
+  return {
+    clientId: config.clientId,
+    bootstrapBrokers: [...config.brokers],
+    connectTimeout: config.connectionTimeoutMs ?? 3000,
+    requestTimeout: Math.min(config.requestTimeoutMs ?? 30000, requestTimeoutMs),
+    ...(config.ssl ? { tls: config.ssl === true ? {} : config.ssl } : {}),
+    ...(config.sasl
+      ? { sasl: { mechanism: SASL[config.sasl.mechanism], username: config.sasl.username, password: config.sasl.password } }
+      : {}),
+  };
+}
+
 /**
  * An idempotent (acks=all, one request in flight per broker, the library's own producer-state recovery after
  * UNKNOWN_PRODUCER_ID / OUT_OF_ORDER_SEQUENCE_NUMBER) or plain producer on @platformatic/kafka. Keys are partitioned
@@ -93,22 +107,15 @@ export class PlatformaticKafkaProducer implements KafkaProducer {
     this.idempotent = options.idempotent ?? true;
     this.timeoutMs = options.ackTimeoutMs ?? 30000;
     this.producer = new Producer<Buffer, Buffer, string, Buffer>({
-      clientId: config.clientId,
-      bootstrapBrokers: [...config.brokers],
+      ...platformaticConnection(config, this.timeoutMs),
       idempotent: this.idempotent,
       acks: ProduceAcks.ALL,
       partitioner: compatibilityPartitioner,
       autocreateTopics: false,
-      connectTimeout: config.connectionTimeoutMs ?? 3000,
-      requestTimeout: Math.min(config.requestTimeoutMs ?? 30000, this.timeoutMs),
       // Bounded: a send fails (retriable) instead of retrying for ever while the broker is away; callers retry.
       retries: 5,
       retryDelay: 200,
       serializers: { headerKey: (key?: string) => (key === undefined ? undefined : Buffer.from(key)) },
-      ...(config.ssl ? { tls: config.ssl === true ? {} : config.ssl } : {}),
-      ...(config.sasl
-        ? { sasl: { mechanism: SASL[config.sasl.mechanism], username: config.sasl.username, password: config.sasl.password } }
-        : {}),
     });
   }
 

@@ -1,5 +1,5 @@
 import { createKafkaClient } from '../kafka-client.js';
-import type { KafkaClient, TopicAdmin } from '../kafka-types.js';
+import type { KafkaClient, KafkaClientLibrary, TopicAdmin } from '../kafka-types.js';
 import { testKafkaEnv } from './test-kafka-env.js';
 
 export interface TestKafka {
@@ -12,9 +12,12 @@ export interface TestKafka {
   close(): Promise<void>;
 }
 
-/** A client on the test broker with a connected admin, for an integration suite's beforeAll/afterAll. */
-export async function openTestKafka(clientId: string): Promise<TestKafka> {
-  const kafka = createKafkaClient({ brokers: testKafkaEnv().brokers, clientId });
+/**
+ * A client on the test broker with a connected admin, for an integration suite's beforeAll/afterAll. On the library
+ * KAFKA_CLIENT names (testKafkaEnv), so `KAFKA_CLIENT=platformatic npm test` runs a suite's own writes on it too.
+ */
+export async function openTestKafka(clientId: string, client: KafkaClientLibrary = testKafkaEnv().client): Promise<TestKafka> {
+  const kafka = createKafkaClient({ brokers: testKafkaEnv().brokers, clientId, client });
   const admin = kafka.admin();
   await admin.connect();
   const tracked: ({ disconnect(): Promise<void> } | { close(): Promise<void> })[] = [];

@@ -1,0 +1,144 @@
+// @platformatic/kafka behind our TransactionalProducer (issue #14): the router's exactly-once batches with
+// KAFKA_CLIENT=platformatic. What it saves against kafkajs is round trips: kafkajs 2.2.4 looks the transaction
+// coordinator up (FindCoordinator) before every AddPartitionsToTxn, AddOffsetsToTxn and EndTxn and the group
+// coordinator before every TxnOffsetCommit (nine requests per transaction); this library caches both (five).
+import { compatibilityPartitioner, Consumer, type Message, ProduceAcks, Producer } from '@platformatic/kafka';
+import { KafkaOperationError } from './errors.js';
+import type {
+  KafkaConnectionConfig,
+  KafkaTransaction,
+  RecordMetadata,
+  TopicOffsets,
+  TransactionalProducer,
+  TransactionalProducerOptions,
+} from './kafka-types.js';
+import { normalized, platformaticConnection, toMessage } from './platformatic-producer.js';
+
+type PlatformaticProducer = Producer<Buffer, Buffer, string, Buffer>;
+type PlatformaticTransaction = Awaited<ReturnType<PlatformaticProducer['beginTransaction']>>;
+
+/**
+ * Retry delays for the library's own retries of one request: 20 ms first — the next transaction's AddPartitionsToTxn
+ * meets CONCURRENT_TRANSACTIONS while the broker still writes the previous commit's markers, and the Java client
+ * retries that after 20 ms — then doubling to 1 s. Ten retries (about 5 s); then the batch fails as retriable and the
+ * router reads it again with a new producer.
+ */
+export function transactionRetryDelayMs(attempt: number): number {
+  return Math.min(20 * 2 ** Math.max(0, attempt - 1), 1000);
+}
+
+/**
+ * What TxnOffsetCommit needs of "the consumer" that read a record: the library takes it from the record it
+ * consumed. Our consumers are kafkajs', so the offsets are committed as kafkajs commits them, without the member's
+ * generation (generationId -1, no member id: the broker accepts transactional commits from outside the group's
+ * membership, and fencing stays with the task's transactional id, as with kafkajs).
+ */
+export function offsetCommitOf(
+  groupId: string,
+  coordinatorId: number,
+  topic: string,
+  partition: { partition: number; offset: string; metadata?: string },
+): Message<Buffer, Buffer, Buffer, Buffer> {
+  if (partition.metadata !== undefined)
+    throw new Error('offset metadata is not supported in transactions on @platformatic/kafka (it commits none)');
+  const next = BigInt(partition.offset);
+  if (next < 1n) throw new Error(`cannot commit offset ${partition.offset} (the next offset to read must be >= 1)`);
+  // The library commits the record's offset + 1: the record before the next one to read.
+  return {
+    topic,
+    partition: partition.partition,
+    offset: next - 1n,
+    metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } },
+  } as unknown as Message<Buffer, Buffer, Buffer, Buffer>;
+}
+
+export class PlatformaticTransactionalProducer implements TransactionalProducer {
+  private readonly producer: PlatformaticProducer;
+  private readonly groupCoordinators = new Map<string, number>();
+
+  constructor(
+    private readonly config: KafkaConnectionConfig,
+    private readonly options: TransactionalProducerOptions,
+  ) {
+    this.producer = new Producer<Buffer, Buffer, string, Buffer>({
+      ...platformaticConnection(config, 30000),
+      transactionalId: options.transactionalId,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      partitioner: compatibilityPartitioner,
+      autocreateTopics: false,
+      // The library sends this as the transaction timeout (InitProducerId) and the produce timeout: kafkajs' 60 s.
+      timeout: options.transactionTimeoutMs ?? 60000,
+      retries: 10,
+      retryDelay: (_client, _operation, attempt) => transactionRetryDelayMs(attempt),
+      serializers: { headerKey: (key?: string) => (key === undefined ? undefined : Buffer.from(key)) },
+    });
+  }
+
+  async connect(): Promise<void> {
+    try {
+      // The library connects lazily: prove the cluster answers. The producer id is taken (fencing an older producer
+      // of this transactional id) by the first transaction.
+      await this.producer.metadata({ topics: [] });
+    } catch (error) {
+      throw new KafkaOperationError('transactional-producer.connect', normalized(error));
+    }
+  }
+
+  async begin(): Promise<KafkaTransaction> {
+    // A new producer must say so (producer id and epoch -1, as the Java client does): the library's default, 0 and 0,
+    // reads to the broker as an old epoch of the id's current producer once another instance has used the
+    // transactional id, and is refused as fenced — a task could never move. Used by the first transaction only.
+    const tx = await this.call('transaction.begin', {}, () => this.producer.beginTransaction({ producerId: -1n, producerEpoch: -1 }));
+    return {
+      send: async (records): Promise<RecordMetadata[]> => {
+        const topics = [...new Set(records.map((r) => r.topic))];
+        const result = await this.call('transaction.send', { topics }, () => tx.send({ messages: records.map(toMessage) }));
+        return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, baseOffset: String(o.offset) }));
+      },
+      sendOffsets: (consumerGroupId, offsets) =>
+        this.call('transaction.sendOffsets', { consumerGroupId }, () => this.sendOffsets(tx, consumerGroupId, offsets)),
+      commit: () => this.call('transaction.commit', {}, () => tx.commit()),
+      abort: () => this.call('transaction.abort', {}, () => tx.abort()),
+    };
+  }
+
+  private async sendOffsets(tx: PlatformaticTransaction, groupId: string, offsets: readonly TopicOffsets[]) {
+    const commits = offsets.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, p })));
+    if (commits.length === 0) return;
+    const coordinatorId = await this.groupCoordinator(groupId);
+    // AddOffsetsToTxn once per group and transaction, then one TxnOffsetCommit per partition.
+    await tx.addConsumer({ groupId } as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>);
+    for (const { topic, p } of commits) await tx.addOffset(offsetCommitOf(groupId, coordinatorId, topic, p));
+  }
+
+  /** The group's coordinator, looked up once per producer (a failed transaction replaces the producer). */
+  private async groupCoordinator(groupId: string): Promise<number> {
+    const known = this.groupCoordinators.get(groupId);
+    if (known !== undefined) return known;
+    const lookup = new Consumer({ ...platformaticConnection(this.config, 30000), groupId });
+    try {
+      const id = await lookup.findGroupCoordinator();
+      this.groupCoordinators.set(groupId, id);
+      return id;
+    } finally {
+      await lookup.close(true).catch(() => undefined);
+    }
+  }
+
+  private async call<T>(operation: string, context: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new KafkaOperationError(operation, normalized(error), { transactionalId: this.options.transactionalId, ...context });
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    try {
+      await this.producer.close(true);
+    } catch (error) {
+      throw new KafkaOperationError('transactional-producer.disconnect', normalized(error));
+    }
+  }
+}
