@@ -83,7 +83,7 @@ export function topicDurabilityOptions(c: { TOPIC_REPLICATION_FACTOR: number; TO
 export const kafkaSettings = (clientId: string) => ({
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().default(clientId),
-  /** Which library produces: kafkajs, or @platformatic/kafka for producers (consumers and transactions stay on kafkajs). */
+  /** Which library writes: kafkajs, or @platformatic/kafka for producers and the router's transactions (consumers and admin stay on kafkajs). */
   KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
   KAFKA_SSL: flag(false),
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
