@@ -21,14 +21,17 @@ describe('offsetCommitOf', () => {
 
 describe('transactionRetryDelayMs', () => {
   it.each([
-    [1, 20],
-    [2, 40],
-    [3, 80],
-    [6, 640],
-    [7, 1000],
-    [10, 1000],
-    [0, 20],
-  ])('attempt %d waits %d ms', (attempt, ms) => {
-    expect(transactionRetryDelayMs(attempt)).toBe(ms);
+    [1, undefined, 20],
+    [2, undefined, 40],
+    [6, 'NOT_COORDINATOR', 640],
+    [7, undefined, 1000],
+    [0, undefined, 20],
+    [1, 'CONCURRENT_TRANSACTIONS', 2],
+    [2, 'CONCURRENT_TRANSACTIONS', 4],
+    [9, 'CONCURRENT_TRANSACTIONS', 512],
+    [10, 'CONCURRENT_TRANSACTIONS', 1000],
+    [15, 'CONCURRENT_TRANSACTIONS', 1000],
+  ])('attempt %d after %s waits %d ms', (attempt, type, ms) => {
+    expect(transactionRetryDelayMs(attempt, type)).toBe(ms);
   });
 });

@@ -1,0 +1,106 @@
+// What one router transaction costs the broker, per Kafka client: the router's exactly-once shape (begin, one
+// 1 KB record to a route topic, the input offset via sendOffsets, commit), one after another for --seconds, through
+// our TransactionalProducer on kafkajs and on @platformatic/kafka in turn (--rounds times, alternating). The broker's
+// request counters (bench/tools/BrokerRequests.java, JMX through the attach API) are read over the middle of each
+// window and divided by the transactions completed in that window: requests per transaction, by type.
+//   npm run build && npm run kafka:up
+//   node bench/router/transaction-requests.mjs [--seconds 12 --rounds 2]
+// Needs the local broker's pid (jcmd lists kafka.Kafka); prints a table. Not a test: it prints numbers.
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createKafkaClient } from '../../dist/libs/kafka/src/index.js';
+import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
+
+const root = new URL('../../', import.meta.url).pathname;
+const args = benchArgs();
+const SECONDS = Number(args.seconds ?? 12);
+const ROUNDS = Number(args.rounds ?? 2);
+const SETTLE_S = 3;
+const { brokers } = benchKafka();
+const brokerPid = execFileSync('jcmd', ['-l'], { encoding: 'utf8' })
+  .split('\n')
+  .find((line) => / kafka\.Kafka /.test(line))
+  ?.split(' ')[0];
+if (!brokerPid) throw new Error('no kafka.Kafka process found by jcmd -l (npm run kafka:up)');
+
+const tag = Date.now().toString(36);
+const input = `txreq-in-${tag}`;
+const output = `txreq-out-${tag}`;
+const setup = createKafkaClient({ brokers, clientId: 'txreq-setup' });
+const admin = setup.admin();
+await admin.connect();
+await admin.ensureTopics([
+  { name: input, partitions: 1 },
+  { name: output, partitions: 6 },
+]);
+
+/** The broker's requests by type over `seconds`, starting now (the JVM compiles the tool first: ~1 s, not counted). */
+function brokerRequests(seconds) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('java', [join(root, 'bench/tools/BrokerRequests.java'), brokerPid, String(seconds)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    let startedAt;
+    child.stdout.on('data', (chunk) => (out += chunk));
+    // The window opens when the tool has read its first counters: about when the JVM is up. Taken as now + 1.2 s.
+    startedAt = performance.now() + 1200;
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`BrokerRequests exited ${code}`));
+      const rates = {};
+      for (const line of out.trim().split('\n')) {
+        const match = /^\s*([\d.]+)\/s (.+)$/.exec(line);
+        if (match) rates[match[2]] = Number(match[1]);
+      }
+      resolve({ rates, from: startedAt, to: startedAt + seconds * 1000 });
+    });
+  });
+}
+
+async function round(client, run) {
+  const kafka = createKafkaClient({ brokers, clientId: `txreq-${client}`, client });
+  const producer = kafka.transactionalProducer({ transactionalId: `txreq-${tag}-${client}-${run}` });
+  await producer.connect();
+  const value = Buffer.alloc(1024, 'x');
+  const completed = [];
+  let offset = 1;
+  const deadline = performance.now() + (SECONDS + 2 * SETTLE_S) * 1000;
+  let sampling;
+  setTimeout(() => (sampling = brokerRequests(SECONDS)), SETTLE_S * 1000);
+  while (performance.now() < deadline) {
+    const tx = await producer.begin();
+    await tx.send([{ topic: output, key: `MRN-${offset % 500}`, value }]);
+    await tx.sendOffsets(`txreq-group-${tag}`, [{ topic: input, partitions: [{ partition: 0, offset: String(offset) }] }]);
+    await tx.commit();
+    completed.push(performance.now());
+    offset += 1;
+  }
+  await producer.disconnect();
+  const { rates, from, to } = await sampling;
+  const inWindow = completed.filter((t) => t >= from && t < to).length;
+  const perSecond = inWindow / SECONDS;
+  return {
+    client,
+    run,
+    transactionsPerSecond: perSecond,
+    perTransaction: Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, v / perSecond])),
+  };
+}
+
+const results = [];
+for (let run = 1; run <= ROUNDS; run += 1) {
+  for (const client of run % 2 ? ['kafkajs', 'platformatic'] : ['platformatic', 'kafkajs']) {
+    const result = await round(client, run);
+    results.push(result);
+    const requests = Object.entries(result.perTransaction)
+      .filter(([name]) => !name.startsWith('('))
+      .sort((a, b) => b[1] - a[1]);
+    const total = requests.reduce((sum, [, v]) => sum + v, 0);
+    console.log(
+      `round ${run} ${client.padEnd(12)} ${result.transactionsPerSecond.toFixed(0).padStart(5)} transactions/s, ${total.toFixed(1)} requests per transaction: ` +
+        requests.map(([name, v]) => `${name} ${v.toFixed(2)}`).join(', '),
+    );
+  }
+}
+await admin.deleteTopics([input, output]).catch(() => undefined);
+await admin.disconnect();
