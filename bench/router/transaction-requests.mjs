@@ -4,7 +4,7 @@
 // request counters (bench/tools/BrokerRequests.java, JMX through the attach API) are read over the middle of each
 // window and divided by the transactions completed in that window: requests per transaction, by type.
 //   npm run build && npm run kafka:up
-//   node bench/router/transaction-requests.mjs [--seconds 12 --rounds 2]
+//   npm run bench:transactions [-- --seconds 12 --rounds 2]
 // Needs the local broker's pid (jcmd lists kafka.Kafka); prints a table. Not a test: it prints numbers.
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
