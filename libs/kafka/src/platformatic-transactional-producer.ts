@@ -30,6 +30,7 @@ export function transactionRetryDelayMs(attempt: number, errorType?: string): nu
   const first = errorType === 'CONCURRENT_TRANSACTIONS' ? CONCURRENT_RETRY_MS : 20;
   return Math.min(first * 2 ** Math.max(0, attempt - 1), 1000);
 }
+
 /**
  * What TxnOffsetCommit needs of "the consumer" that read a record: the library takes it from the record it
  * consumed. Our consumers are kafkajs', so the offsets are committed as kafkajs commits them, without the member's
