@@ -13,10 +13,10 @@ import {
   type RecordMetadata as KafkajsRecordMetadata,
   type SASLOptions,
   type Transaction,
-  Partitioners,
   logLevel,
 } from 'kafkajs';
 import { KafkaOperationError, TopicSettingsError, describeChain } from './errors.js';
+import { javaCompatiblePartitioner } from './java-partitioner.js';
 import { MAX_RECORD_BYTES } from './kafka-types.js';
 import { compareTopic, creationConfig, describeTopicProblem, type TopicDescription } from './topic-settings.js';
 import type {
@@ -237,7 +237,7 @@ class KafkajsProducer implements KafkaProducer {
       maxInFlightRequests: idempotent ? 1 : 5,
       allowAutoTopicCreation: false,
       // murmur2, as Java clients: a key lands on the same partition whoever produces it.
-      createPartitioner: Partitioners.JavaCompatiblePartitioner,
+      createPartitioner: javaCompatiblePartitioner,
     });
   }
 
@@ -306,7 +306,7 @@ class KafkajsTransactionalProducer implements TransactionalProducer {
       maxInFlightRequests: 1,
       transactionTimeout: options.transactionTimeoutMs ?? 60000,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.JavaCompatiblePartitioner,
+      createPartitioner: javaCompatiblePartitioner,
       // The next transaction's AddPartitionsToTxn meets CONCURRENT_TRANSACTIONS while the broker still writes the
       // previous commit's markers (a few ms). kafkajs' default first retry after 300 ms made that the router's
       // latency floor; 20 ms (the Java client's value) still halved one producer's transactions per second against

@@ -1,8 +1,9 @@
 // @platformatic/kafka behind our KafkaProducer (issue #14): chosen with KafkaConnectionConfig.client = 'platformatic'
 // (KAFKA_CLIENT). Consumers, transactions and the admin client stay on kafkajs for now: the library binds its
 // transactional offset commits to its own consumer, so the router moves when the consumer does.
-import { compatibilityPartitioner, type MessageToProduce, ProduceAcks, Producer, type SASLMechanismValue } from '@platformatic/kafka';
+import { type MessageToProduce, ProduceAcks, Producer, type SASLMechanismValue } from '@platformatic/kafka';
 import { KafkaOperationError, PERMANENT_KAFKA_ERROR_TYPES } from './errors.js';
+import { platformaticJavaPartitioner } from './java-partitioner.js';
 import type { KafkaConnectionConfig, KafkaLogSink, KafkaProducer, OutgoingRecord, ProducerOptions, RecordMetadata } from './kafka-types.js';
 
 type PlatformaticProducer = Producer<Buffer, Buffer, string, Buffer>;
@@ -110,7 +111,7 @@ export class PlatformaticKafkaProducer implements KafkaProducer {
       ...platformaticConnection(config, this.timeoutMs),
       idempotent: this.idempotent,
       acks: ProduceAcks.ALL,
-      partitioner: compatibilityPartitioner,
+      partitioner: platformaticJavaPartitioner,
       autocreateTopics: false,
       // Bounded: a send fails (retriable) instead of retrying for ever while the broker is away; callers retry.
       retries: 5,

@@ -2,8 +2,9 @@
 // KAFKA_CLIENT=platformatic. What it saves against kafkajs is round trips: kafkajs 2.2.4 looks the transaction
 // coordinator up (FindCoordinator) before every AddPartitionsToTxn, AddOffsetsToTxn and EndTxn and the group
 // coordinator before every TxnOffsetCommit (nine requests per transaction); this library caches both (five).
-import { compatibilityPartitioner, Consumer, type Message, ProduceAcks, Producer } from '@platformatic/kafka';
+import { Consumer, type Message, ProduceAcks, Producer } from '@platformatic/kafka';
 import { KafkaOperationError } from './errors.js';
+import { platformaticJavaPartitioner } from './java-partitioner.js';
 import type {
   KafkaConnectionConfig,
   KafkaTransaction,
@@ -69,7 +70,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
       transactionalId: options.transactionalId,
       idempotent: true,
       acks: ProduceAcks.ALL,
-      partitioner: compatibilityPartitioner,
+      partitioner: platformaticJavaPartitioner,
       autocreateTopics: false,
       // The library sends this as the transaction timeout (InitProducerId) and the produce timeout: kafkajs' 60 s.
       timeout: options.transactionTimeoutMs ?? 60000,
