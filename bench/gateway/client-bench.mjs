@@ -4,13 +4,12 @@
 //   npm run bench:clients [-- --connections 1,8,64 --seconds 10 --warmup 2 --runs 3 --mix small|corpus --rate 200]
 // Prints per client: msg/s, ACK latency p50/p99 (closed loop), and the gateway's CPU per message (utime+stime from
 // /proc over the run); with --rate also a paced run at that rate. Needs a built tree and the local broker.
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createKafkaClient } from '../../dist/libs/kafka/src/index.js';
 import { median } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
-import { startGateway } from '../lib/gateway-process.mjs';
+import { cpuSeconds, startGateway } from '../lib/gateway-process.mjs';
 import { runChild } from '../lib/run-child.mjs';
 import { writeBenchResults } from '../lib/bench-results.mjs';
 
@@ -26,12 +25,6 @@ const clients = ['kafkajs', 'platformatic'];
 const { brokers, registryUrl } = benchKafka();
 const tag = Date.now().toString(36);
 const sender = join(root, 'bench/lib/mllp-sender.mjs');
-
-/** CPU seconds (user + system) a process has used so far (Linux clock ticks at 100 Hz). */
-const cpuSeconds = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 
 const admin = createKafkaClient({ brokers, clientId: 'bench-clients' }).admin();
 await admin.connect();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createKafkaClient } from '../../dist/libs/kafka/src/index.js';
 import { median } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
-import { rssMb, startGateway } from '../lib/gateway-process.mjs';
+import { cpuSeconds, rssMb, startGateway } from '../lib/gateway-process.mjs';
 import { runChild } from '../lib/run-child.mjs';
 import { buildCamelPeer, startCamelPeer } from '../peers/camel-peer.mjs';
 import { writeBenchResults } from '../lib/bench-results.mjs';
@@ -103,12 +103,18 @@ async function main() {
       for (let r = 0; r < runs; r += 1) {
         // Interleaved, so drift on this shared machine hits both.
         baselineRuns.push(await runChild(baseline, { topic: topics.baseline, connections, seconds, warmup, mix: messageMix }));
+        // The gateway's CPU per message it answered (warm-up seconds included in both): steadier than msg/s on this
+        // shared machine, and what a change to the intake or the Kafka client moves.
+        const cpuBefore = cpuSeconds(gateway.child.pid);
+        const answeredBefore = (await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds')).count;
         const run = await runChild(sender, { port: gateway.port, connections, seconds, warmup, mix: messageMix });
+        const answered = (await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds')).count - answeredBefore;
+        run.cpuMsPerMessage = (1000 * (cpuSeconds(gateway.child.pid) - cpuBefore)) / Math.max(1, answered);
         if (run.exitCode) failed = true;
         gatewayRuns.push(run);
         if (camel) camelRuns.push(await runChild(sender, { port: camel.port, connections, seconds, warmup, mix: messageMix }));
         console.log(
-          `  ${connections} connections, run ${r + 1}: gateway ${run.msgPerSec.toFixed(0)} msg/s p99 ${run.p99.toFixed(2)} ms, baseline ${baselineRuns.at(-1).msgPerSec.toFixed(0)} msg/s` +
+          `  ${connections} connections, run ${r + 1}: gateway ${run.msgPerSec.toFixed(0)} msg/s p99 ${run.p99.toFixed(2)} ms CPU ${run.cpuMsPerMessage.toFixed(3)} ms/msg, baseline ${baselineRuns.at(-1).msgPerSec.toFixed(0)} msg/s` +
             (camel ? `, Camel ${camelRuns.at(-1).msgPerSec.toFixed(0)} msg/s p99 ${camelRuns.at(-1).p99.toFixed(2)} ms` : ''),
         );
       }
@@ -120,6 +126,7 @@ async function main() {
         p50: median(rs.map((x) => x.p50)),
         p95: median(rs.map((x) => x.p95)),
         p99: median(rs.map((x) => x.p99)),
+        ...(rs[0]?.cpuMsPerMessage !== undefined ? { cpuMsPerMessage: median(rs.map((x) => x.cpuMsPerMessage)) } : {}),
         perRun: rs,
       });
       results.rows.push({
@@ -147,13 +154,13 @@ async function main() {
     `\ngateway vs our coalesced idempotent producer alone (acks=all), ${seconds} s per run after ${warmup} s uncounted, median of ${runs} interleaved runs, mix ${messageMix}`,
   );
   console.log(
-    'conns | gateway msg/s | p50 ms | p95 ms | p99 ms || baseline msg/s | p50 ms | p99 ms || ratio (per run) | in gateway: mean ACK / Kafka write ms | RSS MB',
+    'conns | gateway msg/s | p50 ms | p95 ms | p99 ms | CPU ms/msg || baseline msg/s | p50 ms | p99 ms || ratio (per run) | in gateway: mean ACK / Kafka write ms | RSS MB',
   );
   for (const row of results.rows) {
     const g = row.gateway;
     const b = row.baseline;
     console.log(
-      `${String(row.connections).padStart(5)} | ${g.msgPerSec.toFixed(0).padStart(13)} | ${f(g.p50)} | ${f(g.p95)} | ${f(g.p99)} || ${b.msgPerSec.toFixed(0).padStart(14)} | ${f(b.p50)} | ${f(b.p99)} || ${row.ratioPerRun.map(f).join(', ')} | ${f(row.inside.meanAckMs)} / ${f(row.inside.meanKafkaWriteMs)} | ${row.gatewayRssMb.toFixed(0)}`,
+      `${String(row.connections).padStart(5)} | ${g.msgPerSec.toFixed(0).padStart(13)} | ${f(g.p50)} | ${f(g.p95)} | ${f(g.p99)} | ${g.cpuMsPerMessage.toFixed(3)} || ${b.msgPerSec.toFixed(0).padStart(14)} | ${f(b.p50)} | ${f(b.p99)} || ${row.ratioPerRun.map(f).join(', ')} | ${f(row.inside.meanAckMs)} / ${f(row.inside.meanKafkaWriteMs)} | ${row.gatewayRssMb.toFixed(0)}`,
     );
   }
   if (withCamel) {
