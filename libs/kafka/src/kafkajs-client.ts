@@ -17,6 +17,7 @@ import {
 } from 'kafkajs';
 import { KafkaOperationError, TopicSettingsError, describeChain } from './errors.js';
 import { javaCompatiblePartitioner } from './java-partitioner.js';
+import { checkPendingRequestsOnlyWhenPending } from './kafkajs-request-queue.js';
 import { MAX_RECORD_BYTES } from './kafka-types.js';
 import { compareTopic, creationConfig, describeTopicProblem, type TopicDescription } from './topic-settings.js';
 import type {
@@ -68,6 +69,8 @@ export function createKafkajsClient(config: KafkaConnectionConfig, log: KafkaLog
   };
   if (config.ssl !== undefined) kafkaConfig.ssl = config.ssl;
   if (config.sasl) kafkaConfig.sasl = config.sasl as SASLOptions;
+  // kafkajs' idle connections otherwise wake the event loop every millisecond (kafkajs-request-queue.ts).
+  checkPendingRequestsOnlyWhenPending();
   const kafka = new Kafka(kafkaConfig);
   return {
     producer: (options) => new KafkajsProducer(kafka, options ?? {}, log),
