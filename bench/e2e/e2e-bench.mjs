@@ -10,7 +10,9 @@
 // to, once, and in its patient's order; any loss, duplicate or reordering makes the exit code 1. The observer reads
 // every record of three topics and costs CPU on the machine under test (about a fifth of a core at 200 msg/s):
 // `--budget off` runs without it (no budget per hop; each rate is followed by --settle seconds, 10 by default, for
-// deliveries to arrive; what has not arrived by then counts as lost).
+// deliveries to arrive; what has not arrived by then counts as lost). After each rate it prints the CPU each process
+// spent per message sent, from the send's start to the drain's end (/proc): the apps, the receivers, the broker (found
+// by `kafka.Kafka` in its command line) and this process (`bench`: the observer).
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ import { median, percentile } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { runChild } from '../lib/run-child.mjs';
 import { freePort } from '../lib/free-port.mjs';
+import { cpuSeconds, pidOf } from '../lib/process-cpu.mjs';
 import { writeBenchResults } from '../lib/bench-results.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -42,6 +45,8 @@ const ROUTES = {
 const topic = (name) => `${name}-${tag}`;
 
 const processes = [];
+/** pid per name, for the CPU each process spends per message: the apps, the receivers, the broker. */
+const pids = new Map();
 /** Starts a built app with env; resolves once GET /health/ready answers 200. */
 async function startApp(name, httpPort, env) {
   const logFile = join(dir, `${name}.log`);
@@ -59,6 +64,7 @@ async function startApp(name, httpPort, env) {
   });
   closeSync(out);
   processes.push(child);
+  pids.set(name, child.pid);
   for (const deadline = Date.now() + 120000; Date.now() < deadline;) {
     if (child.exitCode !== null) throw new Error(`${name} exited; see ${logFile}`);
     const ok = await fetch(`http://127.0.0.1:${httpPort}/health/ready`).then(
@@ -75,9 +81,31 @@ function startReceivers(out) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'bench/e2e/receivers.mjs'), '--out', out], { stdio: ['ignore', 'pipe', 'inherit'] });
     processes.push(child);
+    pids.set('receivers', child.pid);
     child.stdout.once('data', (chunk) => resolve({ child, ports: JSON.parse(chunk.toString()).ports }));
     child.on('exit', (code) => reject(new Error(`receivers exited with ${code}`)));
   });
+}
+
+/** CPU seconds per process now, with this process (the observer and the bookkeeping) as `bench`. */
+const cpuSnapshot = () => ({
+  at: performance.now(),
+  cpu: Object.fromEntries([
+    ...[...pids].map(([name, pid]) => [name, cpuSeconds(pid)]),
+    ['bench', (process.cpuUsage().user + process.cpuUsage().system) / 1e6],
+  ]),
+});
+
+/** What each process spent since `before`, per message sent and as a share of one core over that time. */
+function cpuSpent(before, messages) {
+  const after = cpuSnapshot();
+  const seconds = (after.at - before.at) / 1000;
+  return Object.fromEntries(
+    Object.keys(before.cpu).map((name) => {
+      const used = after.cpu[name] - before.cpu[name];
+      return [name, { msPerMessage: (1000 * used) / Math.max(1, messages), ofCore: used / seconds }];
+    }),
+  );
 }
 
 const readNdjson = (file) =>
@@ -105,6 +133,8 @@ async function main() {
   );
   const arrivalsFile = join(dir, 'arrivals.ndjson');
   const receivers = await startReceivers(arrivalsFile);
+  const broker = pidOf('kafka.Kafka');
+  if (broker) pids.set('broker', broker);
   const shared = { ADT_TOPIC: topic('hl7.adt.v1'), LEDGER_TOPIC: topic('hl7.delivery.v1') };
   const gatewayPort = await freePort();
   await startApp('mllp-gateway', await freePort(), {
@@ -174,6 +204,7 @@ async function main() {
     for (let run = 1; run <= runs; run += 1) {
       for (const rate of rates) {
         const out = join(dir, `sent-${rate}-${run}.ndjson`);
+        const cpuBefore = cpuSnapshot();
         const summary = await runChild(sender, {
           port: gatewayPort,
           rate,
@@ -195,8 +226,15 @@ async function main() {
         } else {
           await new Promise((resolve) => setTimeout(resolve, settleMs));
         }
+        const cpu = cpuSpent(cpuBefore, summary.sent);
+        sentFiles.at(-1).cpu = cpu;
         console.log(
           `  run ${run}, ${rate} msg/s offered: sent ${summary.sent}, gateway ACK p50 ${summary.p50.toFixed(1)} ms p99 ${summary.p99.toFixed(1)} ms`,
+        );
+        console.log(
+          `    CPU ms per message sent (share of a core): ${Object.entries(cpu)
+            .map(([name, c]) => `${name} ${c.msPerMessage.toFixed(2)} (${Math.round(100 * c.ofCore)} %)`)
+            .join(', ')}`,
         );
         await new Promise((resolve) => setTimeout(resolve, 3000));
       }
@@ -221,9 +259,9 @@ async function main() {
     const key = `${a.target} ${a.controlId}`;
     arrivalsOf.set(key, [...(arrivalsOf.get(key) ?? []), a.at]);
   }
-  for (const { rate, run, out, summary } of sentFiles) {
+  for (const { rate, run, out, summary, cpu } of sentFiles) {
     const sent = readNdjson(out);
-    const row = { rate, run, gatewayAck: { p50: summary.p50, p99: summary.p99, max: summary.max }, targets: {} };
+    const row = { rate, run, gatewayAck: { p50: summary.p50, p99: summary.p99, max: summary.max }, cpu, targets: {} };
     for (const target of Object.keys(ROUTES)) {
       const routed = sent.filter((m) => ROUTES[target].includes(m.event));
       let lost = 0;

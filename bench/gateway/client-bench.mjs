@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createKafkaClient } from '../../dist/libs/kafka/src/index.js';
 import { median } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
-import { cpuSeconds, startGateway } from '../lib/gateway-process.mjs';
+import { cpuSeconds } from '../lib/process-cpu.mjs';
+import { startGateway } from '../lib/gateway-process.mjs';
 import { runChild } from '../lib/run-child.mjs';
 import { writeBenchResults } from '../lib/bench-results.mjs';
 

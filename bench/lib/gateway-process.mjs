@@ -48,9 +48,3 @@ export async function startGateway({ brokers, registryUrl, env = {} }) {
 
 /** Resident set size of a process, in MiB (Linux). */
 export const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-
-/** CPU seconds (user + system) a process has used so far (Linux clock ticks at 100 Hz). */
-export const cpuSeconds = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
