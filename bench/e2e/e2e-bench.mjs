@@ -214,7 +214,6 @@ async function main() {
           out,
           tag: `${tag}r${rate}n${run}`,
         });
-        sentFiles.push({ rate, run, out, summary });
         // Wait until every routed message has reached the observer on its route topics (or the drain timeout).
         const sent = readNdjson(out);
         const deadline = Date.now() + drainTimeoutMs;
@@ -227,7 +226,7 @@ async function main() {
           await new Promise((resolve) => setTimeout(resolve, settleMs));
         }
         const cpu = cpuSpent(cpuBefore, summary.sent);
-        sentFiles.at(-1).cpu = cpu;
+        sentFiles.push({ rate, run, out, summary, cpu });
         console.log(
           `  run ${run}, ${rate} msg/s offered: sent ${summary.sent}, gateway ACK p50 ${summary.p50.toFixed(1)} ms p99 ${summary.p99.toFixed(1)} ms`,
         );

@@ -5,11 +5,12 @@
 // window and divided by the transactions completed in that window: requests per transaction, by type.
 //   npm run build && npm run kafka:up
 //   npm run bench:transactions [-- --seconds 12 --rounds 2]
-// Needs the local broker's pid (jcmd lists kafka.Kafka); prints a table. Not a test: it prints numbers.
-import { execFileSync, spawn } from 'node:child_process';
+// Needs the local broker's process (kafka.Kafka in its command line); prints a table. Not a test: it prints numbers.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createKafkaClient } from '../../dist/libs/kafka/src/index.js';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
+import { pidOf } from '../lib/process-cpu.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -17,11 +18,8 @@ const SECONDS = Number(args.seconds ?? 12);
 const ROUNDS = Number(args.rounds ?? 2);
 const SETTLE_S = 3;
 const { brokers } = benchKafka();
-const brokerPid = execFileSync('jcmd', ['-l'], { encoding: 'utf8' })
-  .split('\n')
-  .find((line) => / kafka\.Kafka /.test(line))
-  ?.split(' ')[0];
-if (!brokerPid) throw new Error('no kafka.Kafka process found by jcmd -l (npm run kafka:up)');
+const brokerPid = pidOf('kafka.Kafka');
+if (!brokerPid) throw new Error('no kafka.Kafka process found (npm run kafka:up)');
 
 const tag = Date.now().toString(36);
 const input = `txreq-in-${tag}`;
@@ -37,7 +35,7 @@ await admin.ensureTopics([
 /** The broker's requests by type over `seconds`, starting now (the JVM compiles the tool first: ~1 s, not counted). */
 function brokerRequests(seconds) {
   return new Promise((resolve, reject) => {
-    const child = spawn('java', [join(root, 'bench/tools/BrokerRequests.java'), brokerPid, String(seconds)], {
+    const child = spawn('java', [join(root, 'bench/tools/BrokerRequests.java'), String(brokerPid), String(seconds)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
