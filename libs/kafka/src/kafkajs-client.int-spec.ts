@@ -1,7 +1,8 @@
 // kafkajs 2.2.4 against the chosen broker (Kafka 4.1): the protocol paths hl7-router depends on, through our own
 // KafkaClient interface.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type TestKafka, eventually, openTestKafka, readTopic, uniqueName } from './testing/index.js';
+import { Kafka, logLevel } from 'kafkajs';
+import { type TestKafka, eventually, openTestKafka, readTopic, testKafkaEnv, uniqueName } from './testing/index.js';
 import { KafkaOperationError, TopicSettingsError, isPermanentRefusal, isRetriable } from './errors.js';
 import type { IncomingRecord, KafkaClient, KafkaConsumer, TopicAdmin, TopicOffsets } from './kafka-types.js';
 
@@ -217,6 +218,46 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     expect(await readBack('read_uncommitted')).toEqual(['committed-1', 'committed-2', 'committed-3', 'aborted-1', 'aborted-2', 'marker']);
     // Only the committed transaction's offsets reached the group.
     expect(await admin.committedOffsets(groupId, input)).toEqual([{ partition: 0, offset: '42' }]);
+  });
+
+  it('finds the transaction and group coordinators once for many transactions, not before every request (kafkajs-coordinators.ts)', async () => {
+    const input = uniqueName('coord-in');
+    const output = uniqueName('coord-out');
+    const groupId = uniqueName('coord-group');
+    await admin.ensureTopics([
+      { name: input, partitions: 1 },
+      { name: output, partitions: 1 },
+    ]);
+    // kafkajs itself (our client has put the change in place), to count the requests its producer makes.
+    const raw = new Kafka({ clientId: 'coordinators', brokers: testKafkaEnv().brokers, logLevel: logLevel.NOTHING });
+    // Retried the way our transactional producer retries (at once: kafkajs-client.ts), so that a transaction started
+    // while the last one's markers are written meets CONCURRENT_TRANSACTIONS, as the router's do.
+    const producer = raw.producer({
+      transactionalId: uniqueName('coord-tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: { initialRetryTime: 2, retries: 100 },
+    });
+    const requests: string[] = [];
+    producer.on(producer.events.REQUEST, (event) => void requests.push(event.payload.apiName));
+    await producer.connect();
+    try {
+      for (let i = 1; i <= 5; i += 1) {
+        const tx = await producer.transaction();
+        await tx.send({ topic: output, messages: [{ key: 'MRN-1', value: `v${i}` }] });
+        await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: String(i) }] }] });
+        await tx.commit();
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    const count = (api: string) => requests.filter((name) => name === api).length;
+    expect(count('EndTxn')).toBe(5);
+    expect(count('TxnOffsetCommit')).toBe(5);
+    // Once for the transactional id, once for the group (kafkajs alone asks 4 times per transaction, and again on
+    // each CONCURRENT_TRANSACTIONS retry).
+    expect(count('GroupCoordinator')).toBe(2);
+    expect(await admin.committedOffsets(groupId, input)).toEqual([{ partition: 0, offset: '5' }]);
   });
 
   it('reads one record by position: the committed one there, nothing at an aborted record, a marker or past the end', async () => {

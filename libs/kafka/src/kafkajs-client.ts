@@ -17,6 +17,7 @@ import {
 } from 'kafkajs';
 import { KafkaOperationError, TopicSettingsError, describeChain } from './errors.js';
 import { javaCompatiblePartitioner } from './java-partitioner.js';
+import { rememberCoordinators } from './kafkajs-coordinators.js';
 import { checkPendingRequestsOnlyWhenPending } from './kafkajs-request-queue.js';
 import { MAX_RECORD_BYTES } from './kafka-types.js';
 import { compareTopic, creationConfig, describeTopicProblem, type TopicDescription } from './topic-settings.js';
@@ -71,6 +72,8 @@ export function createKafkajsClient(config: KafkaConnectionConfig, log: KafkaLog
   if (config.sasl) kafkaConfig.sasl = config.sasl as SASLOptions;
   // kafkajs' idle connections otherwise wake the event loop every millisecond (kafkajs-request-queue.ts).
   checkPendingRequestsOnlyWhenPending();
+  // ...and would look a coordinator up before every transactional request (kafkajs-coordinators.ts).
+  rememberCoordinators();
   const kafka = new Kafka(kafkaConfig);
   return {
     producer: (options) => new KafkajsProducer(kafka, options ?? {}, log),

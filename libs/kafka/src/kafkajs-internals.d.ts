@@ -11,3 +11,8 @@ declare module 'kafkajs/src/network/requestQueue/index.js' {
   }) => unknown;
   export default RequestQueue;
 }
+
+declare module 'kafkajs/src/cluster/index.js' {
+  const Cluster: new (...args: unknown[]) => unknown;
+  export default Cluster;
+}
