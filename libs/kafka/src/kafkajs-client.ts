@@ -18,6 +18,7 @@ import {
 import { KafkaOperationError, TopicSettingsError, describeChain } from './errors.js';
 import { javaCompatiblePartitioner } from './java-partitioner.js';
 import { rememberCoordinators } from './kafkajs-coordinators.js';
+import { kafkajsLogLevel } from './kafkajs-log.js';
 import { checkPendingRequestsOnlyWhenPending } from './kafkajs-request-queue.js';
 import { MAX_RECORD_BYTES } from './kafka-types.js';
 import { compareTopic, creationConfig, describeTopicProblem, type TopicDescription } from './topic-settings.js';
@@ -46,13 +47,6 @@ import type {
   TransactionalProducerOptions,
 } from './kafka-types.js';
 
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
-
 /** Builds our KafkaClient on kafkajs 2.2.4 (createKafkaClient in kafka-client.ts chooses the library). */
 export function createKafkajsClient(config: KafkaConnectionConfig, log: KafkaLogSink = () => {}): KafkaClient {
   const kafkaConfig: KafkaConfig = {
@@ -65,7 +59,7 @@ export function createKafkajsClient(config: KafkaConnectionConfig, log: KafkaLog
       () =>
       ({ level, log: entry }) => {
         const { message, timestamp: _t, logger: _l, ...rest } = entry;
-        log(LEVELS[level] ?? 'info', `kafkajs: ${message}`, rest);
+        log(kafkajsLogLevel(level, message, rest), `kafkajs: ${message}`, rest);
       },
   };
   if (config.ssl !== undefined) kafkaConfig.ssl = config.ssl;

@@ -16,3 +16,7 @@ declare module 'kafkajs/src/cluster/index.js' {
   const Cluster: new (...args: unknown[]) => unknown;
   export default Cluster;
 }
+
+declare module 'kafkajs/src/protocol/error.js' {
+  export function createErrorFromCode(code: number): Error & { type: string; retriable: boolean };
+}
