@@ -10,6 +10,13 @@ import type { ConnectionOptions } from 'node:tls';
  */
 export const MAX_RECORD_BYTES = 20 * 1024 * 1024;
 
+/**
+ * The fetch long poll of readers that stop once they have what they came for (a store restore, one record by
+ * position, a test's read): kafkajs ends a consumer only after its fetch in flight returns, and that last fetch
+ * finds nothing, so with kafkajs' default 5 s every such read took 5 s longer than its reading.
+ */
+export const SHORT_READER_MAX_WAIT_MS = 100;
+
 export interface SaslCredentials {
   mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
   username: string;
@@ -131,6 +138,12 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   maxBytesPerPartition?: number;
+  /**
+   * How long a fetch may wait at the broker for records to arrive (the long poll; records that are there come back
+   * at once). A consumer stops only once its fetch in flight has returned, so a short-lived reader that disconnects
+   * when it has what it wants (a store restore, one record) waits this long at the end. Default 5000 ms.
+   */
+  maxWaitMs?: number;
   /** Assign partition p of every subscribed topic to the same member (for joins of co-partitioned topics). */
   coPartitioned?: boolean;
   /**

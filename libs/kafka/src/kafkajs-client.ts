@@ -20,7 +20,7 @@ import { javaCompatiblePartitioner } from './java-partitioner.js';
 import { rememberCoordinators } from './kafkajs-coordinators.js';
 import { kafkajsLogLevel } from './kafkajs-log.js';
 import { checkPendingRequestsOnlyWhenPending } from './kafkajs-request-queue.js';
-import { MAX_RECORD_BYTES } from './kafka-types.js';
+import { MAX_RECORD_BYTES, SHORT_READER_MAX_WAIT_MS } from './kafka-types.js';
 import { compareTopic, creationConfig, describeTopicProblem, type TopicDescription } from './topic-settings.js';
 import type {
   ConsumerOptions,
@@ -104,6 +104,8 @@ async function readRecordAt(
   const consumer = kafka.consumer({
     groupId: `hl7-read-record-${randomBytes(6).toString('hex')}`,
     maxBytesPerPartition: MAX_RECORD_BYTES,
+    // It stops once a batch reaches the offset; its last fetch must not hold the disconnect for kafkajs' 5 s.
+    maxWaitTimeInMs: SHORT_READER_MAX_WAIT_MS,
     allowAutoTopicCreation: false,
     retry: { retries: 5, restartOnFailure: async () => false },
   });
@@ -420,6 +422,7 @@ class KafkajsConsumer implements KafkaConsumer {
       sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatIntervalMs,
       maxBytesPerPartition: options.maxBytesPerPartition ?? MAX_RECORD_BYTES,
+      maxWaitTimeInMs: options.maxWaitMs ?? 5000,
       allowAutoTopicCreation: false,
       // Supervision is ours (see the class comment).
       retry: { restartOnFailure: async () => false },

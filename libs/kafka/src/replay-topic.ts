@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingRecord, KafkaClient } from './kafka-types.js';
+import { type IncomingRecord, type KafkaClient, SHORT_READER_MAX_WAIT_MS } from './kafka-types.js';
 
 /**
  * Reads a topic from the beginning up to its end offsets as they were when called (a snapshot), calling `onRecord`
@@ -33,6 +33,8 @@ export async function replayTopic(
   const consumer = kafka.consumer({
     groupId: `${groupPrefix}-replay-${randomBytes(6).toString('hex')}`,
     onBatchEnd: ({ partition, lastOffset }) => progress(partition, lastOffset),
+    // Disconnected as soon as the end is reached: its last fetch, finding nothing, must not hold that for 5 s.
+    maxWaitMs: SHORT_READER_MAX_WAIT_MS,
   });
   await consumer.connect();
   try {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KafkaClient } from '@lib/kafka';
+import { type KafkaClient, SHORT_READER_MAX_WAIT_MS } from '@lib/kafka';
 import type { BootstrapProgress, BootstrapRequest } from './bootstrap-protocol.js';
 
 export class BootstrapError extends Error {
@@ -38,7 +38,8 @@ export async function requestBootstrap(
   await admin.connect();
   const partitions = (await admin.endOffsets(topics.control).finally(() => admin.disconnect())).map((p) => p.partition);
   const done = new Map<number, BootstrapProgress>();
-  const consumer = kafka.consumer({ groupId: `bootstrap-${requestId}` });
+  // A CLI's reader, gone once every partition answered: its last fetch must not hold the exit for 5 s.
+  const consumer = kafka.consumer({ groupId: `bootstrap-${requestId}`, maxWaitMs: SHORT_READER_MAX_WAIT_MS });
   await consumer.connect();
   try {
     await consumer.subscribe([topics.bootstrapStatus], { fromBeginning: true });

@@ -1,4 +1,4 @@
-import type { IncomingRecord, KafkaClient } from '../kafka-types.js';
+import { type IncomingRecord, type KafkaClient, SHORT_READER_MAX_WAIT_MS } from '../kafka-types.js';
 import { eventually } from './test-kafka-env.js';
 import { uniqueName } from './unique-name.js';
 
@@ -12,7 +12,11 @@ export interface ReadTopicOptions {
 /** Reads a topic from the beginning with a fresh consumer group until `until` holds; always disconnects. */
 export async function readTopic(kafka: KafkaClient, topic: string, options: ReadTopicOptions): Promise<IncomingRecord[]> {
   const records: IncomingRecord[] = [];
-  const consumer = kafka.consumer({ groupId: uniqueName(`read-${topic}`), isolation: options.isolation ?? 'read_committed' });
+  const consumer = kafka.consumer({
+    groupId: uniqueName(`read-${topic}`),
+    isolation: options.isolation ?? 'read_committed',
+    maxWaitMs: SHORT_READER_MAX_WAIT_MS,
+  });
   try {
     await consumer.connect();
     await consumer.subscribe([topic], { fromBeginning: true });

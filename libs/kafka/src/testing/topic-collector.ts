@@ -1,4 +1,4 @@
-import type { IncomingRecord, KafkaClient, KafkaConsumer } from '../kafka-types.js';
+import { type IncomingRecord, type KafkaClient, type KafkaConsumer, SHORT_READER_MAX_WAIT_MS } from '../kafka-types.js';
 import { eventually } from './test-kafka-env.js';
 import { uniqueName } from './unique-name.js';
 
@@ -12,7 +12,7 @@ export class TopicCollector {
   private constructor(private readonly consumer: KafkaConsumer) {}
 
   static async start(kafka: KafkaClient, topics: readonly string[]): Promise<TopicCollector> {
-    const consumer = kafka.consumer({ groupId: uniqueName('collector') });
+    const consumer = kafka.consumer({ groupId: uniqueName('collector'), maxWaitMs: SHORT_READER_MAX_WAIT_MS });
     const collector = new TopicCollector(consumer);
     await consumer.connect();
     await consumer.subscribe(topics, { fromBeginning: true });
