@@ -17,6 +17,9 @@ export const MAX_RECORD_BYTES = 20 * 1024 * 1024;
  */
 export const SHORT_READER_MAX_WAIT_MS = 100;
 
+/** The fetch long poll of every other consumer (ConsumerOptions.maxWaitMs): the Java client's default. */
+export const CONSUMER_MAX_WAIT_MS = 500;
+
 export interface SaslCredentials {
   mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
   username: string;
@@ -140,8 +143,10 @@ export interface ConsumerOptions {
   maxBytesPerPartition?: number;
   /**
    * How long a fetch may wait at the broker for records to arrive (the long poll; records that are there come back
-   * at once). A consumer stops only once its fetch in flight has returned, so a short-lived reader that disconnects
-   * when it has what it wants (a store restore, one record) waits this long at the end. Default 5000 ms.
+   * at once). kafkajs stops a consumer, and sends its heartbeats (so learns of a rebalance), only between fetches:
+   * an idle member answers a rebalance or a stop within about this long. Default 500 ms, the Java client's
+   * fetch.max.wait.ms (kafkajs' own 5 s made every stop and idle rebalance wait up to 5 s); readers that stop as soon
+   * as they have what they came for use SHORT_READER_MAX_WAIT_MS.
    */
   maxWaitMs?: number;
   /** Assign partition p of every subscribed topic to the same member (for joins of co-partitioned topics). */

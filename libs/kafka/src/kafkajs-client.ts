@@ -20,7 +20,7 @@ import { javaCompatiblePartitioner } from './java-partitioner.js';
 import { rememberCoordinators } from './kafkajs-coordinators.js';
 import { kafkajsLogLevel } from './kafkajs-log.js';
 import { checkPendingRequestsOnlyWhenPending } from './kafkajs-request-queue.js';
-import { MAX_RECORD_BYTES, SHORT_READER_MAX_WAIT_MS } from './kafka-types.js';
+import { CONSUMER_MAX_WAIT_MS, MAX_RECORD_BYTES, SHORT_READER_MAX_WAIT_MS } from './kafka-types.js';
 import { compareTopic, creationConfig, describeTopicProblem, type TopicDescription } from './topic-settings.js';
 import type {
   ConsumerOptions,
@@ -422,7 +422,7 @@ class KafkajsConsumer implements KafkaConsumer {
       sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatIntervalMs,
       maxBytesPerPartition: options.maxBytesPerPartition ?? MAX_RECORD_BYTES,
-      maxWaitTimeInMs: options.maxWaitMs ?? 5000,
+      maxWaitTimeInMs: options.maxWaitMs ?? CONSUMER_MAX_WAIT_MS,
       allowAutoTopicCreation: false,
       // Supervision is ours (see the class comment).
       retry: { restartOnFailure: async () => false },
