@@ -4,8 +4,9 @@
 // router's exactly-once tasks, two ERROR lines each ("Response AddPartitionsToTxn …", "Failed to send messages: …"),
 // which would page an operator for nothing. Those lines go to debug; every other kafkajs line keeps its level.
 import { logLevel } from 'kafkajs';
+import type { KafkaLogSink } from './kafka-types.js';
 
-export type KafkaLogLevel = 'error' | 'warn' | 'info' | 'debug';
+type KafkaLogLevel = Parameters<KafkaLogSink>[0];
 
 const LEVELS: Record<number, KafkaLogLevel> = {
   [logLevel.ERROR]: 'error',
