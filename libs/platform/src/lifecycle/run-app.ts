@@ -67,8 +67,14 @@ export async function runApp<C extends object>(app: AppDefinition<C>): Promise<I
   // Set once Nest has booted; a fatal error during the start closes it right after.
   const booted: { context?: INestApplicationContext } = {};
   let closing = false;
-  // Nest's hooks (drain, flush, disconnect), then the last spans, then exit: process.exit flushes the logger's
-  // asynchronous buffer on 'exit' (re-raising the signal, Nest's default, killed the process before its last lines).
+  // Nest's hooks (drain, flush, disconnect), then the last spans, then exit once the log is written (re-raising the
+  // signal, Nest's default, killed the process before its last lines). pino's flush on 'exit' writes what is buffered
+  // but not a line whose asynchronous write is still in flight, which process.exit then drops (the gateway's "stopped"
+  // went missing so): the logger is flushed first, for at most a second.
+  const exitAfterLog = () => {
+    setTimeout(() => process.exit(), 1000).unref();
+    log.flush(() => process.exit());
+  };
   const close = () => {
     if (closing) return;
     closing = true;
@@ -76,7 +82,7 @@ export async function runApp<C extends object>(app: AppDefinition<C>): Promise<I
       .catch((error: unknown) => log.error({ err: error instanceof Error ? error.name : typeof error }, 'stop failed'))
       .then(() => tracing.shutdown())
       .catch(() => undefined)
-      .finally(() => process.exit());
+      .finally(exitAfterLog);
   };
   let failed = false;
   const fail = (error: unknown) => {
