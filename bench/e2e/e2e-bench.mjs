@@ -12,7 +12,8 @@
 // `--budget off` runs without it (no budget per hop; each rate is followed by --settle seconds, 10 by default, for
 // deliveries to arrive; what has not arrived by then counts as lost). After each rate it prints the CPU each process
 // spent per message sent, from the send's start to the drain's end (/proc): the apps, the receivers, the broker (found
-// by `kafka.Kafka` in its command line) and this process (`bench`: the observer).
+// by `kafka.Kafka` in its command line) and this process (`bench`: the observer). BENCH_E2E_NODE_ARGS_<APP> (e.g.
+// BENCH_E2E_NODE_ARGS_MLLP_GATEWAY="--cpu-prof --cpu-prof-dir=/tmp/prof") adds Node options to one app.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -51,17 +52,22 @@ const pids = new Map();
 async function startApp(name, httpPort, env) {
   const logFile = join(dir, `${name}.log`);
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(root, `dist/apps/${name}/src/main.js`)], {
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: brokers.join(','),
-      SCHEMA_REGISTRY_URL: registryUrl,
-      HTTP_PORT: String(httpPort),
-      LOG_HASH_KEY: 'benchmark-hash-key-0000',
-      ...env,
+  const nodeArgs = (process.env[`BENCH_E2E_NODE_ARGS_${name.toUpperCase().replaceAll('-', '_')}`] ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--disable-warning=TimeoutNegativeWarning', join(root, `dist/apps/${name}/src/main.js`)],
+    {
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: brokers.join(','),
+        SCHEMA_REGISTRY_URL: registryUrl,
+        HTTP_PORT: String(httpPort),
+        LOG_HASH_KEY: 'benchmark-hash-key-0000',
+        ...env,
+      },
+      stdio: ['ignore', out, out],
     },
-    stdio: ['ignore', out, out],
-  });
+  );
   closeSync(out);
   processes.push(child);
   pids.set(name, child.pid);
