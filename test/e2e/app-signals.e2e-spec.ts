@@ -2,7 +2,7 @@
 // nothing else; SIGTERM drains and exits 0 with the last log line written. Before this test, Nest's default signal
 // list made SIGHUP shut the gateway down, and re-raising SIGTERM after the drain killed the process (status 143)
 // before the asynchronous logger had written "stopped".
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,27 @@ describe('the built apps under supervisor signals', () => {
     expect(await router.stop(60000)).toBe(0);
     expect(logLines(router.logFile).at(-1)!.msg).toBe('router stopped');
   }, 120000);
+
+  it('an app whose stop hangs exits 1 once its grace period is over, its last line saying so', async () => {
+    const graceMs = 1500;
+    const child = spawn(process.execPath, [join(process.cwd(), 'test/support/hanging-stop-app.mjs')], {
+      env: { ...process.env, HANG_GRACE_MS: String(graceMs) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await eventually(() => (out.includes('"msg":"started"') ? true : undefined), 30000, 'the app to start');
+    const signalled = performance.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(performance.now() - signalled).toBeGreaterThanOrEqual(graceMs);
+    const lines = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; level: string; graceMs?: number });
+    expect(lines.at(-1)).toMatchObject({ level: 'error', msg: 'stop did not finish in time; exiting', graceMs });
+  }, 60000);
 
   it.each([
     ['apps/mllp-gateway/src/main.js', 'mllp-gateway', { MLLP_PORT: 'x' }, ['KAFKA_BROKERS', 'MLLP_PORT']],

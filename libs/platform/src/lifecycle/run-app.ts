@@ -68,9 +68,8 @@ export async function runApp<C extends object>(app: AppDefinition<C>): Promise<I
   const booted: { context?: INestApplicationContext } = {};
   let closing = false;
   // Nest's hooks (drain, flush, disconnect), then the last spans, then exit once the log is written (re-raising the
-  // signal, Nest's default, killed the process before its last lines). pino's flush on 'exit' writes what is buffered
-  // but not a line whose asynchronous write is still in flight, which process.exit then drops (the gateway's "stopped"
-  // went missing so): the logger is flushed first, for at most a second.
+  // signal, Nest's default, killed the process before its last lines). The logger writes synchronously; a destination
+  // that does not (a test's stream) is flushed first, for at most a second.
   const exitAfterLog = () => {
     setTimeout(() => process.exit(), 1000).unref();
     log.flush(() => process.exit());
@@ -107,7 +106,8 @@ export async function runApp<C extends object>(app: AppDefinition<C>): Promise<I
     process.once(signal, () => {
       setTimeout(() => {
         log.error({ graceMs }, 'stop did not finish in time; exiting');
-        setTimeout(() => process.exit(1), 200);
+        process.exitCode = 1;
+        exitAfterLog();
       }, graceMs).unref();
       close();
     });
