@@ -121,4 +121,41 @@ describe('KeyOrderedScheduler', () => {
     expect(events.indexOf('run A1')).toBeGreaterThan(events.findIndex((e) => e.startsWith('commit') && e.includes('0')));
     expect(events.filter((e) => e.startsWith('run'))).toHaveLength(3);
   });
+
+  it('starts nothing new while commits fail (Kafka away): what is delivered meanwhile could not be recorded', async () => {
+    const events: string[] = [];
+    const work = workOf('A', 'B', 'C', 'D', 'E', 'F');
+    let kafkaAway = true;
+    setTimeout(() => (kafkaAway = false), 150);
+    const result = await new KeyOrderedScheduler(1).run(
+      work,
+      async (r) => {
+        events.push(`run ${r}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+      {
+        signal: new AbortController().signal,
+        commit: {
+          intervalMs: 20,
+          run: async () => {
+            const pending = work.notDurable();
+            if (pending.length === 0) return;
+            if (kafkaAway) {
+              events.push('commit failed');
+              throw new Error('Connection error: connect ECONNREFUSED');
+            }
+            events.push('commit');
+            work.confirmDurable(pending);
+          },
+        },
+      },
+    );
+    expect(result.finished).toHaveLength(6);
+    const firstFailure = events.indexOf('commit failed');
+    const recovered = events.indexOf('commit');
+    expect(firstFailure).toBeGreaterThanOrEqual(0);
+    expect(recovered).toBeGreaterThan(firstFailure);
+    // At most the record already running when the first commit failed; nothing starts after it until one succeeds.
+    expect(events.slice(firstFailure, recovered).filter((e) => e.startsWith('run'))).toEqual([]);
+  });
 });

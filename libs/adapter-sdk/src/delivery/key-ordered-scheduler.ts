@@ -79,6 +79,9 @@ export class KeyOrderedScheduler {
     let retryAt = 0;
     let retryDelay = 200;
     let lastCommit = Date.now();
+    // The last commit failed (Kafka away): nothing new starts until one succeeds. A record delivered meanwhile could
+    // not be recorded as done, and would be delivered again after the session is lost (a duplicate at the target).
+    let commitFailing = false;
     const start = (item: WorkItem<R>) => {
       this.inFlight += 1;
       active += 1;
@@ -110,7 +113,7 @@ export class KeyOrderedScheduler {
         });
     };
     while (work.unfinished > 0) {
-      const startable = halted() || Date.now() < retryAt ? [] : work.start(Math.max(0, this.maxInFlight - this.inFlight));
+      const startable = halted() || commitFailing || Date.now() < retryAt ? [] : work.start(Math.max(0, this.maxInFlight - this.inFlight));
       for (const item of startable) start(item);
       if (expired()) {
         // Abort what runs and wait for it to settle, so nothing of this run is still sending afterwards.
@@ -121,10 +124,12 @@ export class KeyOrderedScheduler {
       }
       if (active === 0 && halted()) break;
       // A patient's next record waits for its previous one's completion to be committed: commit now, not later.
-      if (options.commit && (work.waitingForCommit() || Date.now() - lastCommit >= options.commit.intervalMs)) {
+      if (options.commit && (commitFailing || work.waitingForCommit() || Date.now() - lastCommit >= options.commit.intervalMs)) {
         try {
           await options.commit.run();
+          commitFailing = false;
         } catch (error) {
+          commitFailing = true;
           // Kafka unreachable: the records wait (their keys do); a session lost meanwhile aborts the batch.
           options.commit.onError?.(error);
           await abortableSleep(Math.min(options.commit.intervalMs, 1000), signal);
