@@ -95,16 +95,26 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     // reads to the broker as an old epoch of the id's current producer once another instance has used the
     // transactional id, and is refused as fenced — a task could never move. Used by the first transaction only.
     const tx = await this.call('transaction.begin', {}, () => this.producer.beginTransaction({ producerId: -1n, producerEpoch: -1 }));
+    // One call at a time per transaction: the library adds a send's partitions and produces without waiting for an
+    // earlier send's AddPartitionsToTxn, so two sends at once could produce to a partition the broker has not added
+    // yet (TRANSACTION_ABORTABLE). kafkajs takes concurrent sends; callers may rely on that.
+    let last: Promise<unknown> = Promise.resolve();
+    const inTurn = <T>(run: () => Promise<T>): Promise<T> => {
+      const next = last.then(run, run);
+      last = next.catch(() => undefined);
+      return next;
+    };
     return {
-      send: async (records): Promise<RecordMetadata[]> => {
-        const topics = [...new Set(records.map((r) => r.topic))];
-        const result = await this.call('transaction.send', { topics }, () => tx.send({ messages: records.map(toMessage) }));
-        return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, baseOffset: String(o.offset) }));
-      },
+      send: (records): Promise<RecordMetadata[]> =>
+        inTurn(async () => {
+          const topics = [...new Set(records.map((r) => r.topic))];
+          const result = await this.call('transaction.send', { topics }, () => tx.send({ messages: records.map(toMessage) }));
+          return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, baseOffset: String(o.offset) }));
+        }),
       sendOffsets: (consumerGroupId, offsets) =>
-        this.call('transaction.sendOffsets', { consumerGroupId }, () => this.sendOffsets(tx, consumerGroupId, offsets)),
-      commit: () => this.call('transaction.commit', {}, () => tx.commit()),
-      abort: () => this.call('transaction.abort', {}, () => tx.abort()),
+        inTurn(() => this.call('transaction.sendOffsets', { consumerGroupId }, () => this.sendOffsets(tx, consumerGroupId, offsets))),
+      commit: () => inTurn(() => this.call('transaction.commit', {}, () => tx.commit())),
+      abort: () => inTurn(() => this.call('transaction.abort', {}, () => tx.abort())),
     };
   }
 
