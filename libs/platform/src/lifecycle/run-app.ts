@@ -68,8 +68,8 @@ export async function runApp<C extends object>(app: AppDefinition<C>): Promise<I
   const booted: { context?: INestApplicationContext } = {};
   let closing = false;
   // Nest's hooks (drain, flush, disconnect), then the last spans, then exit once the log is written (re-raising the
-  // signal, Nest's default, killed the process before its last lines). The logger writes synchronously; a destination
-  // that does not (a test's stream) is flushed first, for at most a second.
+  // signal, Nest's default, killed the process before its last lines). The logger writes synchronously, so its lines
+  // are out already; the flush (at most a second) keeps that true should its destination ever buffer.
   const exitAfterLog = () => {
     setTimeout(() => process.exit(), 1000).unref();
     log.flush(() => process.exit());

@@ -88,8 +88,8 @@ export function createLogger(options: LoggerOptions): Logger {
         },
       },
       // Synchronous writes (pino's own default): an asynchronous one goes through libuv's thread pool, which cost
-      // ~250 µs of CPU per line on this project's 2-core VM against ~3 µs for a write(2) (bench/README.md), and a
-      // line still in flight at process.exit was lost.
+      // 40–250 µs of CPU per line on this project's 2-core VM against ~3 µs for a write(2) (`npm run bench:wakeups`),
+      // and a line still in flight at process.exit was lost.
       options.destination ?? pino.destination({ sync: true }),
     ),
   );
