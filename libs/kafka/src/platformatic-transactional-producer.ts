@@ -100,7 +100,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     // yet (TRANSACTION_ABORTABLE). kafkajs takes concurrent sends; callers may rely on that.
     let last: Promise<unknown> = Promise.resolve();
     const inTurn = <T>(run: () => Promise<T>): Promise<T> => {
-      const next = last.then(run, run);
+      const next = last.then(run);
       last = next.catch(() => undefined);
       return next;
     };
