@@ -27,12 +27,14 @@ export interface SaslCredentials {
 }
 
 /**
- * Which library talks to Kafka. 'kafkajs' (the default) for everything; 'platformatic' puts @platformatic/kafka
- * behind producer() (the gateway's writes, the adapters' ledger and dead letters) and transactionalProducer() (the
- * router's exactly-once batches) while consumers and the admin client stay on kafkajs (issue #14: the rest moves
- * once the fault suite passes on it).
+ * Which library talks to Kafka. 'platformatic' (the default) puts @platformatic/kafka behind producer() (the
+ * gateway's writes, the adapters' ledger and dead letters) and transactionalProducer() (the router's exactly-once
+ * batches) while consumers and the admin client stay on kafkajs; 'kafkajs' uses kafkajs for everything (issue #14).
  */
 export type KafkaClientLibrary = 'kafkajs' | 'platformatic';
+
+/** The library when none is named (issue #14: the whole suite and the fault suite pass on it, and it is faster). */
+export const DEFAULT_KAFKA_CLIENT_LIBRARY: KafkaClientLibrary = 'platformatic';
 
 export interface KafkaConnectionConfig {
   brokers: readonly string[];

@@ -1,6 +1,5 @@
-// @platformatic/kafka behind our KafkaProducer (issue #14): chosen with KafkaConnectionConfig.client = 'platformatic'
-// (KAFKA_CLIENT). Consumers, transactions and the admin client stay on kafkajs for now: the library binds its
-// transactional offset commits to its own consumer, so the router moves when the consumer does.
+// @platformatic/kafka behind our KafkaProducer (issue #14): KafkaConnectionConfig.client = 'platformatic' (KAFKA_CLIENT),
+// the default. Transactions are platformatic-transactional-producer.ts; consumers and the admin client stay on kafkajs.
 import { type MessageToProduce, ProduceAcks, Producer, type SASLMechanismValue } from '@platformatic/kafka';
 import { KafkaOperationError, PERMANENT_KAFKA_ERROR_TYPES } from './errors.js';
 import { platformaticJavaPartitioner } from './java-partitioner.js';

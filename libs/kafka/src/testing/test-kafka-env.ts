@@ -1,16 +1,16 @@
-import type { KafkaClientLibrary } from '../kafka-types.js';
+import { DEFAULT_KAFKA_CLIENT_LIBRARY, type KafkaClientLibrary } from '../kafka-types.js';
 
 /** What the integration test setup (test/support/kafka-global-setup.ts) resolved: a real broker and registry. */
 export interface TestKafkaEnv {
   brokers: string[];
   schemaRegistryUrl: string;
-  /** The library the apps under test use (KAFKA_CLIENT=platformatic runs the suites on it; kafkajs by default). */
+  /** The library the apps under test use (KAFKA_CLIENT=kafkajs runs the suites on it; DEFAULT_KAFKA_CLIENT_LIBRARY if unset). */
   client: KafkaClientLibrary;
 }
 
-/** KAFKA_CLIENT for the apps a test starts: `KAFKA_CLIENT=platformatic npm test` / `npm run test:faults`. */
+/** KAFKA_CLIENT for the apps a test starts: `KAFKA_CLIENT=kafkajs npm test` / `npm run test:faults`. */
 export function testKafkaClient(env: NodeJS.ProcessEnv = process.env): KafkaClientLibrary {
-  const client = env['KAFKA_CLIENT'] ?? 'kafkajs';
+  const client = env['KAFKA_CLIENT'] ?? DEFAULT_KAFKA_CLIENT_LIBRARY;
   if (client !== 'kafkajs' && client !== 'platformatic') throw new Error(`KAFKA_CLIENT must be kafkajs or platformatic, not ${client}`);
   return client;
 }

@@ -83,8 +83,11 @@ export function topicDurabilityOptions(c: { TOPIC_REPLICATION_FACTOR: number; TO
 export const kafkaSettings = (clientId: string) => ({
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().default(clientId),
-  /** Which library writes: kafkajs, or @platformatic/kafka for producers and the router's transactions (consumers and admin stay on kafkajs). */
-  KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
+  /**
+   * Which library writes: platformatic (@platformatic/kafka for producers and the router's transactions; consumers and
+   * admin stay on kafkajs) or kafkajs for everything. Unset: libs/kafka's DEFAULT_KAFKA_CLIENT_LIBRARY (platformatic).
+   */
+  KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).optional(),
   KAFKA_SSL: flag(false),
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
   KAFKA_SASL_USERNAME: z.string().optional(),
