@@ -1,5 +1,5 @@
 // @platformatic/kafka behind our TransactionalProducer (issue #14): the router's exactly-once batches with
-// KAFKA_CLIENT=platformatic. What it saves against kafkajs is round trips: kafkajs 2.2.4 looks the transaction
+// KAFKA_CLIENT unset or platformatic. What it saves against kafkajs is round trips: kafkajs 2.2.4 looks the transaction
 // coordinator up (FindCoordinator) before every AddPartitionsToTxn, AddOffsetsToTxn and EndTxn and the group
 // coordinator before every TxnOffsetCommit (nine requests per transaction); this library caches both (five).
 import { Consumer, type Message, ProduceAcks, Producer } from '@platformatic/kafka';

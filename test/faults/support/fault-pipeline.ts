@@ -90,7 +90,7 @@ export class FaultPipeline {
       LOG_HASH_KEY: 'fault-suite-hash-key-0001',
       TOPIC_PARTITIONS: '4',
       LOG_LEVEL: 'info',
-      // KAFKA_CLIENT=platformatic npm run test:faults: the suite on @platformatic/kafka's producers (issue #14).
+      // KAFKA_CLIENT=kafkajs npm run test:faults: the suite on kafkajs (the default is @platformatic/kafka, issue #14).
       KAFKA_CLIENT: testKafkaClient(),
     };
     const adapter = (t: TargetName): Record<string, string> => ({

@@ -39,7 +39,7 @@ export function routerTestEnv(kafka: TestKafkaEnv, targets: TestTarget[], overri
   const env = {
     KAFKA_BROKERS: kafka.brokers.join(','),
     SCHEMA_REGISTRY_URL: kafka.schemaRegistryUrl,
-    // KAFKA_CLIENT=platformatic npm test: the router's transactions on @platformatic/kafka (issue #14).
+    // KAFKA_CLIENT=kafkajs npm test: the router's transactions on kafkajs (the default is @platformatic/kafka, issue #14).
     KAFKA_CLIENT: kafka.client,
     ROUTES_FILE: routesFile,
     APPLICATION_ID: uniqueName('rt-app').toLowerCase(),

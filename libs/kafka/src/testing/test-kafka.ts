@@ -14,7 +14,7 @@ export interface TestKafka {
 
 /**
  * A client on the test broker with a connected admin, for an integration suite's beforeAll/afterAll. On the library
- * KAFKA_CLIENT names (testKafkaEnv), so `KAFKA_CLIENT=platformatic npm test` runs a suite's own writes on it too.
+ * KAFKA_CLIENT names (testKafkaEnv), so `KAFKA_CLIENT=kafkajs npm test` runs a suite's own writes on it too.
  */
 export async function openTestKafka(clientId: string, client: KafkaClientLibrary = testKafkaEnv().client): Promise<TestKafka> {
   const kafka = createKafkaClient({ brokers: testKafkaEnv().brokers, clientId, client });
