@@ -4,7 +4,9 @@
 // request counters (bench/tools/BrokerRequests.java, JMX through the attach API) are read over the middle of each
 // window and divided by the transactions completed in that window: requests per transaction, by type.
 //   npm run build && npm run kafka:up
-//   npm run bench:transactions [-- --seconds 12 --rounds 2]
+//   npm run bench:transactions [-- --seconds 12 --rounds 2] [--paced-ms 20]
+// --paced-ms N: a transaction every N ms (a router at a low rate) instead of back to back, and the wall time of each
+// call (begin, send, sendOffsets, commit) as p50 / p99 beside the request counts: where a transaction's latency goes.
 // Needs the local broker's process (kafka.Kafka in its command line); prints a table. Not a test: it prints numbers.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
 const SECONDS = Number(args.seconds ?? 12);
 const ROUNDS = Number(args.rounds ?? 2);
+const PACED_MS = args['paced-ms'] === undefined ? 0 : Number(args['paced-ms']);
 const SETTLE_S = 3;
 const { brokers } = benchKafka();
 const brokerPid = pidOf('kafka.Kafka');
@@ -55,6 +58,11 @@ function brokerRequests(seconds) {
   });
 }
 
+function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
 async function round(client, run) {
   const kafka = createKafkaClient({ brokers, clientId: `txreq-${client}`, client });
   const producer = kafka.transactionalProducer({ transactionalId: `txreq-${tag}-${client}-${run}` });
@@ -63,15 +71,30 @@ async function round(client, run) {
   const completed = [];
   let offset = 1;
   const deadline = performance.now() + (SECONDS + 2 * SETTLE_S) * 1000;
+  const settledAt = performance.now() + SETTLE_S * 1000;
   let sampling;
   setTimeout(() => (sampling = brokerRequests(SECONDS)), SETTLE_S * 1000);
+  const calls = { begin: [], send: [], sendOffsets: [], commit: [], transaction: [] };
   while (performance.now() < deadline) {
+    const t0 = performance.now();
     const tx = await producer.begin();
+    const t1 = performance.now();
     await tx.send([{ topic: output, key: `MRN-${offset % 500}`, value }]);
+    const t2 = performance.now();
     await tx.sendOffsets(`txreq-group-${tag}`, [{ topic: input, partitions: [{ partition: 0, offset: String(offset) }] }]);
+    const t3 = performance.now();
     await tx.commit();
-    completed.push(performance.now());
+    const t4 = performance.now();
+    completed.push(t4);
+    if (t0 > settledAt) {
+      calls.begin.push(t1 - t0);
+      calls.send.push(t2 - t1);
+      calls.sendOffsets.push(t3 - t2);
+      calls.commit.push(t4 - t3);
+      calls.transaction.push(t4 - t0);
+    }
     offset += 1;
+    if (PACED_MS > 0) await new Promise((resolve) => setTimeout(resolve, PACED_MS));
   }
   await producer.disconnect();
   const { rates, from, to } = await sampling;
@@ -82,6 +105,7 @@ async function round(client, run) {
     run,
     transactionsPerSecond: perSecond,
     perTransaction: Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, v / perSecond])),
+    callMs: Object.fromEntries(Object.entries(calls).map(([name, ms]) => [name, { p50: quantile(ms, 0.5), p99: quantile(ms, 0.99) }])),
   };
 }
 
@@ -97,6 +121,12 @@ for (let run = 1; run <= ROUNDS; run += 1) {
     console.log(
       `round ${run} ${client.padEnd(12)} ${result.transactionsPerSecond.toFixed(0).padStart(5)} transactions/s, ${total.toFixed(1)} requests per transaction: ` +
         requests.map(([name, v]) => `${name} ${v.toFixed(2)}`).join(', '),
+    );
+    console.log(
+      `        call ms p50 / p99: ` +
+        Object.entries(result.callMs)
+          .map(([name, { p50, p99 }]) => `${name} ${p50.toFixed(2)} / ${p99.toFixed(1)}`)
+          .join(', '),
     );
   }
 }
