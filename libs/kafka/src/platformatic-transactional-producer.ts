@@ -1,7 +1,7 @@
 // @platformatic/kafka behind our TransactionalProducer (issue #14): the router's exactly-once batches with
-// KAFKA_CLIENT unset or platformatic. What it saves against kafkajs is round trips: kafkajs 2.2.4 looks the transaction
-// coordinator up (FindCoordinator) before every AddPartitionsToTxn, AddOffsetsToTxn and EndTxn and the group
-// coordinator before every TxnOffsetCommit (nine requests per transaction); this library caches both (five).
+// KAFKA_CLIENT unset or platformatic. Both clients now send 8.2 broker requests per router transaction (kafkajs since
+// kafkajs-coordinators.ts caches coordinators); this one takes less of the router's CPU per transaction and a little
+// less wall time (npm run bench:transactions, bench/README.md).
 import { Consumer, type Message, ProduceAcks, Producer } from '@platformatic/kafka';
 import { KafkaOperationError } from './errors.js';
 import { platformaticJavaPartitioner } from './java-partitioner.js';
