@@ -169,17 +169,19 @@ describe('MllpServer and MllpClient over real sockets', () => {
   });
 
   it('times each frame on its own: a sender streaming frames back to back, never between frames, is not cut', async () => {
-    const { port, events } = await start(echoHandler().handler, { frameTimeoutMs: 200 });
+    // Each frame takes ~100 ms of a 1 s frame timeout (room for a loaded machine's late timers: 200 ms against 80 ms
+    // was cut in a CI run); the connection sends for ~2.5 s, so a timer per connection would cut it.
+    const { port, events } = await start(echoHandler().handler, { frameTimeoutMs: 1000 });
     const peer = rawPeer(port);
     await peer.connected;
-    // Every write ends frame n and starts frame n+1, so a chunk never ends between frames; 12 writes over ~1 s.
+    // Every write ends frame n and starts frame n+1, so a chunk never ends between frames; 25 writes over ~2.5 s.
     peer.socket.write(Buffer.from('\x0bM0', 'latin1'));
-    for (let i = 1; i <= 12; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 80));
+    for (let i = 1; i <= 25; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
       peer.socket.write(Buffer.from(`\x1c\r\x0bM${i}`, 'latin1'));
     }
-    await until(() => peer.replies.length === 12);
-    expect(peer.replies).toEqual(Array.from({ length: 12 }, (_, i) => `ACK:M${i}`));
+    await until(() => peer.replies.length === 25);
+    expect(peer.replies).toEqual(Array.from({ length: 25 }, (_, i) => `ACK:M${i}`));
     expect(events.some((e) => e.type === 'connection-closed')).toBe(false);
     peer.socket.destroy();
   });
