@@ -13,7 +13,9 @@
 // deliveries to arrive; what has not arrived by then counts as lost). After each rate it prints the CPU each process
 // spent per message sent, from the send's start to the drain's end (/proc): the apps, the receivers, the broker (found
 // by `kafka.Kafka` in its command line) and this process (`bench`: the observer). BENCH_E2E_NODE_ARGS_<APP> (e.g.
-// BENCH_E2E_NODE_ARGS_MLLP_GATEWAY="--cpu-prof --cpu-prof-dir=/tmp/prof") adds Node options to one app.
+// BENCH_E2E_NODE_ARGS_MLLP_GATEWAY="--cpu-prof --cpu-prof-dir=/tmp/prof") adds Node options to one app. At the end it
+// prints the broker log entries per message sent, by topic of the run (offsets taken: records and transaction markers;
+// the shared __consumer_offsets and __transaction_state are not in it).
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -201,6 +203,8 @@ async function main() {
     runs: [],
   };
   const sentFiles = [];
+  /** Offsets each topic of the run took (records and transaction markers), by name with the run's tag as `*`. */
+  const logEntries = {};
   let failed = false;
   try {
     // Warm-up, not counted: 10 s at 50 msg/s (JIT, connections, the first transactions of each partition).
@@ -254,6 +258,11 @@ async function main() {
     const admin = kafka.admin();
     await admin.connect();
     const all = (await admin.listTopics()).filter((t) => t.endsWith(tag) || t.includes(tag));
+    // What the run left in each of its topics (offsets: records and transaction markers), before they go.
+    for (const name of all) {
+      const partitions = await admin.fetchTopicOffsets(name).catch(() => []);
+      logEntries[name.replace(tag, '*')] = partitions.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+    }
     await admin.deleteTopics({ topics: all }).catch(() => undefined);
     await admin.disconnect();
   }
@@ -334,6 +343,15 @@ async function main() {
   }
   console.log(
     `load average start ${results.machine.loadavgAtStart.map(f).join(' ')}, end ${results.machine.loadavgAtEnd.map(f).join(' ')}; app logs in ${dir}`,
+  );
+  const messagesSent = sentFiles.reduce((sum, s) => sum + s.summary.sent, 0);
+  const entries = Object.entries(logEntries)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  results.logEntriesPerMessage = Object.fromEntries(entries.map(([name, n]) => [name, n / messagesSent]));
+  console.log(
+    `broker log entries per message sent (offsets: records and transaction markers), ${(entries.reduce((sum, [, n]) => sum + n, 0) / messagesSent).toFixed(1)} in all: ` +
+      entries.map(([name, n]) => `${name} ${(n / messagesSent).toFixed(2)}`).join(', '),
   );
   console.log(`raw results: ${writeBenchResults('e2e', results)}`);
   if (failed) {
