@@ -15,7 +15,7 @@
 // by `kafka.Kafka` in its command line) and this process (`bench`: the observer). BENCH_E2E_NODE_ARGS_<APP> (e.g.
 // BENCH_E2E_NODE_ARGS_MLLP_GATEWAY="--cpu-prof --cpu-prof-dir=/tmp/prof") adds Node options to one app. At the end it
 // prints the broker log entries per message sent, by topic of the run (offsets taken: records and transaction markers;
-// the shared __consumer_offsets and __transaction_state are not in it).
+// the adapters' shared hl7.sent.<target>.v1, __consumer_offsets and __transaction_state are not in it).
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
