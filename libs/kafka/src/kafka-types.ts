@@ -31,7 +31,8 @@ export interface SaslCredentials {
  * gateway's writes, the adapters' ledger and dead letters) and transactionalProducer() (the router's exactly-once
  * batches) while consumers and the admin client stay on kafkajs; 'kafkajs' uses kafkajs for everything (issue #14).
  */
-export type KafkaClientLibrary = 'kafkajs' | 'platformatic';
+export const KAFKA_CLIENT_LIBRARIES = ['kafkajs', 'platformatic'] as const;
+export type KafkaClientLibrary = (typeof KAFKA_CLIENT_LIBRARIES)[number];
 
 /** The library when none is named (issue #14: the whole suite and the fault suite pass on it, and it is faster). */
 export const DEFAULT_KAFKA_CLIENT_LIBRARY: KafkaClientLibrary = 'platformatic';

@@ -1,4 +1,4 @@
-import { DEFAULT_KAFKA_CLIENT_LIBRARY, type KafkaClientLibrary } from '../kafka-types.js';
+import { DEFAULT_KAFKA_CLIENT_LIBRARY, KAFKA_CLIENT_LIBRARIES, type KafkaClientLibrary } from '../kafka-types.js';
 
 /** What the integration test setup (test/support/kafka-global-setup.ts) resolved: a real broker and registry. */
 export interface TestKafkaEnv {
@@ -11,8 +11,9 @@ export interface TestKafkaEnv {
 /** KAFKA_CLIENT for the apps a test starts: `KAFKA_CLIENT=kafkajs npm test` / `npm run test:faults`. */
 export function testKafkaClient(env: NodeJS.ProcessEnv = process.env): KafkaClientLibrary {
   const client = env['KAFKA_CLIENT'] ?? DEFAULT_KAFKA_CLIENT_LIBRARY;
-  if (client !== 'kafkajs' && client !== 'platformatic') throw new Error(`KAFKA_CLIENT must be kafkajs or platformatic, not ${client}`);
-  return client;
+  const known = KAFKA_CLIENT_LIBRARIES.find((library) => library === client);
+  if (!known) throw new Error(`KAFKA_CLIENT must be one of ${KAFKA_CLIENT_LIBRARIES.join(', ')}, not ${client}`);
+  return known;
 }
 
 export function testKafkaEnv(env: NodeJS.ProcessEnv = process.env): TestKafkaEnv {
