@@ -3,7 +3,7 @@
 // to a file there. `node dist/apps/mllp-receiver/src/main.js`. Environment:
 //   RECEIVER_NAME (MSH-3 of its ACKs, default RECEIVER), RECEIVER_HOST (127.0.0.1), RECEIVER_PORT (2576),
 //   RECEIVER_ANSWER (AA | AE | AR, default AA), RECEIVER_DELAY_MS (0), RECEIVER_OUTPUT_DIR (unset: no files)
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MllpReceiver } from '@lib/adapter-sdk/tools';
 import { configFields, loadConfig, runApp } from '@lib/platform';
@@ -35,11 +35,16 @@ await runApp({
         process.stdout.write(
           `${new Date().toISOString()} ${config.RECEIVER_NAME} received ${message.messageType} ${message.controlId} -> ${code}\n`,
         );
-        if (outputDir)
-          writeFileSync(
-            join(outputDir, `${String(message.index).padStart(6, '0')}-${message.controlId.replace(/[^A-Za-z0-9_-]/g, '_')}.hl7`),
-            message.raw,
+        if (outputDir) {
+          // Written whole, then renamed: a reader of the folder never sees a file before its content (an e2e test read
+          // one empty in a CI run).
+          const file = join(
+            outputDir,
+            `${String(message.index).padStart(6, '0')}-${message.controlId.replace(/[^A-Za-z0-9_-]/g, '_')}.hl7`,
           );
+          writeFileSync(`${file}.part`, message.raw);
+          renameSync(`${file}.part`, file);
+        }
         return { kind: 'ack', code, ...(delayMs ? { delayMs } : {}) };
       },
     }).catch((error: unknown) => {
