@@ -7,6 +7,9 @@
 //   npm run bench:transactions [-- --seconds 12 --rounds 2] [--paced-ms 20]
 // --paced-ms N: a transaction every N ms (a router at a low rate) instead of back to back, and the wall time of each
 // call (begin, send, sendOffsets, commit) as p50 / p99 beside the request counts: where a transaction's latency goes.
+// --orders offsets-first,send-first: the order of send and sendOffsets (the router sends the offsets first, so their
+// TxnOffsetCommit overlaps the send on @platformatic/kafka); --clients kafkajs,platformatic: which clients. Every
+// client and order in turn each round, the turn's order rotating.
 // Needs the local broker's process (kafka.Kafka in its command line); prints a table. Not a test: it prints numbers.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -19,6 +22,9 @@ const args = benchArgs();
 const SECONDS = Number(args.seconds ?? 12);
 const ROUNDS = Number(args.rounds ?? 2);
 const PACED_MS = args['paced-ms'] === undefined ? 0 : Number(args['paced-ms']);
+const CLIENTS = String(args.clients ?? 'kafkajs,platformatic').split(',');
+const ORDERS = String(args.orders ?? 'offsets-first').split(',');
+for (const order of ORDERS) if (!['offsets-first', 'send-first'].includes(order)) throw new Error(`unknown order ${order}`);
 const SETTLE_S = 3;
 const { brokers } = benchKafka();
 const brokerPid = pidOf('kafka.Kafka');
@@ -63,7 +69,7 @@ function quantile(values, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-async function round(client, run) {
+async function round(client, order, run) {
   const kafka = createKafkaClient({ brokers, clientId: `txreq-${client}`, client });
   const producer = kafka.transactionalProducer({ transactionalId: `txreq-${tag}-${client}-${run}` });
   await producer.connect();
@@ -79,17 +85,30 @@ async function round(client, run) {
     const t0 = performance.now();
     const tx = await producer.begin();
     const t1 = performance.now();
-    await tx.send([{ topic: output, key: `MRN-${offset % 500}`, value }]);
-    const t2 = performance.now();
-    await tx.sendOffsets(`txreq-group-${tag}`, [{ topic: input, partitions: [{ partition: 0, offset: String(offset) }] }]);
+    const send = () => tx.send([{ topic: output, key: `MRN-${offset % 500}`, value }]);
+    const sendOffsets = () =>
+      tx.sendOffsets(`txreq-group-${tag}`, [{ topic: input, partitions: [{ partition: 0, offset: String(offset) }] }]);
+    let sent;
+    let offsetsSent;
+    if (order === 'send-first') {
+      await send();
+      sent = performance.now();
+      await sendOffsets();
+      offsetsSent = performance.now();
+    } else {
+      await sendOffsets();
+      offsetsSent = performance.now();
+      await send();
+      sent = performance.now();
+    }
     const t3 = performance.now();
     await tx.commit();
     const t4 = performance.now();
     completed.push(t4);
     if (t0 > settledAt) {
       calls.begin.push(t1 - t0);
-      calls.send.push(t2 - t1);
-      calls.sendOffsets.push(t3 - t2);
+      calls.send.push(order === 'send-first' ? sent - t1 : sent - offsetsSent);
+      calls.sendOffsets.push(order === 'send-first' ? offsetsSent - sent : offsetsSent - t1);
       calls.commit.push(t4 - t3);
       calls.transaction.push(t4 - t0);
     }
@@ -102,6 +121,7 @@ async function round(client, run) {
   const perSecond = inWindow / SECONDS;
   return {
     client,
+    order,
     run,
     transactionsPerSecond: perSecond,
     perTransaction: Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, v / perSecond])),
@@ -110,16 +130,18 @@ async function round(client, run) {
 }
 
 const results = [];
+const variants = CLIENTS.flatMap((client) => ORDERS.map((order) => ({ client, order })));
 for (let run = 1; run <= ROUNDS; run += 1) {
-  for (const client of run % 2 ? ['kafkajs', 'platformatic'] : ['platformatic', 'kafkajs']) {
-    const result = await round(client, run);
+  const shift = (run - 1) % variants.length;
+  for (const { client, order } of [...variants.slice(shift), ...variants.slice(0, shift)]) {
+    const result = await round(client, order, run);
     results.push(result);
     const requests = Object.entries(result.perTransaction)
       .filter(([name]) => !name.startsWith('('))
       .sort((a, b) => b[1] - a[1]);
     const total = requests.reduce((sum, [, v]) => sum + v, 0);
     console.log(
-      `round ${run} ${client.padEnd(12)} ${result.transactionsPerSecond.toFixed(0).padStart(5)} transactions/s, ${total.toFixed(1)} requests per transaction: ` +
+      `round ${run} ${client.padEnd(12)} ${order.padEnd(13)} ${result.transactionsPerSecond.toFixed(0).padStart(5)} transactions/s, ${total.toFixed(1)} requests per transaction: ` +
         requests.map(([name, v]) => `${name} ${v.toFixed(2)}`).join(', '),
     );
     console.log(

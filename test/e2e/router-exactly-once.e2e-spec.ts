@@ -62,8 +62,8 @@ describe('router exactly-once across SIGKILLs', () => {
       return router;
     };
     // Three crashes at the moment that matters: each run SIGKILLs itself (FAULT_KILL_AFTER_BATCHES) after writing
-    // the outputs of its Nth batch and before committing that batch's input offsets. Without transactions, the
-    // next run processes that batch again and its outputs appear twice.
+    // the outputs (and the input offsets) of its Nth batch into its transaction and before committing it. Without
+    // transactions, the next run processes that batch again and its outputs appear twice.
     const killedAt: number[] = [];
     // Batches are large (up to ~2,400 records: one fetch per partition), so: one committed batch then a crash; a
     // crash inside the first batch after restoring the stores; one more committed batch then a crash.

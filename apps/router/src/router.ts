@@ -146,7 +146,7 @@ function routerTopicSettings(config: RouterConfig, topics: RouterTopics, log: Ka
   };
 }
 
-/** FAULT_KILL_AFTER_BATCHES: a crash at the worst moment (outputs written, offsets not committed), for tests. */
+/** FAULT_KILL_AFTER_BATCHES: a crash at the worst moment (outputs and offsets written, not committed), for tests. */
 function killAfterBatches(batches: number, log: Logger): () => void {
   let sent = 0;
   return () => {

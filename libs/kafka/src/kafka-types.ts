@@ -113,7 +113,11 @@ export interface KafkaProducer {
 
 export interface KafkaTransaction {
   send(records: readonly OutgoingRecord[]): Promise<RecordMetadata[]>;
-  /** Commit consumer offsets as part of this transaction (consume-process-produce exactly once). */
+  /**
+   * Commit consumer offsets as part of this transaction (consume-process-produce exactly once). It may resolve before
+   * the offsets are written (@platformatic/kafka: once the group is added to the transaction); commit() then waits
+   * for them and fails if they could not be written.
+   */
   sendOffsets(consumerGroupId: string, offsets: readonly TopicOffsets[]): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;

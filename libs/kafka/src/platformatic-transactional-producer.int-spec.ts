@@ -70,6 +70,31 @@ describe('@platformatic/kafka transactions on the real broker', () => {
     ]);
   });
 
+  it('commits the offsets sent just before it: sendOffsets may resolve before its TxnOffsetCommit, commit waits for it', async () => {
+    // The router sends a batch's offsets first and its outputs after, so that the TxnOffsetCommit runs beside the
+    // produce. Here nothing runs in between: each commit must still carry the offsets, and each abort drop them.
+    const [input, output, groupId] = [uniqueName('ptx-order-in'), uniqueName('ptx-order-out'), uniqueName('ptx-order-group')];
+    await admin.ensureTopics([
+      { name: input, partitions: 1 },
+      { name: output, partitions: 1 },
+    ]);
+    const producer = open(platformatic.transactionalProducer({ transactionalId: uniqueName('ptx-order') }));
+    await producer.connect();
+    for (let offset = 1; offset <= 8; offset += 1) {
+      const tx = await producer.begin();
+      await tx.sendOffsets(groupId, [{ topic: input, partitions: [{ partition: 0, offset: String(offset) }] }]);
+      if (offset % 2 === 0) await tx.send([{ topic: output, key: 'MRN-1', value: `out-${offset}` }]);
+      await tx.commit();
+      expect(await admin.committedOffsets(groupId, input)).toEqual([{ partition: 0, offset: String(offset) }]);
+      const dropped = await producer.begin();
+      await dropped.sendOffsets(groupId, [{ topic: input, partitions: [{ partition: 0, offset: String(offset + 100) }] }]);
+      await dropped.abort();
+      expect(await admin.committedOffsets(groupId, input)).toEqual([{ partition: 0, offset: String(offset) }]);
+    }
+    const records = await readTopic(kafkajs, output, { isolation: 'read_committed', until: (r) => r.length >= 4 });
+    expect(records.map((r) => r.value!.toString())).toEqual(['out-2', 'out-4', 'out-6', 'out-8']);
+  });
+
   it('takes sends to different topics at the same time in one transaction, as kafkajs does', async () => {
     // The library adds a send's partitions to the transaction and produces concurrently with the next send's: a
     // record could reach a partition the broker had not yet added (TRANSACTION_ABORTABLE, seen in the console's

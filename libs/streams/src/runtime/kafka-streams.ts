@@ -50,8 +50,9 @@ export interface KafkaStreamsOptions {
   /** Called once when processing stops on an error (the app should exit non-zero so its supervisor restarts it). */
   onFailure?: (error: StreamsProcessingError) => void;
   /**
-   * Called after a batch's outputs are written and before its input offsets are committed (inside the transaction
-   * with exactly_once): the moment a crash matters most. For fault-injection tests.
+   * Called after a batch's outputs are written and before its transaction commits (exactly_once; its input offsets
+   * are in the transaction too), or before its input offsets are committed (at_least_once): the moment a crash
+   * matters most. For fault-injection tests.
    */
   afterSend?: (batch: { topic: string; partition: number }) => void | Promise<void>;
   /**
@@ -293,11 +294,13 @@ export class KafkaStreams {
         complete: async (outputs, offsets) => {
           const tx = await producer.begin();
           try {
-            if (outputs.length > 0) await tx.send(outputs);
-            await this.options.afterSend?.({ topic: offsets.topic, partition: offsets.partition });
+            // The offsets first: on @platformatic/kafka their TxnOffsetCommit then runs beside the outputs' produce
+            // (one round trip less per transaction); on kafkajs the order changes nothing. Both or neither commit.
             await tx.sendOffsets(this.options.applicationId, [
               { topic: offsets.topic, partitions: [{ partition: offsets.partition, offset: offsets.offset }] },
             ]);
+            if (outputs.length > 0) await tx.send(outputs);
+            await this.options.afterSend?.({ topic: offsets.topic, partition: offsets.partition });
             await tx.commit();
           } catch (error) {
             await tx.abort().catch(() => undefined);
