@@ -22,6 +22,34 @@ describe('CoalescingProducer', () => {
     await Promise.all(rest);
   });
 
+  it('with gatherTurn, sends what one turn of the event loop wrote, microtask awaits included, as one request', async () => {
+    const inner = new InMemoryProducer();
+    const producer = new CoalescingProducer(inner, { gatherTurn: true });
+    // An adapter's first attempt: the kept message and ACK at once, the ledger event after its serializer's await.
+    const kept = ['message', 'ack'].map((v) => producer.send([record(v)]));
+    const ledger = Promise.resolve()
+      .then(() => Promise.resolve())
+      .then(() => producer.send([record('ledger')]));
+    expect(inner.requests).toEqual([]);
+    await tick();
+    expect(inner.requests.map((r) => r.map((x) => x.key))).toEqual([['message', 'ack', 'ledger']]);
+    inner.release();
+    await Promise.all([...kept, ledger]);
+    // Without it, the first write leaves alone and the rest wait for it: two requests, one after the other.
+    const eager = new InMemoryProducer();
+    const unGathered = new CoalescingProducer(eager);
+    const sends = ['message', 'ack'].map((v) => unGathered.send([record(v)]));
+    const late = Promise.resolve().then(() => unGathered.send([record('ledger')]));
+    await tick();
+    expect(eager.requests.map((r) => r.map((x) => x.key))).toEqual([['message']]);
+    eager.release();
+    await sends[0];
+    await tick();
+    expect(eager.requests.map((r) => r.map((x) => x.key))).toEqual([['message'], ['ack', 'ledger']]);
+    eager.release();
+    await Promise.all([...sends, late]);
+  });
+
   it('settles a caller only when its own request is acknowledged', async () => {
     const inner = new InMemoryProducer();
     const producer = new CoalescingProducer(inner);

@@ -6,6 +6,12 @@ export interface CoalescingOptions {
   maxRecords?: number;
   /** Most value bytes in one produce request (default 8 MiB); a single larger record still goes alone. */
   maxBytes?: number;
+  /**
+   * When idle, wait for the end of the current turn of the event loop (setImmediate) before sending, so that the
+   * writes one piece of work makes together (an adapter's kept message, its ACK and the ledger event, some after a
+   * serializer's await) leave as one request instead of one and then the rest. Default false: send at once.
+   */
+  gatherTurn?: boolean;
 }
 
 interface Waiting {
@@ -28,6 +34,7 @@ export class CoalescingProducer implements KafkaProducer {
   private flushing = false;
   private readonly maxRecords: number;
   private readonly maxBytes: number;
+  private readonly gatherTurn: boolean;
 
   constructor(
     private readonly inner: KafkaProducer,
@@ -35,6 +42,7 @@ export class CoalescingProducer implements KafkaProducer {
   ) {
     this.maxRecords = options.maxRecords ?? 1000;
     this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+    this.gatherTurn = options.gatherTurn ?? false;
   }
 
   connect(): Promise<void> {
@@ -49,7 +57,10 @@ export class CoalescingProducer implements KafkaProducer {
     const bytes = records.reduce((sum, r) => sum + (r.value?.length ?? 0), 0);
     return new Promise((resolve, reject) => {
       this.queue.push({ records, bytes, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (this.flushing) return;
+      if (!this.gatherTurn) return void this.flush();
+      this.flushing = true; // until the flush starts, later sends only queue
+      setImmediate(() => void this.flush());
     });
   }
 

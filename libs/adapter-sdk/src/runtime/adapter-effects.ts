@@ -105,7 +105,8 @@ export async function openAdapterEffects(adapter: Adapter, config: AdapterConfig
   // The adapter's tables (e.g. subscriptions) are whole before it maps its first record.
   const tables = new TableFollower(kafka, adapter.definition.tables ?? [], `${config.GROUP_ID}-tables`, kafkaLog);
   await untilUp('read the tables', () => tables.start(admin));
-  const producer = new CoalescingProducer(kafka.producer({ idempotent: true }));
+  // A delivery's writes (the kept message, its ACK, the ledger event) are made in one turn: one produce request.
+  const producer = new CoalescingProducer(kafka.producer({ idempotent: true }), { gatherTurn: true });
   await untilUp('producer connect', () => producer.connect());
 
   const metrics = new AdapterMetrics();

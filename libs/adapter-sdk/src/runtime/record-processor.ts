@@ -146,12 +146,17 @@ export class RecordProcessor {
         pending.catch(() => undefined);
         writes.push(pending);
       };
-      // The mapped message is kept while it is being sent (every attempt sends the same bytes); each answer as it comes.
-      if (keep) write(keep(record, { part: 'message', controlId: message.controlId, attempt: 0, bytes: message.bytes }));
+      // The mapped message is kept once (every attempt sends the same bytes), with its first attempt's answer and
+      // ledger event: written together, they leave in one request (the adapters' producer gathers a turn's writes).
+      let messageKept = false;
       const delivered = await this.ports
         .deliver(
           message,
           (attempt) => {
+            if (keep && !messageKept) {
+              messageKept = true;
+              write(keep(record, { part: 'message', controlId: message.controlId, attempt: 0, bytes: message.bytes }));
+            }
             if (keep && attempt.ack)
               write(keep(record, { part: 'ack', controlId: message.controlId, attempt: attempt.attempt, bytes: attempt.ack }));
             write(
