@@ -135,6 +135,71 @@ describe('KeyOrderedWork', () => {
       ),
     );
   });
+
+  it('property: answers every call as the plain scan over all records does (the previous implementation)', () => {
+    type Op =
+      | { op: 'start'; limit: number }
+      | { op: 'finish' | 'abandon' | 'commit' | 'durable-some'; pick: number }
+      | { op: 'add'; keys: string[] };
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('start' as const), limit: fc.integer({ min: 0, max: 4 }) }),
+      fc.record({ op: fc.constantFrom('finish' as const, 'abandon' as const, 'commit' as const, 'durable-some' as const), pick: fc.nat() }),
+      fc.record({ op: fc.constant('add' as const), keys: fc.array(fc.constantFrom('A', 'B', 'C', 'D'), { maxLength: 5 }) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('A', 'B', 'C', 'D', 'E'), { maxLength: 30 }),
+        fc.array(fc.nat({ max: 29 }), { maxLength: 6 }),
+        fc.array(op as fc.Arbitrary<Op>, { maxLength: 120 }),
+        (keys, completedPicks, ops) => {
+          const work = new KeyOrderedWork<string>();
+          const reference = new ReferenceWork<string>();
+          let next = 0;
+          const batch = (ks: string[]) => ks.map((key) => ({ offset: BigInt(next++), key, record: key }));
+          const first = batch(keys);
+          const completed = new Set(completedPicks.filter((p) => p < first.length).map((p) => BigInt(p)));
+          work.add(first, completed);
+          reference.add(first, completed);
+          const running: bigint[] = [];
+          const same = () => {
+            expect(work.waitingForCommit()).toBe(reference.waitingForCommit());
+            expect(work.notDurable()).toEqual(reference.notDurable());
+            expect(work.running).toBe(reference.running);
+            expect(work.unfinished).toBe(reference.unfinished);
+          };
+          for (const o of ops) {
+            if (o.op === 'start') {
+              const started = work.start(o.limit).map((s) => s.offset);
+              expect(started).toEqual(reference.start(o.limit).map((s) => s.offset));
+              running.push(...started);
+            } else if (o.op === 'add') {
+              const more = batch(o.keys);
+              work.add(more);
+              reference.add(more);
+            } else if ((o.op === 'finish' || o.op === 'abandon') && running.length > 0) {
+              const [offset] = running.splice(o.pick % running.length, 1);
+              work[o.op](offset!);
+              reference[o.op](offset!);
+            } else if (o.op === 'durable-some') {
+              const pending = work.notDurable().filter((_, i) => (o.pick >> i) % 2 === 1);
+              work.confirmDurable(pending);
+              reference.confirmDurable(pending);
+            } else if (o.op === 'commit') {
+              const at = work.committable();
+              expect(at).toEqual(reference.committable());
+              if (at !== undefined) {
+                expect(work.completedAbove(at)).toEqual(reference.completedAbove(at));
+                const lower = at - BigInt(o.pick % 5);
+                expect(work.completedAbove(lower)).toEqual(reference.completedAbove(lower));
+              }
+            }
+            same();
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('completed-offsets metadata', () => {
@@ -157,3 +222,133 @@ describe('completed-offsets metadata', () => {
     expect(decodeCompleted(5n, text).size).toBe(0);
   });
 });
+
+/** The previous implementation (a scan over every record per call), kept as the model the property above checks against. */
+type State = 'queued' | 'running' | 'finished' | 'durable';
+
+class ReferenceWork<R> {
+  /** Every record not yet committed past, in offset order. */
+  private readonly items: (WorkItem<R> & { state: State })[] = [];
+  private readonly byOffset = new Map<bigint, WorkItem<R> & { state: State }>();
+  /** Keys with a record running. */
+  private readonly busyKeys = new Set<string>();
+  private runningCount = 0;
+  private unfinishedCount = 0;
+  private lastCompleted: bigint | undefined;
+
+  /**
+   * Adds records in offset order (each offset greater than every one added before). Offsets in `completed` were
+   * finished and committed by an earlier owner of the partition: they count as done and never run again.
+   */
+  add(items: readonly WorkItem<R>[], completed: ReadonlySet<bigint> = new Set()): void {
+    for (const item of items) {
+      const last = this.items.at(-1);
+      if (last && item.offset <= last.offset) throw new Error(`offset ${item.offset} is not after ${last.offset}`);
+      const entry = { ...item, state: completed.has(item.offset) ? ('durable' as const) : ('queued' as const) };
+      this.items.push(entry);
+      this.byOffset.set(item.offset, entry);
+      if (entry.state === 'queued') this.unfinishedCount += 1;
+    }
+  }
+
+  /**
+   * Marks as running, and returns, the records that may start now: for every key without a running or not yet
+   * durable record, its first queued record, in offset order, up to `limit` of them.
+   */
+  start(limit = Number.POSITIVE_INFINITY): WorkItem<R>[] {
+    const started: WorkItem<R>[] = [];
+    const blocked = new Set(this.busyKeys);
+    for (const item of this.items) {
+      if (started.length >= limit) break;
+      if (blocked.has(item.key)) continue;
+      // A key's first record not durably done decides for the key: later ones wait behind it.
+      if (item.state !== 'durable') blocked.add(item.key);
+      if (item.state !== 'queued') continue;
+      item.state = 'running';
+      this.busyKeys.add(item.key);
+      this.runningCount += 1;
+      started.push(item);
+    }
+    return started;
+  }
+
+  /** A running record finished (delivered, dead-lettered or skipped: anything that must not be redone). */
+  finish(offset: bigint): void {
+    const item = this.running$(offset);
+    item.state = 'finished';
+    this.busyKeys.delete(item.key);
+    this.runningCount -= 1;
+    this.unfinishedCount -= 1;
+  }
+
+  /**
+   * A running record was not finished (aborted, or its effects could not be written) and must run again: it goes
+   * back to queued, first of its key again, so nothing of its key starts before it.
+   */
+  abandon(offset: bigint): void {
+    const item = this.running$(offset);
+    item.state = 'queued';
+    this.busyKeys.delete(item.key);
+    this.runningCount -= 1;
+  }
+
+  /** Finished records whose completion is not committed yet. */
+  notDurable(): bigint[] {
+    return this.items.filter((i) => i.state === 'finished').map((i) => i.offset);
+  }
+
+  /** True when a key's next record waits only for its previous one's completion to be committed. */
+  waitingForCommit(): boolean {
+    const pending = new Set<string>();
+    for (const item of this.items) {
+      if (item.state === 'finished') pending.add(item.key);
+      else if (item.state === 'queued' && pending.has(item.key)) return true;
+    }
+    return false;
+  }
+
+  /** The commit that made these offsets' completion durable succeeded. */
+  confirmDurable(offsets: readonly bigint[]): void {
+    for (const offset of offsets) {
+      const item = this.byOffset.get(offset);
+      if (item?.state === 'finished') item.state = 'durable';
+    }
+  }
+
+  /**
+   * The offset to commit (the next one to read after a restart): the lowest offset not finished, or one past the
+   * last record when all are finished; undefined before any record. Durable records below it are forgotten.
+   */
+  committable(): bigint | undefined {
+    while (this.items.length > 0 && this.items[0]!.state === 'durable') {
+      const done = this.items.shift()!;
+      this.byOffset.delete(done.offset);
+      this.lastCompleted = done.offset;
+    }
+    const open = this.items.find((i) => i.state === 'queued' || i.state === 'running');
+    if (open) return open.offset;
+    const last = this.items.at(-1);
+    if (last) return last.offset + 1n;
+    return this.lastCompleted === undefined ? undefined : this.lastCompleted + 1n;
+  }
+
+  /** Finished (durable or not) offsets above `offset`: what a commit at `offset` must record as done beside it. */
+  completedAbove(offset: bigint): bigint[] {
+    return this.items.filter((i) => i.offset > offset && (i.state === 'finished' || i.state === 'durable')).map((i) => i.offset);
+  }
+
+  get running(): number {
+    return this.runningCount;
+  }
+
+  /** Records added and not yet finished (queued or running). */
+  get unfinished(): number {
+    return this.unfinishedCount;
+  }
+
+  private running$(offset: bigint) {
+    const item = this.byOffset.get(offset);
+    if (!item || item.state !== 'running') throw new Error(`offset ${offset} is not running`);
+    return item;
+  }
+}

@@ -15,12 +15,30 @@ export interface WorkItem<R> {
 /** finished: done, not yet committed (it still holds its key); durable: its completion is committed. */
 type State = 'queued' | 'running' | 'finished' | 'durable';
 
+type Entry<R> = WorkItem<R> & { state: State };
+
+/**
+ * Each operation costs about as much as what it changes, not as the batch (a pod's batch can hold thousands of
+ * records, and the scheduler starts records and asks about commits after every finish): the scan for records to
+ * start begins at the first queued one, and the counts that answer waitingForCommit are kept up to date.
+ */
 export class KeyOrderedWork<R> {
   /** Every record not yet committed past, in offset order. */
-  private readonly items: (WorkItem<R> & { state: State })[] = [];
-  private readonly byOffset = new Map<bigint, WorkItem<R> & { state: State }>();
+  private readonly items: Entry<R>[] = [];
+  private readonly byOffset = new Map<bigint, Entry<R>>();
   /** Keys with a record running. */
   private readonly busyKeys = new Set<string>();
+  /** Per key: how many of its records are queued, and how many finished but not durable. */
+  private readonly queuedByKey = new Map<string, number>();
+  private readonly finishedByKey = new Map<string, number>();
+  /** Keys with a finished, not durable record and a queued one behind it. */
+  private waitingKeys = 0;
+  /** Finished, not durable. */
+  private readonly finishedOffsets = new Set<bigint>();
+  /** No record before this index of `items` is queued. */
+  private firstQueued = 0;
+  /** No record before this index of `items` is queued or running. */
+  private firstOpen = 0;
   private runningCount = 0;
   private unfinishedCount = 0;
   private lastCompleted: bigint | undefined;
@@ -33,10 +51,13 @@ export class KeyOrderedWork<R> {
     for (const item of items) {
       const last = this.items.at(-1);
       if (last && item.offset <= last.offset) throw new Error(`offset ${item.offset} is not after ${last.offset}`);
-      const entry = { ...item, state: completed.has(item.offset) ? ('durable' as const) : ('queued' as const) };
+      const entry: Entry<R> = { ...item, state: completed.has(item.offset) ? 'durable' : 'queued' };
       this.items.push(entry);
       this.byOffset.set(item.offset, entry);
-      if (entry.state === 'queued') this.unfinishedCount += 1;
+      if (entry.state === 'queued') {
+        this.unfinishedCount += 1;
+        this.count(this.queuedByKey, entry.key, 1);
+      }
     }
   }
 
@@ -46,18 +67,27 @@ export class KeyOrderedWork<R> {
    */
   start(limit = Number.POSITIVE_INFINITY): WorkItem<R>[] {
     const started: WorkItem<R>[] = [];
-    const blocked = new Set(this.busyKeys);
-    for (const item of this.items) {
-      if (started.length >= limit) break;
-      if (blocked.has(item.key)) continue;
-      // A key's first record not durably done decides for the key: later ones wait behind it.
-      if (item.state !== 'durable') blocked.add(item.key);
+    // Before firstQueued every record is running, finished or durable: busyKeys and finishedByKey say which keys
+    // those hold; a queued record of a key holds it for the later ones.
+    const blocked = new Set<string>();
+    const holds = (key: string) => blocked.has(key) || this.busyKeys.has(key) || (this.finishedByKey.get(key) ?? 0) > 0;
+    let firstQueued = -1;
+    let i = this.firstQueued;
+    for (; i < this.items.length && started.length < limit; i += 1) {
+      const item = this.items[i]!;
       if (item.state !== 'queued') continue;
+      if (holds(item.key)) {
+        if (firstQueued < 0) firstQueued = i;
+        blocked.add(item.key);
+        continue;
+      }
       item.state = 'running';
       this.busyKeys.add(item.key);
+      this.count(this.queuedByKey, item.key, -1);
       this.runningCount += 1;
       started.push(item);
     }
+    this.firstQueued = firstQueued >= 0 ? firstQueued : i;
     return started;
   }
 
@@ -66,6 +96,8 @@ export class KeyOrderedWork<R> {
     const item = this.running$(offset);
     item.state = 'finished';
     this.busyKeys.delete(item.key);
+    this.count(this.finishedByKey, item.key, 1);
+    this.finishedOffsets.add(offset);
     this.runningCount -= 1;
     this.unfinishedCount -= 1;
   }
@@ -78,29 +110,29 @@ export class KeyOrderedWork<R> {
     const item = this.running$(offset);
     item.state = 'queued';
     this.busyKeys.delete(item.key);
+    this.count(this.queuedByKey, item.key, 1);
     this.runningCount -= 1;
+    this.firstQueued = Math.min(this.firstQueued, this.items.indexOf(item, this.firstOpen));
   }
 
-  /** Finished records whose completion is not committed yet. */
+  /** Finished records whose completion is not committed yet, in offset order. */
   notDurable(): bigint[] {
-    return this.items.filter((i) => i.state === 'finished').map((i) => i.offset);
+    return [...this.finishedOffsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** True when a key's next record waits only for its previous one's completion to be committed. */
   waitingForCommit(): boolean {
-    const pending = new Set<string>();
-    for (const item of this.items) {
-      if (item.state === 'finished') pending.add(item.key);
-      else if (item.state === 'queued' && pending.has(item.key)) return true;
-    }
-    return false;
+    return this.waitingKeys > 0;
   }
 
   /** The commit that made these offsets' completion durable succeeded. */
   confirmDurable(offsets: readonly bigint[]): void {
     for (const offset of offsets) {
       const item = this.byOffset.get(offset);
-      if (item?.state === 'finished') item.state = 'durable';
+      if (item?.state !== 'finished') continue;
+      item.state = 'durable';
+      this.finishedOffsets.delete(offset);
+      this.count(this.finishedByKey, item.key, -1);
     }
   }
 
@@ -109,12 +141,20 @@ export class KeyOrderedWork<R> {
    * last record when all are finished; undefined before any record. Durable records below it are forgotten.
    */
   committable(): bigint | undefined {
-    while (this.items.length > 0 && this.items[0]!.state === 'durable') {
-      const done = this.items.shift()!;
-      this.byOffset.delete(done.offset);
-      this.lastCompleted = done.offset;
+    let dropped = 0;
+    while (dropped < this.items.length && this.items[dropped]!.state === 'durable') {
+      this.byOffset.delete(this.items[dropped]!.offset);
+      this.lastCompleted = this.items[dropped]!.offset;
+      dropped += 1;
     }
-    const open = this.items.find((i) => i.state === 'queued' || i.state === 'running');
+    if (dropped > 0) {
+      this.items.splice(0, dropped);
+      this.firstQueued = Math.max(0, this.firstQueued - dropped);
+      this.firstOpen = Math.max(0, this.firstOpen - dropped);
+    }
+    // A finished or durable record never opens again: firstOpen only moves forward.
+    while (this.firstOpen < this.items.length && !isOpen(this.items[this.firstOpen]!)) this.firstOpen += 1;
+    const open = this.items[this.firstOpen];
     if (open) return open.offset;
     const last = this.items.at(-1);
     if (last) return last.offset + 1n;
@@ -123,7 +163,15 @@ export class KeyOrderedWork<R> {
 
   /** Finished (durable or not) offsets above `offset`: what a commit at `offset` must record as done beside it. */
   completedAbove(offset: bigint): bigint[] {
-    return this.items.filter((i) => i.offset > offset && (i.state === 'finished' || i.state === 'durable')).map((i) => i.offset);
+    const done: bigint[] = [];
+    // Records before firstOpen are all done and below its offset: skipped when the question starts at or above it.
+    const firstOpen = this.items[this.firstOpen];
+    const from = firstOpen && offset >= firstOpen.offset ? this.firstOpen : 0;
+    for (let i = from; i < this.items.length; i += 1) {
+      const item = this.items[i]!;
+      if (item.offset > offset && !isOpen(item)) done.push(item.offset);
+    }
+    return done;
   }
 
   get running(): number {
@@ -135,11 +183,25 @@ export class KeyOrderedWork<R> {
     return this.unfinishedCount;
   }
 
+  /** Changes a key's count, keeping waitingKeys (keys with a finished record and a queued one) in step. */
+  private count(counts: Map<string, number>, key: string, delta: number): void {
+    const waiting = () => (this.finishedByKey.get(key) ?? 0) > 0 && (this.queuedByKey.get(key) ?? 0) > 0;
+    const before = waiting();
+    const next = (counts.get(key) ?? 0) + delta;
+    if (next === 0) counts.delete(key);
+    else counts.set(key, next);
+    this.waitingKeys += Number(waiting()) - Number(before);
+  }
+
   private running$(offset: bigint) {
     const item = this.byOffset.get(offset);
     if (!item || item.state !== 'running') throw new Error(`offset ${offset} is not running`);
     return item;
   }
+}
+
+function isOpen(item: { state: State }): boolean {
+  return item.state === 'queued' || item.state === 'running';
 }
 
 const METADATA_PREFIX = 'hl7r.done.v1:';
