@@ -136,7 +136,7 @@ describe('KeyOrderedWork', () => {
     );
   });
 
-  it('property: answers every call as the plain scan over all records does (the previous implementation)', () => {
+  it('property: answers every call as a model that scans every record does', () => {
     type Op =
       | { op: 'start'; limit: number }
       | { op: 'finish' | 'abandon' | 'commit' | 'durable-some'; pick: number }
@@ -223,132 +223,78 @@ describe('completed-offsets metadata', () => {
   });
 });
 
-/** The previous implementation (a scan over every record per call), kept as the model the property above checks against. */
+/**
+ * The model the property above checks against: the rules stated plainly, every answer computed by a scan over every
+ * record (as the implementation did before it kept indexes and counts).
+ */
 type State = 'queued' | 'running' | 'finished' | 'durable';
 
 class ReferenceWork<R> {
-  /** Every record not yet committed past, in offset order. */
-  private readonly items: (WorkItem<R> & { state: State })[] = [];
-  private readonly byOffset = new Map<bigint, WorkItem<R> & { state: State }>();
-  /** Keys with a record running. */
-  private readonly busyKeys = new Set<string>();
-  private runningCount = 0;
-  private unfinishedCount = 0;
-  private lastCompleted: bigint | undefined;
+  private readonly records: (WorkItem<R> & { state: State })[] = [];
+  private forgottenUpTo: bigint | undefined;
 
-  /**
-   * Adds records in offset order (each offset greater than every one added before). Offsets in `completed` were
-   * finished and committed by an earlier owner of the partition: they count as done and never run again.
-   */
   add(items: readonly WorkItem<R>[], completed: ReadonlySet<bigint> = new Set()): void {
-    for (const item of items) {
-      const last = this.items.at(-1);
-      if (last && item.offset <= last.offset) throw new Error(`offset ${item.offset} is not after ${last.offset}`);
-      const entry = { ...item, state: completed.has(item.offset) ? ('durable' as const) : ('queued' as const) };
-      this.items.push(entry);
-      this.byOffset.set(item.offset, entry);
-      if (entry.state === 'queued') this.unfinishedCount += 1;
-    }
+    for (const item of items) this.records.push({ ...item, state: completed.has(item.offset) ? 'durable' : 'queued' });
   }
 
-  /**
-   * Marks as running, and returns, the records that may start now: for every key without a running or not yet
-   * durable record, its first queued record, in offset order, up to `limit` of them.
-   */
   start(limit = Number.POSITIVE_INFINITY): WorkItem<R>[] {
-    const started: WorkItem<R>[] = [];
-    const blocked = new Set(this.busyKeys);
-    for (const item of this.items) {
-      if (started.length >= limit) break;
-      if (blocked.has(item.key)) continue;
-      // A key's first record not durably done decides for the key: later ones wait behind it.
-      if (item.state !== 'durable') blocked.add(item.key);
-      if (item.state !== 'queued') continue;
-      item.state = 'running';
-      this.busyKeys.add(item.key);
-      this.runningCount += 1;
-      started.push(item);
+    // A key is taken by its first record that is not durable; that record may start if it is queued.
+    const taken = new Set<string>();
+    const startable: (WorkItem<R> & { state: State })[] = [];
+    for (const record of this.records) {
+      if (record.state === 'durable' || taken.has(record.key)) continue;
+      taken.add(record.key);
+      if (record.state === 'queued' && startable.length < limit) startable.push(record);
     }
-    return started;
+    for (const record of startable) record.state = 'running';
+    return startable;
   }
 
-  /** A running record finished (delivered, dead-lettered or skipped: anything that must not be redone). */
   finish(offset: bigint): void {
-    const item = this.running$(offset);
-    item.state = 'finished';
-    this.busyKeys.delete(item.key);
-    this.runningCount -= 1;
-    this.unfinishedCount -= 1;
+    this.find(offset, 'running').state = 'finished';
   }
 
-  /**
-   * A running record was not finished (aborted, or its effects could not be written) and must run again: it goes
-   * back to queued, first of its key again, so nothing of its key starts before it.
-   */
   abandon(offset: bigint): void {
-    const item = this.running$(offset);
-    item.state = 'queued';
-    this.busyKeys.delete(item.key);
-    this.runningCount -= 1;
+    this.find(offset, 'running').state = 'queued';
   }
 
-  /** Finished records whose completion is not committed yet. */
   notDurable(): bigint[] {
-    return this.items.filter((i) => i.state === 'finished').map((i) => i.offset);
+    return this.records.filter((r) => r.state === 'finished').map((r) => r.offset);
   }
 
-  /** True when a key's next record waits only for its previous one's completion to be committed. */
   waitingForCommit(): boolean {
-    const pending = new Set<string>();
-    for (const item of this.items) {
-      if (item.state === 'finished') pending.add(item.key);
-      else if (item.state === 'queued' && pending.has(item.key)) return true;
-    }
-    return false;
+    return this.records.some(
+      (r, i) => r.state === 'finished' && this.records.slice(i + 1).some((later) => later.key === r.key && later.state === 'queued'),
+    );
   }
 
-  /** The commit that made these offsets' completion durable succeeded. */
   confirmDurable(offsets: readonly bigint[]): void {
-    for (const offset of offsets) {
-      const item = this.byOffset.get(offset);
-      if (item?.state === 'finished') item.state = 'durable';
-    }
+    for (const record of this.records) if (record.state === 'finished' && offsets.includes(record.offset)) record.state = 'durable';
   }
 
-  /**
-   * The offset to commit (the next one to read after a restart): the lowest offset not finished, or one past the
-   * last record when all are finished; undefined before any record. Durable records below it are forgotten.
-   */
   committable(): bigint | undefined {
-    while (this.items.length > 0 && this.items[0]!.state === 'durable') {
-      const done = this.items.shift()!;
-      this.byOffset.delete(done.offset);
-      this.lastCompleted = done.offset;
-    }
-    const open = this.items.find((i) => i.state === 'queued' || i.state === 'running');
+    while (this.records[0]?.state === 'durable') this.forgottenUpTo = this.records.shift()!.offset;
+    const open = this.records.find((r) => r.state === 'queued' || r.state === 'running');
     if (open) return open.offset;
-    const last = this.items.at(-1);
-    if (last) return last.offset + 1n;
-    return this.lastCompleted === undefined ? undefined : this.lastCompleted + 1n;
+    if (this.records.length > 0) return this.records.at(-1)!.offset + 1n;
+    return this.forgottenUpTo === undefined ? undefined : this.forgottenUpTo + 1n;
   }
 
-  /** Finished (durable or not) offsets above `offset`: what a commit at `offset` must record as done beside it. */
   completedAbove(offset: bigint): bigint[] {
-    return this.items.filter((i) => i.offset > offset && (i.state === 'finished' || i.state === 'durable')).map((i) => i.offset);
+    return this.records.filter((r) => r.offset > offset && (r.state === 'finished' || r.state === 'durable')).map((r) => r.offset);
   }
 
   get running(): number {
-    return this.runningCount;
+    return this.records.filter((r) => r.state === 'running').length;
   }
 
-  /** Records added and not yet finished (queued or running). */
   get unfinished(): number {
-    return this.unfinishedCount;
+    return this.records.filter((r) => r.state === 'queued' || r.state === 'running').length;
   }
 
-  private running$(offset: bigint) {
-    const item = this.byOffset.get(offset);
-    if (!item || item.state !== 'running') throw new Error(`offset ${offset} is not running`);
-    return item;
+  private find(offset: bigint, state: State) {
+    const record = this.records.find((r) => r.offset === offset && r.state === state);
+    if (!record) throw new Error(`offset ${offset} is not ${state}`);
+    return record;
   }
 }
