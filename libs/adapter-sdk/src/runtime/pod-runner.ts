@@ -9,8 +9,9 @@ import {
   type TopicAdmin,
 } from '@lib/kafka';
 import { KeyOrderedScheduler } from '../delivery/key-ordered-scheduler.js';
-import { KeyOrderedWork, decodeCompleted, encodeCompleted } from '../delivery/key-ordered-work.js';
+import { decodeCompleted } from '../delivery/key-ordered-work.js';
 import { isDeliveryInterrupted } from '../delivery/mllp-delivery.js';
+import { PartitionProgress, PartitionReassignedError, ProgressCommits } from './partition-progress.js';
 import type { SourceRecord } from './record-processor.js';
 
 export interface PodRunnerOptions {
@@ -25,6 +26,12 @@ export interface PodRunnerOptions {
   maxInFlight?: number;
   /** How often progress is committed while a batch is worked on (sooner when a patient's next record waits). Default 1000 ms. */
   commitIntervalMs?: number;
+  /**
+   * How long a finished batch's progress may wait to be committed, together with the other partitions' in one
+   * request (sooner when a patient's next record waits for it). A crash repeats at most about this long's
+   * deliveries (same MSH-10). Default 100 ms.
+   */
+  commitDelayMs?: number;
   /** On stop, how long running records may take to finish before they are aborted. Default 10 s. */
   drainTimeoutMs?: number;
   /** Consumer group session timeout: a member silent this long loses its partitions. Default 10 s. */
@@ -40,7 +47,9 @@ export interface PodRunnerOptions {
  * different keys run concurrently (bounded by maxInFlight). The committed offset is the lowest record not yet
  * finished, with the finished ones above it in the offset metadata, and a key's next record starts only once its
  * previous one's completion is committed: a crash, a rebalance or a restart never skips a record and never sends a
- * patient's earlier message after a later one (it may repeat the one in hand: same MSH-10).
+ * patient's earlier message after a later one (it may repeat the one in hand: same MSH-10). A partition's bookkeeping
+ * lasts across its batches (PartitionProgress), so a finished batch's commit need not hold up the next fetch: it waits
+ * up to commitDelayMs and goes out with the other partitions' in one request, unless a patient's next record needs it.
  * When the partition is taken away (rebalance, lost session, consumer rebuilt) the batch's deliveries are aborted at
  * once. A record whose effects could not be written for a transient reason (Kafka or the registry unreachable) is
  * tried again with backoff; anything else stops the runner (onFailure).
@@ -56,6 +65,12 @@ export class PodRunner {
   private handledCount = 0;
   /** Partitions whose committed progress this member has read since it was (re)assigned them. */
   private readonly known = new Set<number>();
+  /** Each owned partition's work across its batches (see PartitionProgress), dropped when the group reassigns. */
+  private readonly progress = new Map<number, PartitionProgress<SourceRecord>>();
+  private readonly commits = new ProgressCommits<SourceRecord>((partitions) =>
+    this.consumer!.commit([{ topic: this.options.topic, partitions }]),
+  );
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly kafka: KafkaClient,
@@ -87,7 +102,7 @@ export class PodRunner {
       isolation: 'read_committed',
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10000,
       heartbeatIntervalMs: Math.max(500, Math.floor((this.options.sessionTimeoutMs ?? 10000) / 5)),
-      onAssignment: () => this.known.clear(),
+      onAssignment: () => this.forgetProgress(),
       ...(log ? { log } : {}),
     });
     await retryTransient('consumer connect', () => this.consumer!.connect(), log ? { log } : {});
@@ -123,6 +138,8 @@ export class PodRunner {
     while (this.scheduler.running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     this.stopController.abort(new Error('stopping'));
     await whileDraining();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.flush();
     await this.consumer
       ?.disconnect()
       .catch((error: unknown) => this.options.log?.('warn', 'consumer disconnect failed', { error: String(error) }));
@@ -140,64 +157,107 @@ export class PodRunner {
     if (this.halted(signal)) return pause(200);
     const completed = await this.completedBefore(batch, signal);
     if (completed === undefined) return pause(200);
-    const work = new KeyOrderedWork<SourceRecord>();
     const keyOf = this.options.ordering === 'partition' ? () => '' : (r: SourceRecord) => r.key?.toString('utf8') ?? '';
-    work.add(
-      batch.records.map((r) => ({ offset: BigInt(r.offset), key: keyOf(r), record: r })),
-      completed,
-    );
-    const interval = this.options.commitIntervalMs ?? 1000;
-    let committed: bigint | undefined;
-    const commit = async () => {
-      const next = work.committable();
-      const pending = work.notDurable();
-      if (next === undefined || (next === committed && pending.length === 0)) return;
-      const metadata = encodeCompleted(next, work.completedAbove(next));
-      await this.consumer!.commit([
-        { topic: batch.topic, partitions: [{ partition: batch.partition, offset: next.toString(), metadata }] },
-      ]);
-      work.confirmDurable(pending);
-      committed = next;
-    };
-    await this.scheduler.run(work, this.handle, {
-      signal,
-      halted: () => this.halted(signal),
-      onFinished: () => void (this.handledCount += 1),
-      onFailure: (error, record) => {
-        if (isDeliveryInterrupted(error)) return 'requeue';
-        if (isRetriable(error)) return 'retry';
-        this.fail(error, record);
-        return 'requeue';
-      },
-      onRetry: (error, record, delayMs) =>
-        this.options.log?.('warn', 'a record could not be finished; retrying', {
-          ...where(record),
-          retryInMs: delayMs,
-          error: error instanceof Error ? error.name : typeof error,
-        }),
-      commit: {
-        intervalMs: interval,
-        run: commit,
-        onError: (error) =>
-          this.options.log?.('warn', 'could not commit progress; retrying', {
-            topic: batch.topic,
-            partition: batch.partition,
-            error: String(error),
+    const items = batch.records.map((r) => ({ offset: BigInt(r.offset), key: keyOf(r), record: r }));
+    let progress = this.progress.get(batch.partition);
+    // A batch that does not follow the last one (the partition is read again from its committed offset) starts
+    // afresh: what was finished and not committed comes again, in order.
+    if (!progress || !progress.add(items, completed)) {
+      if (progress) progress.stale = true;
+      progress = new PartitionProgress<SourceRecord>(batch.partition);
+      progress.add(items, completed);
+      this.progress.set(batch.partition, progress);
+    }
+    const work = progress.work;
+    const commit = () => this.commits.commit([progress]);
+    progress.busy = true;
+    try {
+      await this.scheduler.run(work, this.handle, {
+        signal,
+        halted: () => this.halted(signal),
+        onFinished: () => void (this.handledCount += 1),
+        onFailure: (error, record) => {
+          if (isDeliveryInterrupted(error)) return 'requeue';
+          if (isRetriable(error)) return 'retry';
+          this.fail(error, record);
+          return 'requeue';
+        },
+        onRetry: (error, record, delayMs) =>
+          this.options.log?.('warn', 'a record could not be finished; retrying', {
+            ...where(record),
+            retryInMs: delayMs,
+            error: error instanceof Error ? error.name : typeof error,
           }),
-      },
-    });
-    await commit().catch((error: unknown) =>
+        commit: {
+          intervalMs: this.options.commitIntervalMs ?? 1000,
+          run: commit,
+          onError: (error) =>
+            this.options.log?.('warn', 'could not commit progress; retrying', {
+              topic: batch.topic,
+              partition: batch.partition,
+              error: String(error),
+            }),
+        },
+      });
+    } finally {
+      progress.busy = false;
+    }
+    // Resolve what is finished, no further: the rest of the batch is fetched again, never skipped.
+    const next = work.committable();
+    if (next !== undefined && next > BigInt(batch.records[0]!.offset)) context.resolveOffset((next - 1n).toString());
+    if (!this.halted(signal)) {
+      // Every record finished: its commit waits a moment for other partitions' (the next batch need not wait).
+      this.scheduleFlush();
+      return;
+    }
+    await commit().catch((error: unknown) => {
+      // Reassigned: the new owner reads the committed progress; this member must not write it.
+      if (error instanceof PartitionReassignedError) return;
       this.options.log?.('warn', 'could not commit progress at the end of a batch', {
         topic: batch.topic,
         partition: batch.partition,
         error: String(error),
-      }),
-    );
-    // Resolve what is finished, no further: the rest of the batch is fetched again, never skipped.
-    const next = work.committable();
-    if (next !== undefined && next > BigInt(batch.records[0]!.offset)) context.resolveOffset((next - 1n).toString());
+      });
+    });
     // Aborted or failed part-way: what was finished but not committed must be read back from Kafka next time.
-    if (this.halted(signal)) this.known.delete(batch.partition);
+    this.known.delete(batch.partition);
+    progress.stale = true;
+    if (this.progress.get(batch.partition) === progress) this.progress.delete(batch.partition);
+  }
+
+  /** The group reassigned partitions: every partition's committed progress is read again, nothing old committed. */
+  private forgetProgress(): void {
+    this.known.clear();
+    for (const progress of this.progress.values()) progress.stale = true;
+    this.progress.clear();
+  }
+
+  private scheduleFlush(delayMs = this.options.commitDelayMs ?? 100): void {
+    if (this.flushTimer || this.stopping) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush().then((ok) => {
+        const due = [...this.progress.values()].some((p) => !p.busy && p.uncommitted);
+        if (due) this.scheduleFlush(ok ? undefined : (this.options.commitIntervalMs ?? 1000));
+      });
+    }, delayMs);
+  }
+
+  /** Commits, in one request, the progress of every partition no batch is working on. False if that failed. */
+  private async flush(): Promise<boolean> {
+    const due = [...this.progress.values()].filter((p) => !p.busy && !p.stale && p.uncommitted);
+    if (due.length === 0 || !this.consumer) return true;
+    try {
+      await this.commits.commit(due);
+      return true;
+    } catch (error) {
+      this.options.log?.('warn', 'could not commit progress; retrying', {
+        topic: this.options.topic,
+        partitions: due.map((p) => p.partition),
+        error: String(error),
+      });
+      return false;
+    }
   }
 
   /**
