@@ -127,6 +127,69 @@ const stats = (values) => {
   return sorted.length ? { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1), n: sorted.length } : undefined;
 };
 
+const f = (n) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(1));
+
+/**
+ * The router's own batch histograms from its /metrics (cumulative): hl7_router_batch_wait_seconds (a batch's first
+ * record, from its timestamp to the start of processing) and hl7_router_transaction_seconds (processing and the
+ * transaction, committed batches). Undefined if the router does not answer.
+ */
+async function routerBatchHistograms(port) {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+    (r) => (r.ok ? r.text() : undefined),
+    () => undefined,
+  );
+  if (!text) return undefined;
+  const read = (name, labels = '') => {
+    const buckets = [];
+    let sum = 0;
+    let count = 0;
+    for (const line of text.split('\n')) {
+      const bucket = line.match(new RegExp(`^${name}_bucket\\{(.*)\\} (\\S+)$`));
+      if (bucket && bucket[1].includes(labels)) {
+        const le = bucket[1].match(/le="([^"]+)"/)[1];
+        buckets.push({ le: le === '+Inf' ? Infinity : Number(le), count: Number(bucket[2]) });
+      }
+      const total = line.match(new RegExp(`^${name}_(sum|count)(?:\\{(.*)\\})? (\\S+)$`));
+      if (total && (total[2] ?? '').includes(labels)) {
+        if (total[1] === 'sum') sum = Number(total[3]);
+        else count = Number(total[3]);
+      }
+    }
+    return { buckets: buckets.sort((a, b) => a.le - b.le), sum, count };
+  };
+  return {
+    wait: read('hl7_router_batch_wait_seconds'),
+    transaction: read('hl7_router_transaction_seconds', 'outcome="committed"'),
+  };
+}
+
+/** What the router's batch histograms gained between two reads: batches, mean and p50 (interpolated in a bucket), ms. */
+function routerBatchesSince(before, after) {
+  if (!before || !after) return undefined;
+  const since = (a, b) => {
+    const count = b.count - a.count;
+    const buckets = b.buckets.map((bucket, i) => ({ le: bucket.le, count: bucket.count - (a.buckets[i]?.count ?? 0) }));
+    let p50;
+    let below = 0;
+    let lower = 0;
+    for (const bucket of buckets) {
+      if (bucket.count >= count / 2 && count > 0) {
+        const inBucket = bucket.count - below;
+        const upper = Number.isFinite(bucket.le) ? bucket.le : lower;
+        p50 = 1000 * (lower + (inBucket > 0 ? ((count / 2 - below) / inBucket) * (upper - lower) : 0));
+        break;
+      }
+      below = bucket.count;
+      lower = bucket.le;
+    }
+    return { count, mean: count > 0 ? (1000 * (b.sum - a.sum)) / count : undefined, p50 };
+  };
+  const wait = since(before.wait, after.wait);
+  const transaction = since(before.transaction, after.transaction);
+  return { batches: transaction.count, wait, transaction };
+}
+
 async function main() {
   const routesFile = join(dir, 'routes.yaml');
   writeFileSync(
@@ -152,7 +215,8 @@ async function main() {
     QUARANTINE_TOPIC: topic('hl7.quarantine.v1'),
     DEDUP_TOPIC: topic('hl7.gateway.dedup.v1'),
   });
-  await startApp('router', await freePort(), {
+  const routerHttpPort = await freePort();
+  await startApp('router', routerHttpPort, {
     ...shared,
     ROUTES_FILE: routesFile,
     APPLICATION_ID: `hl7-router-${tag}`,
@@ -215,6 +279,7 @@ async function main() {
       for (const rate of rates) {
         const out = join(dir, `sent-${rate}-${run}.ndjson`);
         const cpuBefore = cpuSnapshot();
+        const routerBefore = await routerBatchHistograms(routerHttpPort);
         const summary = await runChild(sender, {
           port: gatewayPort,
           rate,
@@ -236,7 +301,8 @@ async function main() {
           await new Promise((resolve) => setTimeout(resolve, settleMs));
         }
         const cpu = cpuSpent(cpuBefore, summary.sent);
-        sentFiles.push({ rate, run, out, summary, cpu });
+        const routerBatches = routerBatchesSince(routerBefore, await routerBatchHistograms(routerHttpPort));
+        sentFiles.push({ rate, run, out, summary, cpu, routerBatches });
         console.log(
           `  run ${run}, ${rate} msg/s offered: sent ${summary.sent}, gateway ACK p50 ${summary.p50.toFixed(1)} ms p99 ${summary.p99.toFixed(1)} ms`,
         );
@@ -245,6 +311,10 @@ async function main() {
             .map(([name, c]) => `${name} ${c.msPerMessage.toFixed(2)} (${Math.round(100 * c.ofCore)} %)`)
             .join(', ')}`,
         );
+        if (routerBatches)
+          console.log(
+            `    router batches: ${routerBatches.batches} (${(summary.sent / routerBatches.batches).toFixed(1)} messages each); first record's wait before processing p50 ~${f(routerBatches.wait.p50)} ms (mean ${f(routerBatches.wait.mean)}); processing and transaction p50 ~${f(routerBatches.transaction.p50)} ms (mean ${f(routerBatches.transaction.mean)})`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 3000));
       }
     }
@@ -273,9 +343,9 @@ async function main() {
     const key = `${a.target} ${a.controlId}`;
     arrivalsOf.set(key, [...(arrivalsOf.get(key) ?? []), a.at]);
   }
-  for (const { rate, run, out, summary, cpu } of sentFiles) {
+  for (const { rate, run, out, summary, cpu, routerBatches } of sentFiles) {
     const sent = readNdjson(out);
-    const row = { rate, run, gatewayAck: { p50: summary.p50, p99: summary.p99, max: summary.max }, cpu, targets: {} };
+    const row = { rate, run, gatewayAck: { p50: summary.p50, p99: summary.p99, max: summary.max }, cpu, routerBatches, targets: {} };
     for (const target of Object.keys(ROUTES)) {
       const routed = sent.filter((m) => ROUTES[target].includes(m.event));
       let lost = 0;
@@ -324,7 +394,6 @@ async function main() {
   }
   results.machine.loadavgAtEnd = loadavg();
 
-  const f = (n) => (n === undefined ? '-' : n.toFixed(1));
   console.log(
     `\nend to end, ${seconds} s per rate, ${connections} EHR connections, mix ${messageMix}, ${withBudget ? 'with' : 'without'} the observer, median of ${runs} runs (ms)`,
   );

@@ -104,6 +104,11 @@ describe('router on the real broker', () => {
     const committed = sumOf(/^hl7_router_transactions_total\{outcome="committed"\} (\d+)$/gm);
     expect(committed).toBeGreaterThan(0);
     expect(sumOf(/^hl7_router_transaction_seconds_count\{outcome="committed"\} (\d+)$/gm)).toBe(committed);
+    // Each batch's first record's wait before processing: as many as batches, and within the test's own length.
+    expect(sumOf(/^hl7_router_batch_wait_seconds_count (\d+)$/gm)).toBe(committed);
+    const waited = sumOf(/^hl7_router_batch_wait_seconds_sum ([\d.e+-]+)$/gm);
+    expect(waited).toBeGreaterThan(0);
+    expect(waited / committed).toBeLessThan(60);
     // PHI-safe logs: no MRN or patient name reached them.
     expect(logLines.join('')).not.toMatch(/MRN-\d00|PATIENT/);
   }, 120000);

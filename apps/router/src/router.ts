@@ -85,7 +85,7 @@ export class Router {
       log: (level, message, context) => log[level]({ streams: context }, message),
       onDeadLetter: (stage) => metrics.deadLettered.inc({ stage }),
       spanAttributes: envelopeSpanAttributes,
-      onBatchEnd: ({ outcome, seconds }) => metrics.transaction(outcome, seconds),
+      onBatchEnd: ({ outcome, seconds, waitedSeconds }) => metrics.transaction(outcome, seconds, waitedSeconds),
       topics: routerTopicSettings(config, topics, (level, message, context) => log[level]({ kafka: context }, message)),
       ...(config.FAULT_KILL_AFTER_BATCHES ? { afterSend: killAfterBatches(config.FAULT_KILL_AFTER_BATCHES, log) } : {}),
       onFailure,

@@ -62,6 +62,13 @@ export class RouterMetrics implements RouterCounters {
     registers: [this.registry],
   });
 
+  private readonly batchWaitSeconds = new Histogram({
+    name: 'hl7_router_batch_wait_seconds',
+    help: "From a batch's first record's timestamp (its write to the input topic) to the start of the batch's processing",
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
   constructor(lag: () => Promise<number | undefined>) {
     collectDefaultMetrics({ register: this.registry });
     scrapeGauge(
@@ -73,9 +80,11 @@ export class RouterMetrics implements RouterCounters {
   }
 
   /** A batch's end (KafkaStreams' onBatchEnd). */
-  transaction(outcome: 'committed' | 'aborted', seconds: number): void {
+  transaction(outcome: 'committed' | 'aborted', seconds: number, waitedSeconds: number): void {
     this.transactions.inc({ outcome });
     this.transactionSeconds.observe({ outcome }, seconds);
+    // A writer's clock ahead of ours would make it negative: counted as no wait rather than dropped.
+    this.batchWaitSeconds.observe(Math.max(0, waitedSeconds));
   }
 
   routed(target: string): void {

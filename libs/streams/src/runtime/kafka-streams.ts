@@ -57,9 +57,11 @@ export interface KafkaStreamsOptions {
   afterSend?: (batch: { topic: string; partition: number }) => void | Promise<void>;
   /**
    * Called when a batch ends: committed (its outputs and offsets written, in one transaction with exactly_once), or
-   * aborted (nothing committed; it is read again), with the time from its first record's processing (for metrics).
+   * aborted (nothing committed; it is read again), with the time from its first record's processing (seconds) and
+   * how long its first record had waited for that, from its timestamp (waitedSeconds: the writer's commit, the fetch,
+   * the task's earlier batches; negative if the writer's clock is ahead) — for metrics.
    */
-  onBatchEnd?: (batch: { outcome: 'committed' | 'aborted'; records: number; seconds: number }) => void;
+  onBatchEnd?: (batch: { outcome: 'committed' | 'aborted'; records: number; seconds: number; waitedSeconds: number }) => void;
   /** Called for each record sent to the dead-letter topic (for a metric). */
   onDeadLetter?: (stage: 'deserialization' | 'processing') => void;
   /**
@@ -352,8 +354,14 @@ export class KafkaStreams {
     // trace context its headers carry; each output carries the record's span on.
     const spans: Span[] = [];
     const started = performance.now();
+    const waitedSeconds = (Date.now() - Number(batch.records[0]!.timestamp)) / 1000;
     const ended = (outcome: 'committed' | 'aborted') =>
-      this.options.onBatchEnd?.({ outcome, records: batch.records.length, seconds: (performance.now() - started) / 1000 });
+      this.options.onBatchEnd?.({
+        outcome,
+        records: batch.records.length,
+        seconds: (performance.now() - started) / 1000,
+        waitedSeconds,
+      });
     try {
       const outputs: OutgoingRecord[] = [];
       for (const record of batch.records) {
