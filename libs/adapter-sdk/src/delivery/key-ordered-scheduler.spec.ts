@@ -158,4 +158,25 @@ describe('KeyOrderedScheduler', () => {
     // At most the record already running when the first commit failed; nothing starts after it until one succeeds.
     expect(events.slice(firstFailure, recovered).filter((e) => e.startsWith('run'))).toEqual([]);
   });
+
+  it("starts nothing of a run whose owner's last commit failed until one of its own succeeds", async () => {
+    const events: string[] = [];
+    let attempts = 0;
+    const result = await run(['A', 'B'], async (r) => void events.push(`run ${r}`), {
+      commit: {
+        intervalMs: 20,
+        failing: true,
+        run: async () => {
+          attempts += 1;
+          if (attempts === 1) {
+            events.push('commit failed');
+            throw new Error('Connection error: connect ECONNREFUSED');
+          }
+          events.push('commit');
+        },
+      },
+    });
+    expect(result.finished).toHaveLength(2);
+    expect(events.slice(0, 2)).toEqual(['commit failed', 'commit']);
+  });
 });

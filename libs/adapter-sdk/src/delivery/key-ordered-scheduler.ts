@@ -27,7 +27,13 @@ export interface ScheduleOptions<R> {
    * Makes finished records durable (commits the offsets), every `intervalMs` and at once when a key's next record
    * waits for it. Without it, a finished record is durable at once (its batch succeeds or fails as a whole).
    */
-  commit?: { intervalMs: number; run: () => Promise<void>; onError?: (error: unknown) => void };
+  commit?: {
+    intervalMs: number;
+    run: () => Promise<void>;
+    onError?: (error: unknown) => void;
+    /** The owner's last commit failed: nothing starts until run() succeeds once. */
+    failing?: boolean;
+  };
 }
 
 export interface ScheduleResult<R> {
@@ -81,7 +87,7 @@ export class KeyOrderedScheduler {
     let lastCommit = Date.now();
     // The last commit failed (Kafka away): nothing new starts until one succeeds. A record delivered meanwhile could
     // not be recorded as done, and would be delivered again after the session is lost (a duplicate at the target).
-    let commitFailing = false;
+    let commitFailing = options.commit?.failing ?? false;
     const start = (item: WorkItem<R>) => {
       this.inFlight += 1;
       active += 1;

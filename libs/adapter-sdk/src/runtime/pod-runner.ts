@@ -71,6 +71,11 @@ export class PodRunner {
     this.consumer!.commit([{ topic: this.options.topic, partitions }]),
   );
   private flushTimer: NodeJS.Timeout | undefined;
+  /**
+   * The last commit failed (the coordinator away): a batch starts nothing until a commit succeeds (its first commit
+   * carries every partition's pending progress), as a batch does after a failed commit of its own.
+   */
+  private commitFailing = false;
 
   constructor(
     private readonly kafka: KafkaClient,
@@ -169,7 +174,12 @@ export class PodRunner {
       this.progress.set(batch.partition, progress);
     }
     const work = progress.work;
-    const commit = () => this.commits.commit([progress]);
+    const commit = async () => {
+      const others = this.commitFailing
+        ? [...this.progress.values()].filter((p) => p !== progress && !p.busy && !p.stale && p.uncommitted)
+        : [];
+      await this.trackCommit(this.commits.commit([progress, ...others]));
+    };
     progress.busy = true;
     try {
       await this.scheduler.run(work, this.handle, {
@@ -190,6 +200,7 @@ export class PodRunner {
           }),
         commit: {
           intervalMs: this.options.commitIntervalMs ?? 1000,
+          failing: this.commitFailing,
           run: commit,
           onError: (error) =>
             this.options.log?.('warn', 'could not commit progress; retrying', {
@@ -243,12 +254,24 @@ export class PodRunner {
     }, delayMs);
   }
 
+  /** Notes whether a commit succeeded (see commitFailing); passes its outcome on. */
+  private async trackCommit(commit: Promise<void>): Promise<void> {
+    try {
+      await commit;
+      this.commitFailing = false;
+    } catch (error) {
+      // A partition taken away says nothing about the coordinator.
+      if (!(error instanceof PartitionReassignedError)) this.commitFailing = true;
+      throw error;
+    }
+  }
+
   /** Commits, in one request, the progress of every partition no batch is working on. False if that failed. */
   private async flush(): Promise<boolean> {
     const due = [...this.progress.values()].filter((p) => !p.busy && !p.stale && p.uncommitted);
     if (due.length === 0 || !this.consumer) return true;
     try {
-      await this.commits.commit(due);
+      await this.trackCommit(this.commits.commit(due));
       return true;
     } catch (error) {
       this.options.log?.('warn', 'could not commit progress; retrying', {
