@@ -166,6 +166,11 @@ export interface ConsumerOptions {
   /** Called with this member's partitions each time the group (re)assigns them. */
   onAssignment?: (assignment: readonly TopicOffsets[]) => void;
   /**
+   * Called when this member learns the group is rebalancing, as it rejoins: the last moment its commits for the
+   * partitions it may lose are accepted (best effort: the rejoin does not wait for them).
+   */
+  onRebalancing?: () => void;
+  /**
    * How long the consumer may go without any sign of life (a fetch, a heartbeat, a batch) before it is rebuilt and
    * its health says so. Default 60 s.
    */

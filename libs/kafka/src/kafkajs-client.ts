@@ -448,7 +448,11 @@ class KafkajsConsumer implements KafkaConsumer {
         })),
       );
     });
-    consumer.on(events.REBALANCING, () => this.abortBatches('rebalancing'));
+    const onRebalancing = options.onRebalancing;
+    consumer.on(events.REBALANCING, () => {
+      this.abortBatches('rebalancing');
+      onRebalancing?.();
+    });
     consumer.on(events.CRASH, ({ payload }) => {
       crashed.add(consumer);
       if (consumer !== this.consumer) return;

@@ -22,8 +22,6 @@ interface Snapshot {
  */
 export class PartitionProgress<R> {
   readonly work = new KeyOrderedWork<R>();
-  /** A batch of the partition is being worked on: its own commits cover what it finishes. */
-  busy = false;
   /** The partition was reassigned: nothing of this work may be committed any more. */
   stale = false;
   private committed: bigint | undefined;

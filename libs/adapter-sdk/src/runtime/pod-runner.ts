@@ -108,6 +108,9 @@ export class PodRunner {
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10000,
       heartbeatIntervalMs: Math.max(500, Math.floor((this.options.sessionTimeoutMs ?? 10000) / 5)),
       onAssignment: () => this.forgetProgress(),
+      // What is finished and waiting for its commit goes now, while this member's generation is still accepted:
+      // a partition kept or lost, it is then not delivered again after the rebalance.
+      onRebalancing: () => void this.flush(),
       ...(log ? { log } : {}),
     });
     await retryTransient('consumer connect', () => this.consumer!.connect(), log ? { log } : {});
@@ -175,44 +178,37 @@ export class PodRunner {
     }
     const work = progress.work;
     const commit = async () => {
-      const others = this.commitFailing
-        ? [...this.progress.values()].filter((p) => p !== progress && !p.busy && !p.stale && p.uncommitted)
-        : [];
+      const others = this.commitFailing ? [...this.progress.values()].filter((p) => p !== progress && !p.stale && p.uncommitted) : [];
       await this.trackCommit(this.commits.commit([progress, ...others]));
     };
-    progress.busy = true;
-    try {
-      await this.scheduler.run(work, this.handle, {
-        signal,
-        halted: () => this.halted(signal),
-        onFinished: () => void (this.handledCount += 1),
-        onFailure: (error, record) => {
-          if (isDeliveryInterrupted(error)) return 'requeue';
-          if (isRetriable(error)) return 'retry';
-          this.fail(error, record);
-          return 'requeue';
-        },
-        onRetry: (error, record, delayMs) =>
-          this.options.log?.('warn', 'a record could not be finished; retrying', {
-            ...where(record),
-            retryInMs: delayMs,
-            error: error instanceof Error ? error.name : typeof error,
+    await this.scheduler.run(work, this.handle, {
+      signal,
+      halted: () => this.halted(signal),
+      onFinished: () => void (this.handledCount += 1),
+      onFailure: (error, record) => {
+        if (isDeliveryInterrupted(error)) return 'requeue';
+        if (isRetriable(error)) return 'retry';
+        this.fail(error, record);
+        return 'requeue';
+      },
+      onRetry: (error, record, delayMs) =>
+        this.options.log?.('warn', 'a record could not be finished; retrying', {
+          ...where(record),
+          retryInMs: delayMs,
+          error: error instanceof Error ? error.name : typeof error,
+        }),
+      commit: {
+        intervalMs: this.options.commitIntervalMs ?? 1000,
+        failing: this.commitFailing,
+        run: commit,
+        onError: (error) =>
+          this.options.log?.('warn', 'could not commit progress; retrying', {
+            topic: batch.topic,
+            partition: batch.partition,
+            error: String(error),
           }),
-        commit: {
-          intervalMs: this.options.commitIntervalMs ?? 1000,
-          failing: this.commitFailing,
-          run: commit,
-          onError: (error) =>
-            this.options.log?.('warn', 'could not commit progress; retrying', {
-              topic: batch.topic,
-              partition: batch.partition,
-              error: String(error),
-            }),
-        },
-      });
-    } finally {
-      progress.busy = false;
-    }
+      },
+    });
     // Resolve what is finished, no further: the rest of the batch is fetched again, never skipped.
     const next = work.committable();
     if (next !== undefined && next > BigInt(batch.records[0]!.offset)) context.resolveOffset((next - 1n).toString());
@@ -248,7 +244,7 @@ export class PodRunner {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       void this.flush().then((ok) => {
-        const due = [...this.progress.values()].some((p) => !p.busy && p.uncommitted);
+        const due = [...this.progress.values()].some((p) => p.uncommitted);
         if (due) this.scheduleFlush(ok ? undefined : (this.options.commitIntervalMs ?? 1000));
       });
     }, delayMs);
@@ -266,9 +262,9 @@ export class PodRunner {
     }
   }
 
-  /** Commits, in one request, the progress of every partition no batch is working on. False if that failed. */
+  /** Commits, in one request, every owned partition's progress not yet committed (a batch may be at work on it). False if that failed. */
   private async flush(): Promise<boolean> {
-    const due = [...this.progress.values()].filter((p) => !p.busy && !p.stale && p.uncommitted);
+    const due = [...this.progress.values()].filter((p) => !p.stale && p.uncommitted);
     if (due.length === 0 || !this.consumer) return true;
     try {
       await this.trackCommit(this.commits.commit(due));
