@@ -262,7 +262,10 @@ export class PodRunner {
     }
   }
 
-  /** Commits, in one request, every owned partition's progress not yet committed (a batch may be at work on it). False if that failed. */
+  /**
+   * Commits, in one request, every owned partition's progress not yet committed (a batch may be at work on it).
+   * False if Kafka refused or could not be reached (the next try waits longer).
+   */
   private async flush(): Promise<boolean> {
     const due = [...this.progress.values()].filter((p) => !p.stale && p.uncommitted);
     if (due.length === 0 || !this.consumer) return true;
@@ -270,6 +273,8 @@ export class PodRunner {
       await this.trackCommit(this.commits.commit(due));
       return true;
     } catch (error) {
+      // A partition reassigned meanwhile is dropped from the progress kept: the next flush goes without it.
+      if (error instanceof PartitionReassignedError) return true;
       this.options.log?.('warn', 'could not commit progress; retrying', {
         topic: this.options.topic,
         partitions: due.map((p) => p.partition),
