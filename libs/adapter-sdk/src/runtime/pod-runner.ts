@@ -178,7 +178,7 @@ export class PodRunner {
     }
     const work = progress.work;
     const commit = async () => {
-      const others = this.commitFailing ? [...this.progress.values()].filter((p) => p !== progress && !p.stale && p.uncommitted) : [];
+      const others = this.commitFailing ? this.uncommittedProgress().filter((p) => p !== progress) : [];
       await this.trackCommit(this.commits.commit([progress, ...others]));
     };
     await this.scheduler.run(work, this.handle, {
@@ -244,10 +244,15 @@ export class PodRunner {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       void this.flush().then((ok) => {
-        const due = [...this.progress.values()].some((p) => p.uncommitted);
+        const due = this.uncommittedProgress().length > 0;
         if (due) this.scheduleFlush(ok ? undefined : (this.options.commitIntervalMs ?? 1000));
       });
     }, delayMs);
+  }
+
+  /** Owned partitions whose progress a commit would change. */
+  private uncommittedProgress(): PartitionProgress<SourceRecord>[] {
+    return [...this.progress.values()].filter((p) => !p.stale && p.uncommitted);
   }
 
   /** Notes whether a commit succeeded (see commitFailing); passes its outcome on. */
@@ -267,7 +272,7 @@ export class PodRunner {
    * False if Kafka refused or could not be reached (the next try waits longer).
    */
   private async flush(): Promise<boolean> {
-    const due = [...this.progress.values()].filter((p) => !p.stale && p.uncommitted);
+    const due = this.uncommittedProgress();
     if (due.length === 0 || !this.consumer) return true;
     try {
       await this.trackCommit(this.commits.commit(due));
