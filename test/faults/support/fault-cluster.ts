@@ -1,6 +1,8 @@
 // The fault suite's own Kafka broker and schema registry (scripts/local-kafka, other ports, their own state folder),
 // so stopping, killing or freezing them cannot disturb any other test. The registry keeps its schemas in a file
-// (HL7R_REGISTRY_PERSISTENT=1): a restart keeps them, as a production registry's does.
+// (HL7R_REGISTRY_PERSISTENT=1): a restart keeps them, as a production registry's does. Its ports lie below the kernel's
+// ephemeral range and below test/support/free-port's: while the broker is down, no client's outgoing connection and no
+// app's port can take its port number, so it can always come back.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +23,7 @@ export class FaultCluster {
   readonly state: string;
   private readonly env: NodeJS.ProcessEnv;
 
-  constructor(readonly ports: FaultClusterPorts = { kafka: 39092, controller: 39093, registry: 38081, registryManagement: 39001 }) {
+  constructor(readonly ports: FaultClusterPorts = { kafka: 9192, controller: 9193, registry: 8181, registryManagement: 9101 }) {
     this.state = mkdtempSync(join(tmpdir(), 'hl7r-faults-'));
     this.env = {
       ...process.env,
