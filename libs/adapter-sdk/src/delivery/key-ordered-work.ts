@@ -120,6 +120,11 @@ export class KeyOrderedWork<R> {
     return [...this.finishedOffsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
+  /** True when some record finished and its completion is not committed yet (notDurable() is not empty). */
+  hasNotDurable(): boolean {
+    return this.finishedOffsets.size > 0;
+  }
+
   /** True when a key's next record waits only for its previous one's completion to be committed. */
   waitingForCommit(): boolean {
     return this.waitingKeys > 0;

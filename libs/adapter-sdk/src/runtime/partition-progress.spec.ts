@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import type { WorkItem } from '../delivery/key-ordered-work.js';
 import { decodeCompleted } from '../delivery/key-ordered-work.js';
 import { type PartitionCommit, PartitionProgress, PartitionReassignedError, ProgressCommits } from './partition-progress.js';
@@ -53,6 +54,34 @@ describe('PartitionProgress', () => {
     expect(progress.uncommitted).toBe(true);
     progress.confirm(progress.snapshot()!);
     expect(progress.uncommitted).toBe(false);
+  });
+
+  it('answers uncommitted as snapshot() does, without building one, over random work', () => {
+    const step = fc.oneof(
+      fc.record({ op: fc.constant('add' as const), keys: fc.array(fc.constantFrom('A', 'B', 'C'), { minLength: 1, maxLength: 5 }) }),
+      fc.record({ op: fc.constantFrom('start' as const, 'commit' as const) }),
+      fc.record({ op: fc.constant('finish' as const), pick: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        const progress = new PartitionProgress<string>(0);
+        const running: WorkItem<string>[] = [];
+        let next = 0;
+        for (const s of steps) {
+          if (s.op === 'add') {
+            progress.add(batch(next, ...s.keys));
+            next += s.keys.length;
+          } else if (s.op === 'start') running.push(...progress.work.start());
+          else if (s.op === 'finish' && running.length > 0) progress.work.finish(running.splice(s.pick % running.length, 1)[0]!.offset);
+          else if (s.op === 'commit') {
+            const snapshot = progress.snapshot();
+            if (snapshot) progress.confirm(snapshot);
+          }
+          expect(progress.uncommitted).toBe(progress.snapshot() !== undefined);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses a batch that does not follow the last one (the partition is being read again)', () => {

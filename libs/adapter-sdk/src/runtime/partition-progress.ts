@@ -39,9 +39,13 @@ export class PartitionProgress<R> {
     return true;
   }
 
-  /** True when a commit would change something: a record finished, or the committed offset moved, since the last. */
+  /**
+   * True when a commit would change something: a record finished, or the committed offset moved, since the last.
+   * The same test as snapshot()'s, without building the metadata (asked of every partition each time a flush is due).
+   */
   get uncommitted(): boolean {
-    return this.snapshot() !== undefined;
+    const next = this.work.committable();
+    return next !== undefined && (next !== this.committed || this.work.hasNotDurable());
   }
 
   /** The commit to send now; undefined when it would change nothing. */
