@@ -190,6 +190,22 @@ function routerBatchesSince(before, after) {
   return { batches: transaction.count, wait, transaction };
 }
 
+/** Waits for a cleanup step for at most `ms`; says on stderr which step did not finish, and goes on. */
+async function bounded(step, work, ms = 30000) {
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => {
+      console.error(`cleanup: "${step}" did not finish in ${ms / 1000} s; going on without it`);
+      resolve();
+    }, ms);
+  });
+  const done = Promise.resolve(typeof work === 'function' ? work() : work).catch((error) => {
+    console.error(`cleanup: "${step}" failed: ${error}`);
+  });
+  await Promise.race([done, late]);
+  clearTimeout(timer);
+}
+
 async function main() {
   const routesFile = join(dir, 'routes.yaml');
   writeFileSync(
@@ -321,20 +337,33 @@ async function main() {
     // Deliveries trail the route topics by the adapters' work: give them the drain timeout too, then collect.
     await new Promise((resolve) => setTimeout(resolve, 5000));
   } finally {
+    // Every step bounded and named: twice a run hung here after its last delivery, with no sign of which step.
     receivers.child.kill('SIGTERM');
-    await new Promise((resolve) => receivers.child.once('exit', resolve));
-    await observer?.disconnect();
+    await bounded('the receivers write their arrivals and exit', new Promise((resolve) => receivers.child.once('exit', resolve)));
+    await bounded('the observer disconnects', observer?.disconnect());
     for (const child of processes) child.kill('SIGTERM');
+    // Their profiles (--cpu-prof) and last log lines are written at exit, and a next run must not share the CPU with them.
+    await bounded(
+      'the apps stop',
+      Promise.all(
+        processes.map((child) =>
+          child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)),
+        ),
+      ),
+      60000,
+    );
     const admin = kafka.admin();
-    await admin.connect();
-    const all = (await admin.listTopics()).filter((t) => t.endsWith(tag) || t.includes(tag));
-    // What the run left in each of its topics (offsets: records and transaction markers), before they go.
-    for (const name of all) {
-      const partitions = await admin.fetchTopicOffsets(name).catch(() => []);
-      logEntries[name.replace(tag, '*')] = partitions.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-    }
-    await admin.deleteTopics({ topics: all }).catch(() => undefined);
-    await admin.disconnect();
+    await bounded("the run's topics are counted and deleted", async () => {
+      await admin.connect();
+      const all = (await admin.listTopics()).filter((t) => t.endsWith(tag) || t.includes(tag));
+      // What the run left in each of its topics (offsets: records and transaction markers), before they go.
+      for (const name of all) {
+        const partitions = await admin.fetchTopicOffsets(name).catch(() => []);
+        logEntries[name.replace(tag, '*')] = partitions.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+      }
+      await admin.deleteTopics({ topics: all }).catch(() => undefined);
+      await admin.disconnect();
+    });
   }
 
   const arrivals = readNdjson(arrivalsFile);
@@ -430,3 +459,5 @@ async function main() {
 }
 
 await main();
+// Whatever is still open (a client's timers, apps still stopping) must not keep a finished run alive.
+process.exit(0);
