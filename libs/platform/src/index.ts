@@ -1,3 +1,4 @@
+export { ArrivalOrderedMap } from './collections/arrival-ordered-map.js';
 export { ConfigError } from './config/config-error.js';
 export { loadConfig, settingNames } from './config/load-config.js';
 export * as configFields from './config/config-fields.js';
