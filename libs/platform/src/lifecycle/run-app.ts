@@ -61,15 +61,15 @@ export async function runApp<C extends object>(app: AppDefinition<C>): Promise<I
     process.exit(2);
   }
   const level = (config as { LOG_LEVEL?: unknown }).LOG_LEVEL;
-  const log = createLogger({ app: app.name, level: typeof level === 'string' ? level : 'info', buffered: true });
+  const log = createLogger({ app: app.name, level: typeof level === 'string' ? level : 'info' });
   const tracing = await startTracing(app.name, process.env);
   if (tracing.enabled) log.info('exporting traces (OTEL_* settings)');
   // Set once Nest has booted; a fatal error during the start closes it right after.
   const booted: { context?: INestApplicationContext } = {};
   let closing = false;
   // Nest's hooks (drain, flush, disconnect), then the last spans, then exit once the log is written (re-raising the
-  // signal, Nest's default, killed the process before its last lines). The logger gathers lines for up to 100 ms;
-  // the flush writes them (at most a second), and an exit hook writes whatever comes after.
+  // signal, Nest's default, killed the process before its last lines). The logger writes synchronously, so its lines
+  // are out already; the flush (at most a second) keeps that true should its destination ever buffer.
   const exitAfterLog = () => {
     setTimeout(() => process.exit(), 1000).unref();
     log.flush(() => process.exit());

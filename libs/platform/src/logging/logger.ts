@@ -62,31 +62,6 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go (default stdout); tests pass a stream to read them. */
   destination?: DestinationStream;
-  /**
-   * Gather stdout's lines and write them 4 KiB or 100 ms at a time (and at exit), not one write(2) per line: for a
-   * long-running process (runApp). Off for a Lambda, which is frozen the moment its handler returns.
-   */
-  buffered?: boolean;
-}
-
-/** Buffered stdout destinations, written out synchronously when the process exits (a SIGKILL loses ≤ 100 ms). */
-const flushedAtExit = new Set<{ flushSync(): void }>();
-
-function bufferedStdout(): DestinationStream {
-  // 4 KiB: ~15 of the gateway's per-message lines; sonic-boom writes them with one writeSync.
-  const stream = pino.destination({ sync: true, minLength: 4096, periodicFlush: 100 });
-  if (flushedAtExit.size === 0)
-    process.once('exit', () => {
-      for (const s of flushedAtExit) {
-        try {
-          s.flushSync();
-        } catch {
-          // Nothing left to tell it to: stdout is gone.
-        }
-      }
-    });
-  flushedAtExit.add(stream);
-  return stream;
 }
 
 /**
@@ -114,9 +89,8 @@ export function createLogger(options: LoggerOptions): Logger {
       },
       // Synchronous writes (pino's own default): an asynchronous one goes through libuv's thread pool, which cost
       // 40–250 µs of CPU per line on this project's 2-core VM against ~3 µs for a write(2) (`npm run bench:wakeups`),
-      // and a line still in flight at process.exit was lost. Buffered, many lines share one write(2): the gateway's
-      // one line per message was 12 % of its CPU at 64 connections (bench/README.md, "Windows of recent keys").
-      options.destination ?? (options.buffered ? bufferedStdout() : pino.destination({ sync: true })),
+      // and a line still in flight at process.exit was lost.
+      options.destination ?? pino.destination({ sync: true }),
     ),
   );
 }
