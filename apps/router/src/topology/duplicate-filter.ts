@@ -25,16 +25,8 @@ export function checkDuplicate(store: KeyValueStore<SeenMessage>, envelope: Hl7E
   const key = `${envelope.sendingApplication}|${envelope.sendingFacility}|${envelope.controlId}`;
   const seen = store.get(key);
   if (seen && seen.sha256 === envelope.contentSha256 && envelope.receivedAt - seen.at <= window.windowMs) return 'duplicate';
-  if (seen) store.delete(key); // re-inserted at the end: the eviction order is oldest first
+  // Put again, a key moves to the end: the eviction order is oldest first.
   store.put(key, { sha256: envelope.contentSha256, at: envelope.receivedAt });
-  if (store.size > window.maxEntries) {
-    const excess = store.size - window.maxEntries;
-    const oldest: string[] = [];
-    for (const [k] of store.all()) {
-      if (oldest.length >= excess) break;
-      oldest.push(k);
-    }
-    for (const k of oldest) store.delete(k);
-  }
+  if (store.size > window.maxEntries) store.deleteOldest(store.size - window.maxEntries);
   return seen && seen.sha256 !== envelope.contentSha256 && envelope.receivedAt - seen.at <= window.windowMs ? 'control-id-reused' : 'new';
 }

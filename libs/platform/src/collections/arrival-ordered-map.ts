@@ -10,45 +10,59 @@
  * compacted away, so each operation costs O(1) amortized.
  */
 export class ArrivalOrderedMap<K, V> {
-  private readonly entries = new Map<K, { value: V; seq: number }>();
+  private readonly byKey = new Map<K, { value: V; seq: number }>();
   private order: { key: K; seq: number }[] = [];
   private head = 0;
   private seq = 0;
 
   get size(): number {
-    return this.entries.size;
+    return this.byKey.size;
   }
 
   get(key: K): V | undefined {
-    return this.entries.get(key)?.value;
+    return this.byKey.get(key)?.value;
   }
 
   has(key: K): boolean {
-    return this.entries.has(key);
+    return this.byKey.has(key);
   }
 
   /** Adds or replaces `key`, which becomes the newest entry. */
   set(key: K, value: V): void {
     this.seq += 1;
-    this.entries.set(key, { value, seq: this.seq });
+    this.byKey.set(key, { value, seq: this.seq });
     this.order.push({ key, seq: this.seq });
     this.compact();
   }
 
   delete(key: K): boolean {
-    const deleted = this.entries.delete(key);
+    const deleted = this.byKey.delete(key);
     if (deleted) this.compact();
     return deleted;
+  }
+
+  /**
+   * The entries there are now, oldest first (a key set again counts from its last set); one deleted or set again
+   * before the iteration reaches it is skipped, one set after the iteration began is not visited.
+   */
+  *entries(): IterableIterator<[K, V]> {
+    const order = this.order;
+    const end = order.length;
+    for (let i = this.head; i < end; i += 1) {
+      const { key, seq } = order[i]!;
+      const entry = this.byKey.get(key);
+      if (entry?.seq === seq) yield [key, entry.value];
+    }
   }
 
   /** Deletes the oldest entries, one after another, while `drop` holds for the oldest one left. */
   dropOldestWhile(drop: (value: V, key: K) => boolean): void {
     while (this.head < this.order.length) {
       const { key, seq } = this.order[this.head]!;
-      const entry = this.entries.get(key);
+      const entry = this.byKey.get(key);
       if (entry?.seq === seq) {
         if (!drop(entry.value, key)) break;
-        this.entries.delete(key);
+        this.byKey.delete(key);
       }
       this.head += 1;
     }
@@ -61,8 +75,8 @@ export class ArrivalOrderedMap<K, V> {
       this.order = this.order.slice(this.head);
       this.head = 0;
     }
-    if (this.order.length - this.head > 2 * this.entries.size + 1024) {
-      this.order = this.order.slice(this.head).filter(({ key, seq }) => this.entries.get(key)?.seq === seq);
+    if (this.order.length - this.head > 2 * this.byKey.size + 1024) {
+      this.order = this.order.slice(this.head).filter(({ key, seq }) => this.byKey.get(key)?.seq === seq);
       this.head = 0;
     }
   }

@@ -111,6 +111,31 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
     expect((await driver.readOutput<string, number>('counts')).map((r) => r.value)).toEqual([1, 1, 2, 3]);
   });
 
+  it('keeps a store in the order of its puts, and writes a tombstone for each entry deleteOldest evicts', async () => {
+    const builder = new StreamsBuilder();
+    const recent = builder.stateStore('recent', 'recent-changelog', jsonSerde<number>());
+    builder.stream('in', adtSerdes).process<string, string>(
+      (record, context) => {
+        const store = context.store(recent);
+        store.put(record.key, store.size);
+        if (store.size > 2) expect(store.deleteOldest(store.size - 2)).toEqual(['M1']);
+      },
+      { name: 'keep-two', stores: [recent] },
+    );
+    const driver = new TopologyTestDriver(builder.build());
+    // M1, M2, then each put again (a put moves a key to the end: M1 then M2), then M3: the oldest, M1, goes.
+    for (const mrn of ['M1', 'M2', 'M1', 'M2', 'M3']) await driver.pipeInput('in', mrn, adt('A08'));
+    expect([...driver.store<number>('recent').all()].map(([key]) => key)).toEqual(['M2', 'M3']);
+    expect((await driver.readOutput<string, number | null>('recent-changelog')).map((r) => `${r.key}=${r.value}`)).toEqual([
+      'M1=0',
+      'M2=1',
+      'M1=2',
+      'M2=2',
+      'M3=2',
+      'M1=null',
+    ]);
+  });
+
   it('runs a custom process() step with a logged state store: every change goes to the changelog', async () => {
     const builder = new StreamsBuilder();
     const seenStore = builder.stateStore('seen', 'seen-changelog', jsonSerde<number>());

@@ -1,3 +1,4 @@
+import { ArrivalOrderedMap } from '@lib/platform';
 import { type Serde, stringSerde } from '@lib/kafka';
 
 /** A record inside a topology: typed key and value, with where it came from. */
@@ -19,11 +20,15 @@ export interface Serdes<K, V> {
 }
 
 /** Key-value state of a task (one per store name and input partition), backed by a changelog topic at run time. */
+/** A task's state: its entries in the order they were put (a key put again moves to the end). */
 export interface KeyValueStore<V> {
   get(key: string): V | undefined;
   put(key: string, value: V): void;
   delete(key: string): void;
+  /** Every entry, oldest first. */
   all(): IterableIterator<[string, V]>;
+  /** Deletes the `count` oldest entries (as many as there are, if fewer) and returns their keys; O(count). */
+  deleteOldest(count: number): string[];
   readonly size: number;
 }
 
@@ -209,6 +214,11 @@ function changeLogging<V>(store: KeyValueStore<V>, onChange: (key: string, value
       store.delete(key);
       onChange(key, undefined);
     },
+    deleteOldest: (count) => {
+      const deleted = store.deleteOldest(count);
+      for (const key of deleted) onChange(key, undefined);
+      return deleted;
+    },
     all: () => store.all(),
     get size() {
       return store.size;
@@ -216,8 +226,12 @@ function changeLogging<V>(store: KeyValueStore<V>, onChange: (key: string, value
   };
 }
 
+/**
+ * The stores' memory. Arrival order is kept apart from the Map (ArrivalOrderedMap): reaching a Map's oldest entry
+ * walks over the entries deleted before it, which made every eviction of a full duplicate filter scan its holes.
+ */
 export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
-  private readonly map = new Map<string, V>();
+  private readonly map = new ArrivalOrderedMap<string, V>();
   get(key: string): V | undefined {
     return this.map.get(key);
   }
@@ -229,6 +243,11 @@ export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
   }
   all(): IterableIterator<[string, V]> {
     return this.map.entries();
+  }
+  deleteOldest(count: number): string[] {
+    const deleted: string[] = [];
+    this.map.dropOldestWhile((_value, key) => deleted.length < count && (deleted.push(key), true));
+    return deleted;
   }
   get size(): number {
     return this.map.size;
