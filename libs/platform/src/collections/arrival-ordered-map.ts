@@ -11,7 +11,9 @@
  */
 export class ArrivalOrderedMap<K, V> {
   private readonly byKey = new Map<K, { value: V; seq: number }>();
-  private order: { key: K; seq: number }[] = [];
+  // The queue of arrival as two parallel arrays (no object per place): the key and the sequence number it got.
+  private keys: K[] = [];
+  private seqs: number[] = [];
   private head = 0;
   private seq = 0;
 
@@ -31,7 +33,8 @@ export class ArrivalOrderedMap<K, V> {
   set(key: K, value: V): void {
     this.seq += 1;
     this.byKey.set(key, { value, seq: this.seq });
-    this.order.push({ key, seq: this.seq });
+    this.keys.push(key);
+    this.seqs.push(this.seq);
     this.compact();
   }
 
@@ -46,21 +49,21 @@ export class ArrivalOrderedMap<K, V> {
    * before the iteration reaches it is skipped, one set after the iteration began is not visited.
    */
   *entries(): IterableIterator<[K, V]> {
-    const order = this.order;
-    const end = order.length;
+    const { keys, seqs } = this;
+    const end = keys.length;
     for (let i = this.head; i < end; i += 1) {
-      const { key, seq } = order[i]!;
+      const key = keys[i]!;
       const entry = this.byKey.get(key);
-      if (entry?.seq === seq) yield [key, entry.value];
+      if (entry?.seq === seqs[i]!) yield [key, entry.value];
     }
   }
 
   /** Deletes the oldest entries, one after another, while `drop` holds for the oldest one left. */
   dropOldestWhile(drop: (value: V, key: K) => boolean): void {
-    while (this.head < this.order.length) {
-      const { key, seq } = this.order[this.head]!;
+    while (this.head < this.keys.length) {
+      const key = this.keys[this.head]!;
       const entry = this.byKey.get(key);
-      if (entry?.seq === seq) {
+      if (entry?.seq === this.seqs[this.head]!) {
         if (!drop(entry.value, key)) break;
         this.byKey.delete(key);
       }
@@ -71,12 +74,22 @@ export class ArrivalOrderedMap<K, V> {
 
   /** Keeps the queue's stale places (dropped ones before head; keys set again or deleted) below its live ones. */
   private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order = this.order.slice(this.head);
+    const length = this.keys.length;
+    if (this.head > 1024 && this.head * 2 > length) {
+      this.keys = this.keys.slice(this.head);
+      this.seqs = this.seqs.slice(this.head);
       this.head = 0;
     }
-    if (this.order.length - this.head > 2 * this.byKey.size + 1024) {
-      this.order = this.order.slice(this.head).filter(({ key, seq }) => this.byKey.get(key)?.seq === seq);
+    if (this.keys.length - this.head > 2 * this.byKey.size + 1024) {
+      const keys: K[] = [];
+      const seqs: number[] = [];
+      for (let i = this.head; i < this.keys.length; i += 1) {
+        if (this.byKey.get(this.keys[i]!)?.seq !== this.seqs[i]) continue;
+        keys.push(this.keys[i]!);
+        seqs.push(this.seqs[i]!);
+      }
+      this.keys = keys;
+      this.seqs = seqs;
       this.head = 0;
     }
   }
