@@ -9,7 +9,7 @@ const envelope = (controlId: string, receivedAt: number, contentSha256 = `sha-${
 
 describe('checkDuplicate', () => {
   it('keeps at most maxEntries, evicting the message routed longest ago (a resend counts from its last routing)', () => {
-    const store = new InMemoryKeyValueStore<SeenMessage>();
+    const store = new InMemoryKeyValueStore<SeenMessage>({ evictsOldest: true });
     const window = { windowMs: 60_000, maxEntries: 2 };
     expect(checkDuplicate(store, envelope('C1', 1), window)).toBe('new');
     expect(checkDuplicate(store, envelope('C2', 2), window)).toBe('new');
@@ -25,7 +25,7 @@ describe('checkDuplicate', () => {
     // Map's iterator, each eviction walked over the entries deleted before it.
     const growth = measureGrowth(
       (scale) => {
-        const store = new InMemoryKeyValueStore<SeenMessage>();
+        const store = new InMemoryKeyValueStore<SeenMessage>({ evictsOldest: true });
         const window = { windowMs: 3_600_000, maxEntries: 3000 * scale };
         for (let i = 0; i < 3000 * scale; i += 1) checkDuplicate(store, envelope(`fill-${i}`, i), window);
         return { store, window, count: 3000 * scale, next: { i: 0 } };

@@ -70,7 +70,7 @@ export function buildRouterTopology(options: RouterTopologyOptions): Topology {
   const now = options.now ?? (() => new Date());
   const envelopes = (topic: string): Serdes<string, Hl7Envelope> => ({ key: stringSerde, value: envelopeSerde(topic) });
   const builder = new StreamsBuilder();
-  const dedup = builder.stateStore(STORES.dedup, topics.dedupChangelog, jsonSerde<SeenMessage>());
+  const dedup = builder.stateStore(STORES.dedup, topics.dedupChangelog, jsonSerde<SeenMessage>(), { evictsOldest: true });
   const patientStates = builder.stateStore(STORES.patientState, topics.patientState, jsonSerde<PatientState>());
   const activations = builder.stateStore(STORES.targets, topics.targetsChangelog, jsonSerde<TargetActivation>());
 

@@ -113,7 +113,7 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
 
   it('keeps a store in the order of its puts, and writes a tombstone for each entry deleteOldest evicts', async () => {
     const builder = new StreamsBuilder();
-    const recent = builder.stateStore('recent', 'recent-changelog', jsonSerde<number>());
+    const recent = builder.stateStore('recent', 'recent-changelog', jsonSerde<number>(), { evictsOldest: true });
     builder.stream('in', adtSerdes).process<string, string>(
       (record, context) => {
         const store = context.store(recent);
@@ -134,6 +134,20 @@ describe('StreamsBuilder + TopologyTestDriver', () => {
       'M3=2',
       'M1=null',
     ]);
+  });
+
+  it('refuses deleteOldest on a store not declared to evict (it would walk the entries deleted before)', async () => {
+    const builder = new StreamsBuilder();
+    const plain = builder.stateStore('plain', 'plain-changelog', jsonSerde<number>());
+    builder.stream('in', adtSerdes).process<string, string>(
+      (record, context) => {
+        context.store(plain).put(record.key, 1);
+        context.store(plain).deleteOldest(1);
+      },
+      { name: 'trim', stores: [plain] },
+    );
+    const driver = new TopologyTestDriver(builder.build());
+    await expect(driver.pipeInput('in', 'M1', adt('A08'))).rejects.toThrow('plain keeps no order of arrival');
   });
 
   it('runs a custom process() step with a logged state store: every change goes to the changelog', async () => {

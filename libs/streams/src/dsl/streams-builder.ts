@@ -78,10 +78,17 @@ export class StreamsBuilder {
   /**
    * A key-value state store for process() steps, restored from `changelogTopic` (compacted; create it with as many
    * partitions as the input) and written back to it on every change, as Kafka Streams' logged stores. The handle
-   * is what a process() step names in its `stores` and gets the typed store by.
+   * is what a process() step names in its `stores` and gets the typed store by. `evictsOldest`: the step trims the
+   * store with deleteOldest (see StoreSpec).
    */
-  stateStore<V>(name: string, changelogTopic: string, serde: Serde<V>): StoreHandle<V> {
-    this.addStore({ name, changelogTopic, serde: serde as Serde<unknown>, logged: true });
+  stateStore<V>(name: string, changelogTopic: string, serde: Serde<V>, options: { evictsOldest?: boolean } = {}): StoreHandle<V> {
+    this.addStore({
+      name,
+      changelogTopic,
+      serde: serde as Serde<unknown>,
+      logged: true,
+      ...(options.evictsOldest ? { evictsOldest: true } : {}),
+    });
     return { name };
   }
 

@@ -223,7 +223,8 @@ export class KafkaStreams {
     this.stores.set(name, byPartition);
     let store = byPartition.get(partition);
     if (!store) {
-      store = new InMemoryKeyValueStore();
+      const spec = this.topology.stores.find((s) => s.name === name);
+      store = new InMemoryKeyValueStore({ evictsOldest: spec?.evictsOldest, name });
       byPartition.set(partition, store);
     }
     return store;

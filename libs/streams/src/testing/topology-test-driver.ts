@@ -25,7 +25,8 @@ export class TopologyTestDriver {
     options: { startTimeMs?: number } = {},
   ) {
     this.clock = options.startTimeMs ?? 0;
-    for (const spec of topology.stores) this.stores.set(spec.name, new InMemoryKeyValueStore());
+    for (const spec of topology.stores)
+      this.stores.set(spec.name, new InMemoryKeyValueStore({ evictsOldest: spec.evictsOldest, name: spec.name }));
   }
 
   async pipeInput<K, V>(
