@@ -13,7 +13,7 @@ const MAY_IMPORT = {
   'libs/platform': [],
   'libs/kafka': [],
   'libs/envelope': ['hl7', 'kafka'],
-  'libs/streams': ['kafka'],
+  'libs/streams': ['kafka', 'platform'],
   'libs/adapter-sdk': ['hl7', 'mllp', 'platform', 'kafka', 'envelope'],
   'apps/mllp-gateway': ['hl7', 'mllp', 'platform', 'kafka', 'envelope'],
   'apps/router': ['hl7', 'platform', 'kafka', 'envelope', 'streams'],
