@@ -20,12 +20,11 @@ export interface Serdes<K, V> {
 }
 
 /** Key-value state of a task (one per store name and input partition), backed by a changelog topic at run time. */
-/** A task's state: its entries in the order they were put (a key put again moves to the end). */
 export interface KeyValueStore<V> {
   get(key: string): V | undefined;
   put(key: string, value: V): void;
   delete(key: string): void;
-  /** Every entry, oldest first. */
+  /** Every entry, in the order of first put; in a store declared `evictsOldest`, of last put (oldest first). */
   all(): IterableIterator<[string, V]>;
   /**
    * Deletes the `count` oldest entries (as many as there are, if fewer) and returns their keys; O(count). Only for
@@ -237,43 +236,34 @@ function changeLogging<V>(store: KeyValueStore<V>, onChange: (key: string, value
 /**
  * The stores' memory. A store that evicts (`evictsOldest`) keeps its order of arrival apart (ArrivalOrderedMap):
  * reaching a Map's oldest entry walks over the entries deleted before it, which made every eviction of a full
- * duplicate filter scan its holes. The others are a plain Map (a key put again is moved to the end all the same).
+ * duplicate filter scan its holes. The others are a plain Map.
  */
 export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
-  private readonly ordered: ArrivalOrderedMap<string, V> | undefined;
-  private readonly plain: Map<string, V> | undefined;
-  private readonly name: string;
+  private readonly map: Map<string, V> | ArrivalOrderedMap<string, V>;
 
-  constructor(options: { evictsOldest?: boolean; name?: string } = {}) {
-    if (options.evictsOldest) this.ordered = new ArrivalOrderedMap();
-    else this.plain = new Map();
-    this.name = options.name ?? 'store';
+  constructor(private readonly options: { evictsOldest?: boolean; name?: string } = {}) {
+    this.map = options.evictsOldest ? new ArrivalOrderedMap() : new Map();
   }
-
   get(key: string): V | undefined {
-    return this.ordered ? this.ordered.get(key) : this.plain!.get(key);
+    return this.map.get(key);
   }
   put(key: string, value: V): void {
-    if (this.ordered) this.ordered.set(key, value);
-    else {
-      this.plain!.delete(key);
-      this.plain!.set(key, value);
-    }
+    this.map.set(key, value);
   }
   delete(key: string): void {
-    if (this.ordered) this.ordered.delete(key);
-    else this.plain!.delete(key);
+    this.map.delete(key);
   }
   all(): IterableIterator<[string, V]> {
-    return this.ordered ? this.ordered.entries() : this.plain!.entries();
+    return this.map.entries();
   }
   deleteOldest(count: number): string[] {
-    if (!this.ordered) throw new Error(`${this.name} keeps no order of arrival: declare it with { evictsOldest: true }`);
+    if (!(this.map instanceof ArrivalOrderedMap))
+      throw new Error(`${this.options.name ?? 'store'} keeps no order of arrival: declare it with { evictsOldest: true }`);
     const deleted: string[] = [];
-    this.ordered.dropOldestWhile((_value, key) => deleted.length < count && (deleted.push(key), true));
+    this.map.dropOldestWhile((_value, key) => deleted.length < count && (deleted.push(key), true));
     return deleted;
   }
   get size(): number {
-    return this.ordered ? this.ordered.size : this.plain!.size;
+    return this.map.size;
   }
 }
