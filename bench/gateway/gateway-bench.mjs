@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createKafkaClient } from '../../dist/libs/kafka/src/index.js';
 import { median } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
-import { cpuSeconds } from '../lib/process-cpu.mjs';
+import { cpuSeconds, pidOf } from '../lib/process-cpu.mjs';
 import { rssMb, startGateway } from '../lib/gateway-process.mjs';
 import { runChild } from '../lib/run-child.mjs';
 import { buildCamelPeer, startCamelPeer } from '../peers/camel-peer.mjs';
@@ -26,6 +26,9 @@ const idleConnections = Number(args.idle || 1000);
 const messageMix = args.mix || 'corpus';
 /** --peers camel (default) also measures the Apache Camel MLLP→Kafka route; --peers none skips it. */
 const withCamel = (args.peers ?? 'camel') === 'camel';
+/** The local broker's CPU seconds so far (0 when it is not a process of this machine: then its column reads 0). */
+const brokerPid = pidOf('kafka.Kafka');
+const brokerCpu = () => (brokerPid ? cpuSeconds(brokerPid) : 0);
 const { brokers, registryUrl } = benchKafka();
 const tag = Date.now().toString(36);
 const topics = {
@@ -118,16 +121,30 @@ async function main() {
         // The gateway's CPU per message it answered (warm-up seconds included in both): steadier than msg/s on this
         // shared machine, and what a change to the intake or the Kafka client moves.
         const cpuBefore = cpuSeconds(gateway.child.pid);
+        const brokerBefore = brokerCpu();
         const answeredBefore = (await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds')).count;
         const run = await runChild(sender, { port: gateway.port, connections, seconds, warmup, mix: messageMix });
         const answered = (await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds')).count - answeredBefore;
         run.cpuMsPerMessage = (1000 * (cpuSeconds(gateway.child.pid) - cpuBefore)) / Math.max(1, answered);
+        run.brokerCpuMsPerMessage = (1000 * (brokerCpu() - brokerBefore)) / Math.max(1, answered);
         if (run.exitCode) failed = true;
         gatewayRuns.push(run);
-        if (camel) camelRuns.push(await runChild(sender, { port: camel.port, connections, seconds, warmup, mix: messageMix }));
+        if (camel) {
+          // Camel's CPU (its JVM: the route and its Kafka producer) per message answered, warm-up seconds included,
+          // as for the gateway; the sender counts every AA it got under codes.AA.
+          const camelBefore = cpuSeconds(camel.child.pid);
+          const brokerBeforeCamel = brokerCpu();
+          const camelRun = await runChild(sender, { port: camel.port, connections, seconds, warmup, mix: messageMix });
+          const camelAnswered = Math.max(1, camelRun.codes?.AA ?? 0);
+          camelRun.cpuMsPerMessage = (1000 * (cpuSeconds(camel.child.pid) - camelBefore)) / camelAnswered;
+          camelRun.brokerCpuMsPerMessage = (1000 * (brokerCpu() - brokerBeforeCamel)) / camelAnswered;
+          camelRuns.push(camelRun);
+        }
         console.log(
-          `  ${connections} connections, run ${r + 1}: gateway ${run.msgPerSec.toFixed(0)} msg/s p99 ${run.p99.toFixed(2)} ms CPU ${run.cpuMsPerMessage.toFixed(3)} ms/msg, baseline ${baselineRuns.at(-1).msgPerSec.toFixed(0)} msg/s` +
-            (camel ? `, Camel ${camelRuns.at(-1).msgPerSec.toFixed(0)} msg/s p99 ${camelRuns.at(-1).p99.toFixed(2)} ms` : ''),
+          `  ${connections} connections, run ${r + 1}: gateway ${run.msgPerSec.toFixed(0)} msg/s p99 ${run.p99.toFixed(2)} ms CPU ${run.cpuMsPerMessage.toFixed(3)} ms/msg (broker ${run.brokerCpuMsPerMessage.toFixed(3)}), baseline ${baselineRuns.at(-1).msgPerSec.toFixed(0)} msg/s` +
+            (camel
+              ? `, Camel ${camelRuns.at(-1).msgPerSec.toFixed(0)} msg/s p99 ${camelRuns.at(-1).p99.toFixed(2)} ms CPU ${camelRuns.at(-1).cpuMsPerMessage.toFixed(3)} ms/msg (broker ${camelRuns.at(-1).brokerCpuMsPerMessage.toFixed(3)})`
+              : ''),
         );
       }
       const ackAfter = await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds');
@@ -138,7 +155,12 @@ async function main() {
         p50: median(rs.map((x) => x.p50)),
         p95: median(rs.map((x) => x.p95)),
         p99: median(rs.map((x) => x.p99)),
-        ...(rs[0]?.cpuMsPerMessage !== undefined ? { cpuMsPerMessage: median(rs.map((x) => x.cpuMsPerMessage)) } : {}),
+        ...(rs[0]?.cpuMsPerMessage !== undefined
+          ? {
+              cpuMsPerMessage: median(rs.map((x) => x.cpuMsPerMessage)),
+              brokerCpuMsPerMessage: median(rs.map((x) => x.brokerCpuMsPerMessage)),
+            }
+          : {}),
         perRun: rs,
       });
       results.rows.push({
@@ -179,10 +201,13 @@ async function main() {
     console.log(
       '\nApache Camel 4.22 mllp: → kafka: route (acks=all, idempotent, linger.ms=0; no parsing, no Avro), same load, interleaved',
     );
-    console.log('conns | Camel msg/s | p50 ms | p99 ms || gateway / Camel msg/s (per run) | median');
+    console.log(
+      'conns | Camel msg/s | p50 ms | p99 ms | CPU ms/msg: Camel, gateway | broker ms/msg: Camel, gateway || gateway / Camel msg/s (per run) | median',
+    );
+    const g3 = (n) => n.toFixed(3);
     for (const row of results.rows)
       console.log(
-        `${String(row.connections).padStart(5)} | ${row.camel.msgPerSec.toFixed(0).padStart(11)} | ${f(row.camel.p50)} | ${f(row.camel.p99)} || ${row.camelRatioPerRun.map(f).join(', ')} | ${f(median(row.camelRatioPerRun))}`,
+        `${String(row.connections).padStart(5)} | ${row.camel.msgPerSec.toFixed(0).padStart(11)} | ${f(row.camel.p50)} | ${f(row.camel.p99)} | ${g3(row.camel.cpuMsPerMessage)}, ${g3(row.gateway.cpuMsPerMessage)} | ${g3(row.camel.brokerCpuMsPerMessage)}, ${g3(row.gateway.brokerCpuMsPerMessage)} || ${row.camelRatioPerRun.map(f).join(', ')} | ${f(median(row.camelRatioPerRun))}`,
       );
   }
   console.log(
