@@ -25,7 +25,7 @@ import { median, percentile } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { runChild } from '../lib/run-child.mjs';
 import { freePort } from '../lib/free-port.mjs';
-import { cpuSeconds, pidOf } from '../lib/process-cpu.mjs';
+import { cpuSeconds, describeShares, machineShares, machineTicks, pidOf } from '../lib/process-cpu.mjs';
 import { writeBenchResults } from '../lib/bench-results.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -295,6 +295,7 @@ async function main() {
       for (const rate of rates) {
         const out = join(dir, `sent-${rate}-${run}.ndjson`);
         const cpuBefore = cpuSnapshot();
+        const machineBefore = machineTicks();
         const routerBefore = await routerBatchHistograms(routerHttpPort);
         const summary = await runChild(sender, {
           port: gatewayPort,
@@ -317,10 +318,11 @@ async function main() {
           await new Promise((resolve) => setTimeout(resolve, settleMs));
         }
         const cpu = cpuSpent(cpuBefore, summary.sent);
+        const machine = machineShares(machineBefore, machineTicks());
         const routerBatches = routerBatchesSince(routerBefore, await routerBatchHistograms(routerHttpPort));
-        sentFiles.push({ rate, run, out, summary, cpu, routerBatches });
+        sentFiles.push({ rate, run, out, summary, cpu, machine, routerBatches });
         console.log(
-          `  run ${run}, ${rate} msg/s offered: sent ${summary.sent}, gateway ACK p50 ${summary.p50.toFixed(1)} ms p99 ${summary.p99.toFixed(1)} ms`,
+          `  run ${run}, ${rate} msg/s offered: sent ${summary.sent}, gateway ACK p50 ${summary.p50.toFixed(1)} ms p99 ${summary.p99.toFixed(1)} ms; ${describeShares(machine)}`,
         );
         console.log(
           `    CPU ms per message sent (share of a core): ${Object.entries(cpu)
@@ -372,9 +374,17 @@ async function main() {
     const key = `${a.target} ${a.controlId}`;
     arrivalsOf.set(key, [...(arrivalsOf.get(key) ?? []), a.at]);
   }
-  for (const { rate, run, out, summary, cpu, routerBatches } of sentFiles) {
+  for (const { rate, run, out, summary, cpu, machine, routerBatches } of sentFiles) {
     const sent = readNdjson(out);
-    const row = { rate, run, gatewayAck: { p50: summary.p50, p99: summary.p99, max: summary.max }, cpu, routerBatches, targets: {} };
+    const row = {
+      rate,
+      run,
+      gatewayAck: { p50: summary.p50, p99: summary.p99, max: summary.max },
+      cpu,
+      machine,
+      routerBatches,
+      targets: {},
+    };
     for (const target of Object.keys(ROUTES)) {
       const routed = sent.filter((m) => ROUTES[target].includes(m.event));
       let lost = 0;

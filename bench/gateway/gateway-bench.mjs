@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createKafkaClient } from '../../dist/libs/kafka/src/index.js';
 import { median } from '../lib/latency-stats.mjs';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
-import { cpuSeconds, pidOf } from '../lib/process-cpu.mjs';
+import { cpuSeconds, describeShares, machineShares, machineTicks, pidOf } from '../lib/process-cpu.mjs';
 import { rssMb, startGateway } from '../lib/gateway-process.mjs';
 import { runChild } from '../lib/run-child.mjs';
 import { buildCamelPeer, startCamelPeer } from '../peers/camel-peer.mjs';
@@ -122,11 +122,13 @@ async function main() {
         // shared machine, and what a change to the intake or the Kafka client moves.
         const cpuBefore = cpuSeconds(gateway.child.pid);
         const brokerBefore = brokerCpu();
+        const machineBefore = machineTicks();
         const answeredBefore = (await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds')).count;
         const run = await runChild(sender, { port: gateway.port, connections, seconds, warmup, mix: messageMix });
         const answered = (await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds')).count - answeredBefore;
         run.cpuMsPerMessage = (1000 * (cpuSeconds(gateway.child.pid) - cpuBefore)) / Math.max(1, answered);
         run.brokerCpuMsPerMessage = (1000 * (brokerCpu() - brokerBefore)) / Math.max(1, answered);
+        run.machine = machineShares(machineBefore, machineTicks());
         if (run.exitCode) failed = true;
         gatewayRuns.push(run);
         if (camel) {
@@ -134,16 +136,18 @@ async function main() {
           // as for the gateway; the sender counts every AA it got under codes.AA.
           const camelBefore = cpuSeconds(camel.child.pid);
           const brokerBeforeCamel = brokerCpu();
+          const machineBeforeCamel = machineTicks();
           const camelRun = await runChild(sender, { port: camel.port, connections, seconds, warmup, mix: messageMix });
           const camelAnswered = Math.max(1, camelRun.codes?.AA ?? 0);
           camelRun.cpuMsPerMessage = (1000 * (cpuSeconds(camel.child.pid) - camelBefore)) / camelAnswered;
           camelRun.brokerCpuMsPerMessage = (1000 * (brokerCpu() - brokerBeforeCamel)) / camelAnswered;
+          camelRun.machine = machineShares(machineBeforeCamel, machineTicks());
           camelRuns.push(camelRun);
         }
         console.log(
-          `  ${connections} connections, run ${r + 1}: gateway ${run.msgPerSec.toFixed(0)} msg/s p99 ${run.p99.toFixed(2)} ms CPU ${run.cpuMsPerMessage.toFixed(3)} ms/msg (broker ${run.brokerCpuMsPerMessage.toFixed(3)}), baseline ${baselineRuns.at(-1).msgPerSec.toFixed(0)} msg/s` +
+          `  ${connections} connections, run ${r + 1}: gateway ${run.msgPerSec.toFixed(0)} msg/s p99 ${run.p99.toFixed(2)} ms CPU ${run.cpuMsPerMessage.toFixed(3)} ms/msg (broker ${run.brokerCpuMsPerMessage.toFixed(3)}; ${describeShares(run.machine)}), baseline ${baselineRuns.at(-1).msgPerSec.toFixed(0)} msg/s` +
             (camel
-              ? `, Camel ${camelRuns.at(-1).msgPerSec.toFixed(0)} msg/s p99 ${camelRuns.at(-1).p99.toFixed(2)} ms CPU ${camelRuns.at(-1).cpuMsPerMessage.toFixed(3)} ms/msg (broker ${camelRuns.at(-1).brokerCpuMsPerMessage.toFixed(3)})`
+              ? `, Camel ${camelRuns.at(-1).msgPerSec.toFixed(0)} msg/s p99 ${camelRuns.at(-1).p99.toFixed(2)} ms CPU ${camelRuns.at(-1).cpuMsPerMessage.toFixed(3)} ms/msg (broker ${camelRuns.at(-1).brokerCpuMsPerMessage.toFixed(3)}; ${describeShares(camelRuns.at(-1).machine)})`
               : ''),
         );
       }

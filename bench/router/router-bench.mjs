@@ -12,6 +12,7 @@ import { HL7_ENVELOPE_SCHEMA, envelopeFromText, envelopeHeaders } from '../../di
 import { avroSerde, createSchemaRegistryClient, topicValueSubject } from '../../dist/libs/kafka/src/index.js';
 import { benchArgs, benchKafka } from '../lib/bench-args.mjs';
 import { writeBenchResults } from '../lib/bench-results.mjs';
+import { describeShares, machineShares, machineTicks } from '../lib/process-cpu.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = benchArgs();
@@ -136,10 +137,11 @@ async function runVariant(variant, run, input, serde) {
     // Drain: from the first committed batch to the whole backlog.
     const t0 = await waitFor('first commit', async () => {
       const done = await committed(group, input);
-      return done > 0 ? { at: performance.now(), done } : undefined;
+      return done > 0 ? { at: performance.now(), done, machine: machineTicks() } : undefined;
     });
     await waitFor('backlog drained', async () => (await committed(group, input)) >= MESSAGES);
     const drainMsgPerS = ((MESSAGES - t0.done) / (performance.now() - t0.at)) * 1000;
+    const drainMachine = machineShares(t0.machine, machineTicks());
 
     // Latency: a read_committed consumer of the lab topic; time from our send to its arrival there.
     const seenAt = new Map();
@@ -174,6 +176,7 @@ async function runVariant(variant, run, input, serde) {
       variant,
       run,
       drainMsgPerS,
+      drainMachine,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       samples: latencies.length,
@@ -212,7 +215,7 @@ for (let run = 1; run <= RUNS; run += 1) {
     const result = await runVariant(variant, run, input, serde);
     results.push(result);
     console.log(
-      `  run ${run} ${variant.padEnd(24)} drain ${result.drainMsgPerS.toFixed(0).padStart(6)} msg/s   latency p50 ${result.p50} ms, p99 ${result.p99} ms (${result.samples} samples${result.missed ? `, ${result.missed} not seen` : ''})`,
+      `  run ${run} ${variant.padEnd(24)} drain ${result.drainMsgPerS.toFixed(0).padStart(6)} msg/s   latency p50 ${result.p50} ms, p99 ${result.p99} ms (${result.samples} samples${result.missed ? `, ${result.missed} not seen` : ''}); drain: ${describeShares(result.drainMachine)}`,
     );
   }
 }
