@@ -220,6 +220,31 @@ describe('kafkajs 2.2.4 on the real broker', () => {
     expect(await admin.committedOffsets(groupId, input)).toEqual([{ partition: 0, offset: '42' }]);
   });
 
+  it('commits back-to-back transactions that send their offsets first, as the router does: AddOffsetsToTxn meeting the last commit is retried', async () => {
+    const input = uniqueName('offsets-first-in');
+    const output = uniqueName('offsets-first-out');
+    const groupId = uniqueName('offsets-first-group');
+    await admin.ensureTopics([
+      { name: input, partitions: 1 },
+      { name: output, partitions: 1 },
+    ]);
+    const producer = kafka.transactionalProducer({ transactionalId: uniqueName('offsets-first-tx') });
+    await producer.connect();
+    open(producer);
+    // Each transaction's first request arrives while the broker still writes the previous commit's markers, and is
+    // answered CONCURRENT_TRANSACTIONS. kafkajs retries that for AddPartitionsToTxn (inside its send) but not for
+    // AddOffsetsToTxn: a transaction that begins with its offsets failed, and the router read its batch again.
+    for (let i = 1; i <= 30; i += 1) {
+      const tx = await producer.begin();
+      await tx.sendOffsets(groupId, [{ topic: input, partitions: [{ partition: 0, offset: String(i) }] }]);
+      await tx.send([{ topic: output, key: 'MRN-1', value: `v${i}` }]);
+      await tx.commit();
+    }
+    expect(await admin.committedOffsets(groupId, input)).toEqual([{ partition: 0, offset: '30' }]);
+    const records = await readTopic(kafka, output, { isolation: 'read_committed', until: (r) => r.length >= 30 });
+    expect(records.map((r) => r.value!.toString())).toEqual(Array.from({ length: 30 }, (_, i) => `v${i + 1}`));
+  });
+
   it('finds the transaction and group coordinators once for many transactions, not before every request (kafkajs-coordinators.ts)', async () => {
     const input = uniqueName('coord-in');
     const output = uniqueName('coord-out');

@@ -14,23 +14,10 @@ import type {
   TransactionalProducerOptions,
 } from './kafka-types.js';
 import { normalized, platformaticConnection, readPlatformaticError, toMessage } from './platformatic-producer.js';
+import { TRANSACTION_RETRIES, transactionRetryDelayMs } from './transaction-retry.js';
 
 type PlatformaticProducer = Producer<Buffer, Buffer, string, Buffer>;
 type PlatformaticTransaction = Awaited<ReturnType<PlatformaticProducer['beginTransaction']>>;
-
-/** 2 ms: one producer's transactions per second 41 → 178 against 20 ms (bench/router/transaction-requests.mjs). */
-const CONCURRENT_RETRY_MS = 2;
-
-/**
- * Retry delays for the library's own retries of one request. CONCURRENT_TRANSACTIONS — the next transaction's
- * AddPartitionsToTxn arriving while the broker still writes the previous commit's markers, a few milliseconds on a
- * healthy broker — is retried after CONCURRENT_RETRY_MS, doubling; anything else after 20 ms, doubling. Both up to
- * 1 s; fifteen retries (6–15 s), then the batch fails as retriable and the router reads it again with a new producer.
- */
-export function transactionRetryDelayMs(attempt: number, errorType?: string): number {
-  const first = errorType === 'CONCURRENT_TRANSACTIONS' ? CONCURRENT_RETRY_MS : 20;
-  return Math.min(first * 2 ** Math.max(0, attempt - 1), 1000);
-}
 
 /**
  * What TxnOffsetCommit needs of "the consumer" that read a record: the library takes it from the record it
@@ -74,7 +61,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
       autocreateTopics: false,
       // The library sends this as the transaction timeout (InitProducerId) and the produce timeout: kafkajs' 60 s.
       timeout: options.transactionTimeoutMs ?? 60000,
-      retries: 15,
+      retries: TRANSACTION_RETRIES,
       retryDelay: (_client, _operation, attempt, _retries, error) => transactionRetryDelayMs(attempt, readPlatformaticError(error).type),
       serializers: { headerKey: (key?: string) => (key === undefined ? undefined : Buffer.from(key)) },
     });
