@@ -29,6 +29,23 @@ const withCamel = (args.peers ?? 'camel') === 'camel';
 /** The local broker's CPU seconds so far (0 when it is not a process of this machine: then its column reads 0). */
 const brokerPid = pidOf('kafka.Kafka');
 const brokerCpu = () => (brokerPid ? cpuSeconds(brokerPid) : 0);
+
+/**
+ * Starts counting a listener's costs: the CPU of its process `pid` and of the broker, and the machine's shares.
+ * `per(messages)` ends the count: CPU ms per message answered (warm-up seconds included), and the shares.
+ */
+function costsOf(pid) {
+  const cpu = cpuSeconds(pid);
+  const broker = brokerCpu();
+  const machine = machineTicks();
+  return {
+    per: (messages) => ({
+      cpuMsPerMessage: (1000 * (cpuSeconds(pid) - cpu)) / Math.max(1, messages),
+      brokerCpuMsPerMessage: (1000 * (brokerCpu() - broker)) / Math.max(1, messages),
+      machine: machineShares(machine, machineTicks()),
+    }),
+  };
+}
 const { brokers, registryUrl } = benchKafka();
 const tag = Date.now().toString(36);
 const topics = {
@@ -120,29 +137,18 @@ async function main() {
         baselineRuns.push(await runChild(baseline, { topic: topics.baseline, connections, seconds, warmup, mix: messageMix }));
         // The gateway's CPU per message it answered (warm-up seconds included in both): steadier than msg/s on this
         // shared machine, and what a change to the intake or the Kafka client moves.
-        const cpuBefore = cpuSeconds(gateway.child.pid);
-        const brokerBefore = brokerCpu();
-        const machineBefore = machineTicks();
+        const gatewayCosts = costsOf(gateway.child.pid);
         const answeredBefore = (await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds')).count;
         const run = await runChild(sender, { port: gateway.port, connections, seconds, warmup, mix: messageMix });
         const answered = (await histogram(gateway.httpPort, 'hl7_gateway_ack_latency_seconds')).count - answeredBefore;
-        run.cpuMsPerMessage = (1000 * (cpuSeconds(gateway.child.pid) - cpuBefore)) / Math.max(1, answered);
-        run.brokerCpuMsPerMessage = (1000 * (brokerCpu() - brokerBefore)) / Math.max(1, answered);
-        run.machine = machineShares(machineBefore, machineTicks());
+        Object.assign(run, gatewayCosts.per(answered));
         if (run.exitCode) failed = true;
         gatewayRuns.push(run);
         if (camel) {
-          // Camel's CPU (its JVM: the route and its Kafka producer) per message answered, warm-up seconds included,
-          // as for the gateway; the sender counts every AA it got under codes.AA.
-          const camelBefore = cpuSeconds(camel.child.pid);
-          const brokerBeforeCamel = brokerCpu();
-          const machineBeforeCamel = machineTicks();
+          // Camel's JVM (the route and its Kafka producer); the sender counts every AA it got under codes.AA.
+          const camelCosts = costsOf(camel.child.pid);
           const camelRun = await runChild(sender, { port: camel.port, connections, seconds, warmup, mix: messageMix });
-          const camelAnswered = Math.max(1, camelRun.codes?.AA ?? 0);
-          camelRun.cpuMsPerMessage = (1000 * (cpuSeconds(camel.child.pid) - camelBefore)) / camelAnswered;
-          camelRun.brokerCpuMsPerMessage = (1000 * (brokerCpu() - brokerBeforeCamel)) / camelAnswered;
-          camelRun.machine = machineShares(machineBeforeCamel, machineTicks());
-          camelRuns.push(camelRun);
+          camelRuns.push(Object.assign(camelRun, camelCosts.per(camelRun.codes?.AA ?? 0)));
         }
         console.log(
           `  ${connections} connections, run ${r + 1}: gateway ${run.msgPerSec.toFixed(0)} msg/s p99 ${run.p99.toFixed(2)} ms CPU ${run.cpuMsPerMessage.toFixed(3)} ms/msg (broker ${run.brokerCpuMsPerMessage.toFixed(3)}; ${describeShares(run.machine)}), baseline ${baselineRuns.at(-1).msgPerSec.toFixed(0)} msg/s` +
