@@ -22,6 +22,7 @@ import { kafkajsLogLevel } from './kafkajs-log.js';
 import { checkPendingRequestsOnlyWhenPending } from './kafkajs-request-queue.js';
 import { CONSUMER_MAX_WAIT_MS, MAX_RECORD_BYTES, SHORT_READER_MAX_WAIT_MS } from './kafka-types.js';
 import { compareTopic, creationConfig, describeTopicProblem, type TopicDescription } from './topic-settings.js';
+import { abortableSleep } from './retry-transient.js';
 import { TRANSACTION_RETRIES, transactionRetryDelayMs } from './transaction-retry.js';
 import type {
   ConsumerOptions,
@@ -312,7 +313,7 @@ async function retryingConcurrentTransactions<T>(run: () => Promise<T>): Promise
       return await run();
     } catch (error) {
       if ((error as { type?: unknown }).type !== 'CONCURRENT_TRANSACTIONS' || attempt > TRANSACTION_RETRIES) throw error;
-      await new Promise((resolve) => setTimeout(resolve, transactionRetryDelayMs(attempt, 'CONCURRENT_TRANSACTIONS')));
+      await abortableSleep(transactionRetryDelayMs(attempt, 'CONCURRENT_TRANSACTIONS'));
     }
   }
 }
